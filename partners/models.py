@@ -1,0 +1,88 @@
+"""Who is in the partnership: agencies, the people in them and their roles, and wards."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AgencyKind(models.TextChoices):
+    POLICE = "police", "Police"
+    COUNCIL = "council", "Council"
+    FIRE = "fire", "Fire and rescue"
+    PROBATION = "probation", "Probation"
+    HEALTH = "health", "Health"
+    HOUSING = "housing", "Housing"
+    VICTIM_SERVICES = "victim_services", "Victim services"
+    EDUCATION = "education", "Education"
+    OTHER = "other", "Other"
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "Officer"
+    ASB_COORDINATOR = "asb_coordinator", "ASB coordinator"
+    SAFEGUARDING_LEAD = "safeguarding_lead", "Safeguarding lead"
+    PROBATION_PRACTITIONER = "probation_practitioner", "Probation practitioner"
+    CASE_WORKER = "case_worker", "Case worker"
+    MANAGER = "manager", "Manager"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Agency(models.Model):
+    """A partner organisation (or a team within one, such as the council's ASB team)."""
+
+    code = models.SlugField(max_length=50, unique=True, help_text="Stable short identifier.")
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=AgencyKind.choices)
+    email = models.EmailField(blank=True, help_text="Team inbox for notifications.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in an agency. A user may hold several roles and several agencies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"], name="membership_unique_role"
+            ),
+        ]
+        ordering = ["agency__name", "role"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()} at {self.agency}"
+
+
+class Ward(models.Model):
+    """An electoral ward, identified as the ONS does (E05xxxxxx in England)."""
+
+    code = models.CharField(max_length=9, unique=True, help_text="ONS ward code, e.g. E05012345.")
+    name = models.CharField(max_length=120)
+    local_authority_code = models.CharField(max_length=9, help_text="ONS LAD code.")
+    local_authority_name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[EWSN][0-9]{8}$"),
+                name="ward_code_ons_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"

@@ -1,0 +1,30 @@
+import pytest
+from django.test import Client, override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_ok_without_touching_services(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_ok_when_database_and_broker_answer(client: Client) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_readyz_names_the_broker_when_it_is_unreachable(client: Client) -> None:
+    # Port 9 (discard) on loopback: nothing listens there, so the connection is refused.
+    with override_settings(
+        CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:9//", CELERY_BROKER_TRANSPORT_OPTIONS={}
+    ):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["broker"]
+    assert body["checks"]["database"] == "ok"
+    assert "broker" in body["checks"]
+    assert body["checks"]["broker"] != "ok"

@@ -1,0 +1,64 @@
+"""Shared fixtures: service checks, a real Celery worker, and the demo personas.
+
+Under CI (CI=true) a test that needs PostgreSQL or the broker fails when the service is
+missing; elsewhere it is skipped with the reason, so a laptop with no services still
+passes ``make test`` on SQLite and the filesystem broker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _missing(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI needs this service: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _require_services(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+def broker_error() -> str | None:
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[object]:
+    """A real Celery worker thread consuming from the configured broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    error = broker_error()
+    if error:
+        _missing(f"needs the Celery broker at {settings.CELERY_BROKER_URL}: {error}")
+    with (
+        django_db_blocker.unblock(),  # type: ignore[attr-defined]
+        start_worker(
+            app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            shutdown_timeout=15,
+            loglevel="WARNING",
+        ) as worker,
+    ):
+        yield worker
