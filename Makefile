@@ -34,7 +34,7 @@ run: seed
 	@echo "Database: $${DATABASE_URL:-SQLite var/csp.sqlite3}   Broker: $${CELERY_BROKER_URL:-filesystem var/broker (development only)}"
 	@echo "Ctrl-C stops web, worker and beat."
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho start -f Procfile
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
