@@ -176,13 +176,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # worker had taken is lost if that worker crashes. Production uses RabbitMQ.
     _queue_dir = BROKER_DIR / "queue"
     _processed_dir = BROKER_DIR / "processed"
-    for _d in (_queue_dir, _processed_dir):
+    _control_dir = BROKER_DIR / "control"
+    for _d in (_queue_dir, _processed_dir, _control_dir):
         _d.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        # Exchange bindings and pidbox state, kept out of the working directory.
+        "control_folder": str(_control_dir),
     }
 elif CELERY_BROKER_IS_AMQP:
     # Publisher confirms: publish() returns only once RabbitMQ has taken the message.
@@ -257,3 +260,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- ASB case review (Community Trigger): local configuration -------------------------
+# Commonly 3 reports about the same problem in 6 months (ASB, Crime and Policing Act 2014).
+CASE_REVIEW_THRESHOLD = env.int("CASE_REVIEW_THRESHOLD", default=3)
+CASE_REVIEW_WINDOW_DAYS = env.int("CASE_REVIEW_WINDOW_DAYS", default=183)
