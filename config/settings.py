@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
 # --- Audit ----------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_MASK_CALLABLE = "cases.audit.mask_completely"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- Security: production defaults, relaxed only for local development ----------------

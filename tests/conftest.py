@@ -62,3 +62,11 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
         ) as worker,
     ):
         yield worker
+
+
+@pytest.fixture
+def people(db: None) -> object:
+    """The demo personas (see tests/personas.py)."""
+    from tests.personas import Personas
+
+    return Personas()

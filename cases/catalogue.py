@@ -1,0 +1,110 @@
+"""What can be reported: categories per kind, the DASH checklist, and their mappings.
+
+Category codes are stable identifiers used by the API, reports and routing rules; each maps
+to a police.uk crime category so committee reports line up with published police data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cases.models import CaseKind
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    label: str
+    group: str  # ASB: personal / nuisance / environmental; VAWG: the strand
+    police_uk: str
+
+
+ASB_CATEGORIES = [
+    Category("dangerous_dogs", "Dangerous dogs", "nuisance", "anti-social-behaviour"),
+    Category("licensed_premises", "Licensed premises", "nuisance", "anti-social-behaviour"),
+    Category("town_centre_disorder", "Town-centre disorder", "nuisance", "public-order"),
+    Category("drug_dealing", "Drug dealing", "nuisance", "drugs"),
+    Category("noise", "Noise", "nuisance", "anti-social-behaviour"),
+    Category("vehicle_nuisance", "Vehicle nuisance", "nuisance", "anti-social-behaviour"),
+    Category("criminal_damage", "Criminal damage", "environmental", "criminal-damage-arson"),
+    Category("fly_tipping", "Fly-tipping and littering", "environmental", "anti-social-behaviour"),
+    Category("hate_related", "Hate-related", "personal", "public-order"),
+    Category("neighbour_dispute", "Neighbour intimidation", "personal", "anti-social-behaviour"),
+    Category("street_drinking", "Street drinking", "nuisance", "anti-social-behaviour"),
+]
+
+VAWG_CATEGORIES = [
+    Category("domestic_abuse", "Domestic abuse", "domestic", "violent-crime"),
+    Category("sexual_violence", "Sexual violence", "sexual", "violent-crime"),
+    Category("stalking", "Stalking", "harassment", "violent-crime"),
+    Category("harassment", "Harassment", "harassment", "violent-crime"),
+    Category("fgm", "Female genital mutilation (FGM)", "harmful_practice", "violent-crime"),
+    Category("honour_based_abuse", "Honour-based abuse", "harmful_practice", "violent-crime"),
+    Category("forced_marriage", "Forced marriage", "harmful_practice", "other-crime"),
+    # Offences under the Health and Care Act 2022, Part 5: categories in their own right.
+    Category("hymenoplasty", "Hymenoplasty", "harmful_practice", "other-crime"),
+    Category("virginity_testing", "Virginity testing", "harmful_practice", "other-crime"),
+    Category("spiking", "Spiking", "sexual", "violent-crime"),
+    Category("online_abuse", "Online abuse", "harassment", "public-order"),
+]
+
+# For early release the category is the release scheme.
+EARLY_RELEASE_CATEGORIES = [
+    Category("sds40", "SDS40 (release at 40% of sentence)", "release", "other-crime"),
+    Category("standard", "Standard automatic release", "release", "other-crime"),
+    Category("hdc", "Home Detention Curfew", "release", "other-crime"),
+    Category("other", "Other release", "release", "other-crime"),
+]
+
+CATEGORIES: dict[str, list[Category]] = {
+    CaseKind.ASB: ASB_CATEGORIES,
+    CaseKind.VAWG: VAWG_CATEGORIES,
+    CaseKind.EARLY_RELEASE: EARLY_RELEASE_CATEGORIES,
+}
+
+
+def category(kind: str, code: str) -> Category | None:
+    return next((c for c in CATEGORIES.get(kind, []) if c.code == code), None)
+
+
+# The SafeLives DASH risk identification checklist (2009), 24 questions, in short form.
+DASH_QUESTIONS: list[tuple[str, str]] = [
+    ("q1", "Has the current incident resulted in injury?"),
+    ("q2", "Is the victim very frightened?"),
+    ("q3", "Is the victim afraid of further injury or violence?"),
+    ("q4", "Does the victim feel isolated from family or friends?"),
+    ("q5", "Is the victim feeling depressed or having suicidal thoughts?"),
+    ("q6", "Has the victim separated or tried to separate within the past year?"),
+    ("q7", "Is there conflict over child contact?"),
+    ("q8", "Does the abuser constantly text, call, contact, follow, stalk or harass?"),
+    ("q9", "Is the victim pregnant or has she had a baby in the last 18 months?"),
+    ("q10", "Is the abuse happening more often?"),
+    ("q11", "Is the abuse getting worse?"),
+    ("q12", "Does the abuser try to control everything and/or show excessive jealousy?"),
+    ("q13", "Has the abuser ever used weapons or objects to hurt the victim?"),
+    ("q14", "Has the abuser ever threatened to kill the victim or someone else?"),
+    ("q15", "Has the abuser ever attempted to strangle, choke, suffocate or drown the victim?"),
+    ("q16", "Does the abuser do or say things of a sexual nature that hurt or degrade?"),
+    ("q17", "Is there any other person who has threatened the victim or whom she fears?"),
+    ("q18", "Does the victim know if the abuser has hurt anyone else?"),
+    ("q19", "Has the abuser ever mistreated an animal or the family pet?"),
+    ("q20", "Are there any financial issues?"),
+    ("q21", "Has the abuser had problems with drugs, alcohol or mental health this past year?"),
+    ("q22", "Has the abuser ever threatened or attempted suicide?"),
+    ("q23", "Has the abuser ever broken bail, an injunction or a formal contact agreement?"),
+    ("q24", "Is the abuser known to have a criminal history or trouble with the police?"),
+]
+DASH_ANSWERS = ("yes", "no", "not_known")
+# SafeLives: 14 or more "yes" answers is visible high risk and meets the MARAC threshold.
+MARAC_THRESHOLD = 14
+DASH_MEDIUM_FROM = 10
+
+
+def dash_score(answers: dict[str, str]) -> int:
+    return sum(1 for code, _ in DASH_QUESTIONS if answers.get(code) == "yes")
+
+
+def dash_risk(score: int) -> str:
+    if score >= MARAC_THRESHOLD:
+        return "high"
+    return "medium" if score >= DASH_MEDIUM_FROM else "standard"

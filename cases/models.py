@@ -1,0 +1,258 @@
+"""The multi-agency case record: who it concerns, who leads, who takes part.
+
+Knows nothing of workflows, referrals or notifications: the state machines that move
+``Case.state`` live in ``workflows/`` as proxy models, one per kind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django_fsm import FSMField, FSMModelMixin
+
+from partners.models import Agency, Role, Ward
+from partners.selectors import user_agency_ids, user_has_role
+
+
+class CaseKind(models.TextChoices):
+    ASB = "asb", "Anti-social behaviour"
+    VAWG = "vawg", "Violence against women and girls"
+    EARLY_RELEASE = "early_release", "Early release"
+
+
+REFERENCE_PREFIX = {CaseKind.ASB: "ASB", CaseKind.VAWG: "VAWG", CaseKind.EARLY_RELEASE: "ERO"}
+
+
+class RiskLevel(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+RISK_ORDER = {RiskLevel.STANDARD: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
+
+# Terminal states of every workflow: a case in one of these is no longer open.
+CLOSED_STATES = ("closed", "no_further_action")
+
+
+class ReferenceCounter(models.Model):
+    """Next number for ``<PREFIX>-<YEAR>-<NNNNNN>`` references, allocated under a row lock."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="reference_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
+# Roles that may see a VAWG case in full at a lead or participating agency (need-to-know).
+VAWG_FULL_ROLES = (Role.SAFEGUARDING_LEAD, Role.MANAGER)
+MEMBER_ROLES = ("lead", "participant")
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def _linked(self, agency_ids: set[int]) -> Exists:
+        return Exists(
+            CaseAgency.objects.filter(
+                case=OuterRef("pk"), agency_id__in=agency_ids, role__in=MEMBER_ROLES
+            )
+        )
+
+    def open(self) -> CaseQuerySet:
+        return self.exclude(state__in=CLOSED_STATES)
+
+    def for_user(self, user: Any) -> CaseQuerySet:
+        """Cases the user may open at all (in full or, for a VAWG referrer, in outline)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user_has_role(user, Role.AUDITOR):
+            return self.all()
+        return self.filter(self._full_q(user) | Q(opened_by=user))
+
+    def for_user_full(self, user: Any) -> CaseQuerySet:
+        """Cases the user may see in full: people, narrative, history."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user_has_role(user, Role.AUDITOR):
+            return self.all()
+        return self.filter(self._full_q(user))
+
+    def _full_q(self, user: Any) -> Q:
+        not_vawg = ~Q(kind=CaseKind.VAWG) & (
+            Q(self._linked(user_agency_ids(user))) | Q(opened_by=user)
+        )
+        vawg = Q(kind=CaseKind.VAWG) & Q(self._linked(user_agency_ids(user, VAWG_FULL_ROLES)))
+        return not_vawg | vawg
+
+
+class Case(FSMModelMixin, models.Model):
+    reference = models.CharField(max_length=24, unique=True)
+    kind = models.CharField(max_length=20, choices=CaseKind.choices)
+    category = models.CharField(max_length=50, help_text="Category code from the kind's catalogue.")
+    # Only workflows' @transition methods change this (STYLE rule 5).
+    state = FSMField(max_length=40, protected=True)
+    risk = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.STANDARD)
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="cases")
+    location_text = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    latitude = models.DecimalField(max_digits=8, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    responsible_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="responsible_cases"
+    )
+    assigned_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    agencies = models.ManyToManyField(Agency, through="CaseAgency", related_name="cases")
+    # Optimistic concurrency: bumped by every transition; API clients send it as If-Match.
+    version = models.PositiveIntegerField(default=1)
+    case_review_flagged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the ASB case review (Community Trigger) threshold was met.",
+    )
+    details = models.JSONField(default=dict, blank=True, help_text="Kind-specific facts.")
+    expected_release_date = models.DateField(null=True, blank=True)
+    released_on = models.DateField(null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opened_cases"
+    )
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_reason = models.TextField(blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["kind", "state"], name="case_kind_state"),
+            models.Index(fields=["responsible_agency", "state"], name="case_agency_state"),
+            models.Index(fields=["ward", "kind"], name="case_ward_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="case_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_case_review_flagged(self) -> bool:
+        return self.case_review_flagged_at is not None
+
+
+class CaseAgencyRole(models.TextChoices):
+    LEAD = "lead", "Lead (responsible)"
+    PARTICIPANT = "participant", "Participating"
+    REFERRER = "referrer", "Referring"
+
+
+class CaseAgency(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_agencies")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="case_links")
+    role = models.CharField(max_length=20, choices=CaseAgencyRole.choices)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "agency", "role"], name="case_agency_unique")
+        ]
+        indexes = [models.Index(fields=["agency", "case"], name="case_agency_by_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} ({self.role}) on {self.case}"
+
+
+class SubjectRole(models.TextChoices):
+    VICTIM = "victim", "Victim"
+    COMPLAINANT = "complainant", "Complainant"
+    PERPETRATOR = "perpetrator", "Alleged perpetrator"
+    PERSON_OF_CONCERN = "person_of_concern", "Person of concern"
+    OFFENDER = "offender", "Person on licence"
+    WITNESS = "witness", "Witness"
+
+
+class Subject(models.Model):
+    """A person involved in a case: the minimum personal data needed, nothing more."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="subjects")
+    role = models.CharField(max_length=20, choices=SubjectRole.choices)
+    full_name = models.CharField(max_length=200)
+    # Lower-cased, whitespace-collapsed name for duplicate detection.
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+    date_of_birth = models.DateField(null=True, blank=True)
+    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    identifiers = models.JSONField(
+        default=dict, blank=True, help_text="e.g. prison_number, probation_case_reference, pnc_id."
+    )
+    safe_contact = models.JSONField(
+        default=dict, blank=True, help_text="VAWG victims: how and when it is safe to make contact."
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(age__isnull=True) | models.Q(age__lte=130),
+                name="subject_age_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} on {self.case}"
+
+
+class NeedType(models.TextChoices):
+    ACCOMMODATION = "accommodation", "Accommodation"
+    SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse"
+    EMPLOYMENT_TRAINING = "employment_training", "Employment and training"
+    HEALTH = "health", "Health"
+    FINANCE = "finance", "Finance, benefits and debt"
+    FAMILY = "family", "Family and relationships"
+
+
+class NeedStatus(models.TextChoices):
+    IDENTIFIED = "identified", "Identified"
+    REFERRED = "referred", "Referred"
+    IN_PROGRESS = "in_progress", "In progress"
+    MET = "met", "Met"
+    DECLINED = "declined", "Declined"
+    NOT_NEEDED = "not_needed", "Not needed"
+
+
+class SupportNeed(models.Model):
+    """An early-release support need, with the partner agency it was referred to."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="needs")
+    need = models.CharField(max_length=30, choices=NeedType.choices)
+    status = models.CharField(max_length=20, choices=NeedStatus.choices)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="support_needs"
+    )
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["need"]
+        constraints = [models.UniqueConstraint(fields=["case", "need"], name="support_need_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_need_display()}: {self.get_status_display()}"

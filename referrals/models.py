@@ -1,0 +1,70 @@
+"""Referrals: what a partner reported, and the rules that route it to a lead agency."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from cases.models import Case, CaseKind, Subject
+from partners.models import Agency, Ward
+
+
+class Referral(models.Model):
+    reference = models.CharField(max_length=24, unique=True)
+    kind = models.CharField(max_length=20, choices=CaseKind.choices)
+    category = models.CharField(max_length=50)
+    summary = models.TextField()
+    occurred_at = models.DateTimeField(help_text="When the incident happened.")
+    reported_at = models.DateTimeField(help_text="When it was reported to the raising agency.")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals"
+    )
+    raising_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals")
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="referrals")
+    location_text = models.CharField(max_length=200, blank=True)
+    location_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    postcode = models.CharField(max_length=10, blank=True)
+    latitude = models.DecimalField(max_digits=8, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    subjects = models.ManyToManyField(Subject, related_name="referrals", blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Serves the crime-types-by-ward report and the case-review threshold window.
+            models.Index(fields=["ward", "kind", "occurred_at"], name="referral_ward_kind_at"),
+            models.Index(fields=["raised_by", "created_at"], name="referral_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class RoutingRule(models.Model):
+    """Which agency leads a new case. The most specific matching rule wins.
+
+    A blank category or ward matches any; ties go to the lowest ``priority`` number.
+    """
+
+    kind = models.CharField(max_length=20, choices=CaseKind.choices)
+    category = models.CharField(max_length=50, blank=True)
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, null=True, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="routing_rules")
+    priority = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "priority"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "category", "ward"],
+                name="routing_rule_unique_scope",
+            )
+        ]
+
+    def __str__(self) -> str:
+        scope = " / ".join(x for x in [self.kind, self.category, str(self.ward or "")] if x)
+        return f"{scope} -> {self.agency}"

@@ -1,0 +1,81 @@
+"""Reads for intake: routing, possible duplicates, the case-review threshold."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from cases.models import Case, CaseKind, SubjectRole
+from partners.models import Agency, AgencyKind, Ward
+from referrals.models import Referral, RoutingRule
+from referrals.validation import CleanReferral, normalise_key
+
+# Used only when no routing rule matches: the agency kind that leads each flow by default.
+DEFAULT_LEAD_KIND = {
+    CaseKind.ASB: AgencyKind.COUNCIL,
+    CaseKind.VAWG: AgencyKind.VICTIM_SERVICES,
+    CaseKind.EARLY_RELEASE: AgencyKind.PROBATION,
+}
+
+
+def route_referral(*, kind: str, category: str, ward: Ward) -> Agency | None:
+    """The responsible agency for a new case: the most specific active rule wins."""
+    rules = RoutingRule.objects.filter(
+        Q(category="") | Q(category=category),
+        Q(ward__isnull=True) | Q(ward=ward),
+        kind=kind,
+        is_active=True,
+        agency__is_active=True,
+    ).select_related("agency")
+    best = sorted(rules, key=lambda r: (-(bool(r.category) * 2 + bool(r.ward_id)), r.priority))
+    if best:
+        return best[0].agency
+    return (
+        Agency.objects.filter(kind=DEFAULT_LEAD_KIND[CaseKind(kind)], is_active=True)
+        .order_by("id")
+        .first()
+    )
+
+
+def possible_duplicates(*, clean: CleanReferral) -> QuerySet[Case]:
+    """Open cases of the same kind about the same person or the same place."""
+    q = Q()
+    names = {normalise_key(s.full_name) for s in clean.subjects if s.full_name}
+    if names:
+        q |= Q(subjects__name_key__in=names)
+    if clean.location_text:
+        q |= Q(ward=clean.ward, referrals__location_key=normalise_key(clean.location_text))
+    if clean.postcode:
+        q |= Q(postcode=clean.postcode)
+    if not q:
+        return Case.objects.none()
+    return Case.objects.open().filter(q, kind=clean.kind).distinct().order_by("-opened_at")
+
+
+def case_review_count(*, clean: CleanReferral, until: datetime) -> int:
+    """ASB reports about the same victim or place within the look-back window (inclusive)."""
+    since = until - timedelta(days=settings.CASE_REVIEW_WINDOW_DAYS)
+    victims = {
+        normalise_key(s.full_name)
+        for s in clean.subjects
+        if s.role in (SubjectRole.VICTIM, SubjectRole.COMPLAINANT) and s.full_name
+    }
+    q = Q()
+    if victims:
+        q |= Q(
+            subjects__name_key__in=victims,
+            subjects__role__in=[SubjectRole.VICTIM, SubjectRole.COMPLAINANT],
+        )
+    if clean.location_text:
+        q |= Q(ward=clean.ward, location_key=normalise_key(clean.location_text))
+    if not q:
+        return 0
+    return (
+        Referral.objects.filter(
+            q, kind=CaseKind.ASB, occurred_at__gte=since, occurred_at__lte=until
+        )
+        .distinct()
+        .count()
+    )

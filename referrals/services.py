@@ -1,0 +1,233 @@
+"""Intake: a referral, its people and its case are written together or not at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditlog.context import set_actor
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import (
+    Case,
+    CaseAgency,
+    CaseAgencyRole,
+    CaseKind,
+    Subject,
+    SupportNeed,
+)
+from notifications.services import emit
+from partners.models import Agency
+from partners.selectors import primary_agency
+from referrals.models import Referral
+from referrals.selectors import case_review_count, route_referral
+from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
+from workflows.services import case_open, reference_allocate, transition_log_append
+
+FGM_DUTY_BASIS = "FGM Act 2003 s5B: known FGM in a girl under 18 must be reported to the police"
+
+
+@transaction.atomic(durable=True)
+def referral_raise(
+    *, clean: CleanReferral, raised_by: Any, raising_agency: Agency | None = None
+) -> Referral:
+    """Record a referral and open its case, or join the open case the user confirmed."""
+    now = timezone.now()
+    agency = raising_agency or primary_agency(raised_by)
+    if agency is None:
+        raise ReferralInvalid({"raised_by": "You must belong to an agency to raise a referral."})
+    with set_actor(raised_by):
+        case = _case_for(clean=clean, raised_by=raised_by, agency=agency, now=now)
+        subjects = [
+            Subject.objects.create(
+                case=case,
+                role=s.role,
+                full_name=s.full_name,
+                name_key=normalise_key(s.full_name),
+                date_of_birth=s.date_of_birth,
+                age=s.age,
+                identifiers=s.identifiers,
+                safe_contact=s.safe_contact,
+                created_at=now,
+            )
+            for s in clean.subjects
+        ]
+        for need in clean.needs:
+            SupportNeed.objects.update_or_create(
+                case=case,
+                need=need["need"],
+                defaults={
+                    "status": need["status"],
+                    "agency": need["agency"],
+                    "notes": need["notes"],
+                    "updated_at": now,
+                },
+            )
+        referral = Referral.objects.create(
+            reference=reference_allocate(prefix="REF", now=now),
+            kind=clean.kind,
+            category=clean.category,
+            summary=clean.summary,
+            occurred_at=clean.occurred_at,
+            reported_at=clean.reported_at,
+            raised_by=raised_by,
+            raising_agency=agency,
+            ward=clean.ward,
+            location_text=clean.location_text,
+            location_key=normalise_key(clean.location_text),
+            postcode=clean.postcode,
+            latitude=clean.latitude,
+            longitude=clean.longitude,
+            details=_referral_details(clean),
+            case=case,
+            created_at=now,
+        )
+        referral.subjects.set(subjects)
+        emit(
+            type="referral.raised",
+            case=case,
+            occurred_at=now,
+            data={
+                "referral": referral.reference,
+                "category": clean.category,
+                "joined_existing_case": clean.join_case is not None,
+            },
+            actor_id=raised_by.pk,
+        )
+        if _fgm_duty_applies(clean):
+            _record_fgm_duty(case=case, by=raised_by, agency=agency, now=now)
+        if clean.kind == CaseKind.ASB:
+            _check_case_review(case=case, clean=clean, by=raised_by, agency=agency, now=now)
+    return referral
+
+
+def _referral_details(clean: CleanReferral) -> dict[str, Any]:
+    details = dict(clean.details)
+    if clean.needs:
+        details["needs"] = [
+            {**n, "agency": n["agency"].code if n["agency"] else None} for n in clean.needs
+        ]
+    if clean.expected_release_date:
+        details["expected_release_date"] = clean.expected_release_date.isoformat()
+    return details
+
+
+def _case_for(*, clean: CleanReferral, raised_by: Any, agency: Agency, now: Any) -> Case:
+    if clean.join_case is None:
+        lead = route_referral(kind=clean.kind, category=clean.category, ward=clean.ward)
+        if lead is None:
+            raise ReferralInvalid({"category": "No agency is set up to receive this referral."})
+        return case_open(
+            kind=clean.kind,
+            category=clean.category,
+            ward=clean.ward,
+            responsible_agency=lead,
+            opened_by=raised_by,
+            opened_by_agency=agency,
+            reason=f"Referral raised by {agency.name}",
+            now=now,
+            risk=clean.risk,
+            location_text=clean.location_text,
+            postcode=clean.postcode,
+            latitude=clean.latitude,
+            longitude=clean.longitude,
+            details=clean.details,
+            expected_release_date=clean.expected_release_date,
+        )
+    case = (
+        Case.objects.for_user(raised_by)
+        .open()
+        .select_for_update()
+        .filter(pk=clean.join_case, kind=clean.kind)
+        .first()
+    )
+    if case is None:
+        raise ReferralInvalid(
+            {"join_case": "No open case of this kind that you can see has that id."}
+        )
+    CaseAgency.objects.get_or_create(
+        case=case,
+        agency=agency,
+        role=CaseAgencyRole.LEAD
+        if agency.pk == case.responsible_agency_id
+        else CaseAgencyRole.REFERRER,
+        defaults={"added_at": now},
+    )
+    case.version += 1
+    case.updated_at = now
+    case.save(update_fields=["version", "updated_at"])
+    return case
+
+
+def _fgm_duty_applies(clean: CleanReferral) -> bool:
+    age = clean.details.get("victim_age")
+    return (
+        clean.category == "fgm"
+        and bool(clean.details.get("fgm_known"))
+        and age is not None
+        and age < 18
+    )
+
+
+def _record_fgm_duty(*, case: Case, by: Any, agency: Agency, now: Any) -> None:
+    """The duty is personal to the professional who learned of the FGM: it names them."""
+    case.details = {
+        **case.details,
+        "fgm_mandatory_report": {
+            "owed_by": by.pk,
+            "recorded_at": now.isoformat(),
+            "basis": FGM_DUTY_BASIS,
+        },
+    }
+    case.save(update_fields=["details"])
+    transition_log_append(
+        case=case,
+        transition="record_fgm_duty",
+        source=case.state,
+        target=case.state,
+        actor=by,
+        actor_agency=agency,
+        reason=FGM_DUTY_BASIS,
+        data={"owed_by": by.pk},
+        at=now,
+    )
+    emit(
+        type="duty.recorded",
+        case=case,
+        occurred_at=now,
+        data={"duty": "fgm_mandatory_report"},
+        actor_id=by.pk,
+    )
+
+
+def _check_case_review(
+    *, case: Case, clean: CleanReferral, by: Any, agency: Agency, now: Any
+) -> None:
+    if case.case_review_flagged_at is not None:
+        return
+    count = case_review_count(clean=clean, until=max(clean.occurred_at, now))
+    if count < settings.CASE_REVIEW_THRESHOLD:
+        return
+    case.case_review_flagged_at = now
+    case.version += 1
+    case.save(update_fields=["case_review_flagged_at", "version"])
+    transition_log_append(
+        case=case,
+        transition="flag_case_review",
+        source=case.state,
+        target=case.state,
+        actor=by,
+        actor_agency=agency,
+        reason=f"{count} reports about the same victim or place within "
+        f"{settings.CASE_REVIEW_WINDOW_DAYS} days (threshold {settings.CASE_REVIEW_THRESHOLD})",
+        data={"reports": count},
+        at=now,
+    )
+    emit(
+        type="case.review_threshold_met",
+        case=case,
+        occurred_at=now,
+        data={"reports": count},
+        actor_id=by.pk,
+    )

@@ -1,0 +1,489 @@
+"""Intake validation: turns a submitted referral into clean values or names every bad field.
+
+Used by the API serializer and the web form alike, so both accept exactly the same input.
+Field paths look like ``subjects[0].full_name`` or ``details.dash.q3``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from cases.catalogue import DASH_ANSWERS, DASH_QUESTIONS, category, dash_risk, dash_score
+from cases.models import RISK_ORDER, CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
+from partners.models import Agency, Ward
+
+TOP_LEVEL_FIELDS = {
+    "kind",
+    "ward",
+    "category",
+    "summary",
+    "occurred_at",
+    "reported_at",
+    "location_text",
+    "postcode",
+    "latitude",
+    "longitude",
+    "subjects",
+    "details",
+    "join_case",
+}
+SUBJECT_FIELDS = {"role", "full_name", "date_of_birth", "age", "identifiers", "safe_contact"}
+SAFE_CONTACT_FIELDS = {"safe_to_call", "safe_phone", "safe_times", "safe_to_email", "notes"}
+IDENTIFIER_FIELDS = {"prison_number", "probation_case_reference", "pnc_id", "nhs_number"}
+DETAIL_FIELDS = {
+    CaseKind.ASB: {"victim_vulnerable", "vulnerability_notes", "repeat_incident"},
+    CaseKind.VAWG: {
+        "dash",
+        "professional_judgement",
+        "escalation",
+        "victim_age",
+        "fgm_known",
+        "children_in_household",
+    },
+    CaseKind.EARLY_RELEASE: {
+        "prison_number",
+        "probation_case_reference",
+        "expected_release_date",
+        "mappa_category",
+        "mappa_level",
+        "needs",
+    },
+}
+SUBJECT_ROLES = {
+    CaseKind.ASB: {
+        SubjectRole.VICTIM,
+        SubjectRole.COMPLAINANT,
+        SubjectRole.PERPETRATOR,
+        SubjectRole.WITNESS,
+    },
+    CaseKind.VAWG: {SubjectRole.VICTIM, SubjectRole.PERPETRATOR, SubjectRole.WITNESS},
+    CaseKind.EARLY_RELEASE: {SubjectRole.OFFENDER},
+}
+POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+PRISON_NUMBER_RE = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
+CRN_RE = re.compile(r"^[A-Z][0-9]{6}$")
+MAX_SUMMARY = 5000
+
+
+class ReferralInvalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+@dataclass
+class CleanSubject:
+    role: str
+    full_name: str
+    date_of_birth: date | None = None
+    age: int | None = None
+    identifiers: dict[str, str] = field(default_factory=dict)
+    safe_contact: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CleanReferral:
+    kind: str
+    ward: Ward
+    category: str
+    summary: str
+    occurred_at: datetime
+    reported_at: datetime
+    location_text: str = ""
+    postcode: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    subjects: list[CleanSubject] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    join_case: int | None = None
+    risk: str = RiskLevel.STANDARD
+    expected_release_date: date | None = None
+    needs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def normalise_key(text: str) -> str:
+    """Lower-case, punctuation-free, single-spaced text for matching names and places."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+class _Errors(dict[str, str]):
+    def add(self, path: str, message: str) -> None:
+        self.setdefault(path, message)
+
+
+def _text(
+    data: dict[str, Any], key: str, errors: _Errors, *, path: str, required: bool, max_length: int
+) -> str:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            errors.add(path, "This field is required.")
+        return ""
+    if not isinstance(value, str):
+        errors.add(path, "Must be text.")
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors.add(path, "This field is required.")
+    if len(value) > max_length:
+        errors.add(path, f"Must be at most {max_length} characters.")
+    return value
+
+
+def _when(value: Any, path: str, errors: _Errors, now: datetime) -> datetime | None:
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        errors.add(path, "Enter a date and time in ISO 8601, e.g. 2026-11-28T21:30:00Z.")
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)  # read as Europe/London wall-clock time
+    if parsed > now + timedelta(minutes=5):
+        errors.add(path, "Cannot be in the future.")
+    return parsed
+
+
+def _day(value: Any, path: str, errors: _Errors) -> date | None:
+    parsed = parse_date(value) if isinstance(value, str) else None
+    if parsed is None:
+        errors.add(path, "Enter a date as YYYY-MM-DD.")
+    return parsed
+
+
+def _bool(data: dict[str, Any], key: str, path: str, errors: _Errors, *, required: bool) -> bool:
+    if key not in data:
+        if required:
+            errors.add(path, "This field is required (true or false).")
+        return False
+    if not isinstance(data[key], bool):
+        errors.add(path, "Must be true or false.")
+        return False
+    return bool(data[key])
+
+
+def _int(value: Any, path: str, errors: _Errors, lo: int, hi: int) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        errors.add(path, f"Must be a whole number from {lo} to {hi}.")
+        return None
+    return value
+
+
+def _unknown(data: dict[str, Any], allowed: set[str], prefix: str, errors: _Errors) -> None:
+    for key in sorted(set(data) - allowed):
+        errors.add(f"{prefix}{key}", "Unknown field.")
+
+
+def validate_referral(data: Any, *, now: datetime | None = None) -> CleanReferral:
+    """Validate a referral submission. Raises ReferralInvalid naming every bad field."""
+    now = now or timezone.now()
+    errors = _Errors()
+    if not isinstance(data, dict):
+        raise ReferralInvalid({"body": "Send a JSON object."})
+    _unknown(data, TOP_LEVEL_FIELDS, "", errors)
+    kind = data.get("kind")
+    if kind not in CaseKind.values:
+        errors.add("kind", f"Choose one of {', '.join(CaseKind.values)}.")
+        raise ReferralInvalid(dict(errors))
+    ward = None
+    if not isinstance(data.get("ward"), str) or not data.get("ward"):
+        errors.add("ward", "Enter the ward's ONS code.")
+    else:
+        ward = Ward.objects.filter(code=data["ward"].strip().upper()).first()
+        if ward is None:
+            errors.add("ward", f"No ward with code '{data['ward']}'.")
+    code = data.get("category")
+    if not isinstance(code, str) or category(kind, code) is None:
+        errors.add("category", f"Not a {kind} category; see /api/v1/meta/ for the codes.")
+    summary = _text(data, "summary", errors, path="summary", required=True, max_length=MAX_SUMMARY)
+    occurred_at = _when(data.get("occurred_at"), "occurred_at", errors, now)
+    reported_at = now
+    if data.get("reported_at") is not None:
+        reported_at = _when(data["reported_at"], "reported_at", errors, now) or now
+    if occurred_at and reported_at and occurred_at > reported_at:
+        errors.add("occurred_at", "Must be before the time it was reported.")
+    location_text = _text(
+        data, "location_text", errors, path="location_text", required=False, max_length=200
+    )
+    postcode = _text(data, "postcode", errors, path="postcode", required=False, max_length=10)
+    postcode = postcode.upper()
+    if postcode and not POSTCODE_RE.match(postcode):
+        errors.add("postcode", "Enter a UK postcode, e.g. KV1 2AB.")
+    lat = _coordinate(data, "latitude", errors, -90, 90)
+    lng = _coordinate(data, "longitude", errors, -180, 180)
+    if (lat is None) != (lng is None):
+        errors.add("latitude" if lat is None else "longitude", "Give both latitude and longitude.")
+    subjects = _subjects(kind, data.get("subjects", []), errors)
+    details_in = data.get("details", {})
+    if not isinstance(details_in, dict):
+        errors.add("details", "Must be an object.")
+        details_in = {}
+    _unknown(details_in, DETAIL_FIELDS[CaseKind(kind)], "details.", errors)
+    join_case = data.get("join_case")
+    if join_case is not None and (isinstance(join_case, bool) or not isinstance(join_case, int)):
+        errors.add("join_case", "Give the id of the open case to join.")
+        join_case = None
+    clean = CleanReferral(
+        kind=kind,
+        ward=ward,  # type: ignore[arg-type]
+        category=code if isinstance(code, str) else "",
+        summary=summary,
+        occurred_at=occurred_at or now,
+        reported_at=reported_at,
+        location_text=location_text,
+        postcode=postcode,
+        latitude=lat,
+        longitude=lng,
+        subjects=subjects,
+        join_case=join_case,
+    )
+    if kind == CaseKind.ASB:
+        _asb_details(details_in, clean, errors)
+    elif kind == CaseKind.VAWG:
+        _vawg_details(details_in, clean, errors)
+    else:
+        _early_release_details(details_in, clean, errors)
+    if errors:
+        raise ReferralInvalid(dict(errors))
+    return clean
+
+
+def _coordinate(
+    data: dict[str, Any], key: str, errors: _Errors, lo: int, hi: int
+) -> Decimal | None:
+    if data.get(key) in (None, ""):
+        return None
+    try:
+        value = Decimal(str(data[key]))
+    except InvalidOperation:
+        errors.add(key, "Must be a number.")
+        return None
+    if not value.is_finite() or not lo <= value <= hi:
+        errors.add(key, f"Must be between {lo} and {hi}.")
+        return None
+    return value.quantize(Decimal("0.000001"))
+
+
+def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
+    if not isinstance(raw, list):
+        errors.add("subjects", "Must be a list of people.")
+        return []
+    if len(raw) > 20:
+        errors.add("subjects", "At most 20 people per referral.")
+        return []
+    roles = SUBJECT_ROLES[CaseKind(kind)]
+    out = []
+    for i, item in enumerate(raw):
+        p = f"subjects[{i}]."
+        if not isinstance(item, dict):
+            errors.add(f"subjects[{i}]", "Must be an object.")
+            continue
+        _unknown(item, SUBJECT_FIELDS, p, errors)
+        role = item.get("role")
+        if role not in roles:
+            errors.add(p + "role", f"Choose one of {', '.join(sorted(roles))}.")
+        name = _text(item, "full_name", errors, path=p + "full_name", required=True, max_length=200)
+        dob = (
+            _day(item["date_of_birth"], p + "date_of_birth", errors)
+            if item.get("date_of_birth")
+            else None
+        )
+        if dob and dob > timezone.localdate():
+            errors.add(p + "date_of_birth", "Cannot be in the future.")
+        age = _int(item["age"], p + "age", errors, 0, 120) if item.get("age") is not None else None
+        identifiers = item.get("identifiers") or {}
+        if not isinstance(identifiers, dict) or not all(
+            isinstance(v, str) for v in identifiers.values()
+        ):
+            errors.add(p + "identifiers", "Must be an object of text values.")
+            identifiers = {}
+        _unknown(identifiers, IDENTIFIER_FIELDS, p + "identifiers.", errors)
+        safe = item.get("safe_contact") or {}
+        if safe and (kind != CaseKind.VAWG or role != SubjectRole.VICTIM):
+            errors.add(p + "safe_contact", "Only recorded for a VAWG victim.")
+        elif not isinstance(safe, dict):
+            errors.add(p + "safe_contact", "Must be an object.")
+            safe = {}
+        else:
+            _unknown(safe, SAFE_CONTACT_FIELDS, p + "safe_contact.", errors)
+        out.append(
+            CleanSubject(
+                role=role or "",
+                full_name=name,
+                date_of_birth=dob,
+                age=age,
+                identifiers=identifiers,
+                safe_contact=safe,
+            )
+        )
+    return out
+
+
+def _asb_details(d: dict[str, Any], clean: CleanReferral, errors: _Errors) -> None:
+    vulnerable = _bool(d, "victim_vulnerable", "details.victim_vulnerable", errors, required=True)
+    repeat = _bool(d, "repeat_incident", "details.repeat_incident", errors, required=True)
+    notes = _text(
+        d,
+        "vulnerability_notes",
+        errors,
+        path="details.vulnerability_notes",
+        required=False,
+        max_length=1000,
+    )
+    clean.details = {"victim_vulnerable": vulnerable, "repeat_incident": repeat}
+    if notes:
+        clean.details["vulnerability_notes"] = notes
+    cat = category(CaseKind.ASB, clean.category)
+    clean.details["asb_type"] = cat.group if cat else ""
+    clean.risk = RiskLevel.MEDIUM if vulnerable else RiskLevel.STANDARD
+
+
+def _vawg_details(d: dict[str, Any], clean: CleanReferral, errors: _Errors) -> None:
+    if not any(s.role == SubjectRole.VICTIM for s in clean.subjects):
+        errors.add("subjects", "A VAWG referral names the victim (role 'victim').")
+    details: dict[str, Any] = {}
+    risk = RiskLevel.STANDARD
+    if "dash" in d:
+        answers = d["dash"]
+        if not isinstance(answers, dict):
+            errors.add("details.dash", "Answer all 24 DASH questions (yes / no / not_known).")
+        else:
+            codes = {c for c, _ in DASH_QUESTIONS}
+            _unknown(answers, codes, "details.dash.", errors)
+            for c, _ in DASH_QUESTIONS:
+                if answers.get(c) not in DASH_ANSWERS:
+                    errors.add(f"details.dash.{c}", "Answer yes, no or not_known.")
+            if all(answers.get(c) in DASH_ANSWERS for c in codes):
+                score = dash_score(answers)
+                details["dash"] = {c: answers[c] for c, _ in DASH_QUESTIONS}
+                details["dash_score"] = score
+                risk = RiskLevel(dash_risk(score))
+    judgement = d.get("professional_judgement")
+    if judgement not in (None, ""):
+        if judgement not in RiskLevel.values:
+            errors.add(
+                "details.professional_judgement", f"Choose one of {', '.join(RiskLevel.values)}."
+            )
+        else:
+            details["professional_judgement"] = judgement
+            # Professional judgement may raise the level and never lower it (SafeLives).
+            if RISK_ORDER[RiskLevel(judgement)] > RISK_ORDER[risk]:
+                risk = RiskLevel(judgement)
+    if _bool(d, "escalation", "details.escalation", errors, required=False):
+        details["escalation"] = True
+        risk = RiskLevel.HIGH
+    if "children_in_household" in d:
+        details["children_in_household"] = _bool(
+            d, "children_in_household", "details.children_in_household", errors, required=False
+        )
+    age = None
+    if d.get("victim_age") is not None:
+        age = _int(d["victim_age"], "details.victim_age", errors, 0, 120)
+    if age is None:
+        victim = next((s for s in clean.subjects if s.role == SubjectRole.VICTIM), None)
+        if victim and victim.age is not None:
+            age = victim.age
+        elif victim and victim.date_of_birth:
+            today = clean.occurred_at.date()
+            dob = victim.date_of_birth
+            age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+    if age is not None:
+        details["victim_age"] = age
+    if clean.category == "fgm":
+        # FGM Act 2003 s5B: the mandatory duty turns on known FGM in a girl under 18.
+        if age is None:
+            errors.add(
+                "details.victim_age", "Give the victim's age: the FGM duty applies under 18."
+            )
+        known = _bool(d, "fgm_known", "details.fgm_known", errors, required=True)
+        details["fgm_known"] = known
+    clean.details = details
+    clean.risk = risk
+
+
+def _early_release_details(d: dict[str, Any], clean: CleanReferral, errors: _Errors) -> None:
+    if not any(s.role == SubjectRole.OFFENDER for s in clean.subjects):
+        errors.add("subjects", "Name the person being released (role 'offender').")
+    prison = _text(
+        d, "prison_number", errors, path="details.prison_number", required=True, max_length=7
+    ).upper()
+    if prison and not PRISON_NUMBER_RE.match(prison):
+        errors.add("details.prison_number", "Enter a prison number like A1234BC.")
+    crn = _text(
+        d,
+        "probation_case_reference",
+        errors,
+        path="details.probation_case_reference",
+        required=True,
+        max_length=7,
+    ).upper()
+    if crn and not CRN_RE.match(crn):
+        errors.add(
+            "details.probation_case_reference", "Enter a case reference number like X123456."
+        )
+    release = None
+    if d.get("expected_release_date") is None:
+        errors.add("details.expected_release_date", "Enter the expected release date.")
+    else:
+        release = _day(d["expected_release_date"], "details.expected_release_date", errors)
+    mappa_cat = mappa_level = None
+    if d.get("mappa_category") is not None:
+        mappa_cat = _int(d["mappa_category"], "details.mappa_category", errors, 1, 4)
+    if d.get("mappa_level") is not None:
+        mappa_level = _int(d["mappa_level"], "details.mappa_level", errors, 1, 3)
+    if (
+        (mappa_cat is None) != (mappa_level is None)
+        and "details.mappa_category" not in errors
+        and "details.mappa_level" not in errors
+    ):
+        errors.add("details.mappa_level", "Give both the MAPPA category and level, or neither.")
+    needs = []
+    raw_needs = d.get("needs", [])
+    if not isinstance(raw_needs, list):
+        errors.add("details.needs", "Must be a list.")
+        raw_needs = []
+    seen: set[str] = set()
+    for i, need in enumerate(raw_needs):
+        p = f"details.needs[{i}]."
+        if not isinstance(need, dict):
+            errors.add(f"details.needs[{i}]", "Must be an object.")
+            continue
+        _unknown(need, {"need", "status", "agency", "notes"}, p, errors)
+        if need.get("need") not in NeedType.values:
+            errors.add(p + "need", f"Choose one of {', '.join(NeedType.values)}.")
+        elif need["need"] in seen:
+            errors.add(p + "need", "Each need appears once.")
+        else:
+            seen.add(need["need"])
+        status = need.get("status", NeedStatus.IDENTIFIED)
+        if status not in NeedStatus.values:
+            errors.add(p + "status", f"Choose one of {', '.join(NeedStatus.values)}.")
+        agency = None
+        if need.get("agency"):
+            agency = Agency.objects.filter(code=need["agency"], is_active=True).first()
+            if agency is None:
+                errors.add(p + "agency", f"No active agency with code '{need['agency']}'.")
+        notes = _text(need, "notes", errors, path=p + "notes", required=False, max_length=1000)
+        needs.append({"need": need.get("need"), "status": status, "agency": agency, "notes": notes})
+    # Identifiers belong to the person, not the case narrative: kept on the offender record.
+    for subject in clean.subjects:
+        if subject.role == SubjectRole.OFFENDER:
+            subject.identifiers = {
+                **subject.identifiers,
+                "prison_number": prison,
+                "probation_case_reference": crn,
+            }
+    clean.details = {
+        "release_scheme": clean.category,
+        "mappa_category": mappa_cat,
+        "mappa_level": mappa_level,
+    }
+    clean.expected_release_date = release
+    clean.needs = needs
+    if mappa_level and mappa_level >= 2:
+        clean.risk = RiskLevel.HIGH if mappa_level == 3 else RiskLevel.MEDIUM

@@ -1,0 +1,294 @@
+"""The three state machines, as proxy models of ``cases.Case`` (one per kind).
+
+Transition methods only change the case's own fields; ``workflows.services`` is the only
+caller (it locks, checks version, permission and guard, logs and emits). Permissions are
+callables bound to the case's responsible agency, so one agency's right never applies to
+another agency's cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django_fsm import transition
+
+from cases.models import Case, CaseKind, RiskLevel
+from partners.models import Agency, Role
+from partners.selectors import user_has_role
+
+
+@dataclass(frozen=True)
+class TransitionContext:
+    by: Any
+    agency: Agency | None
+    reason: str
+    now: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Permission = Callable[[Any, Any], bool]
+
+
+def roles_at_lead(*roles: str) -> Permission:
+    def check(instance: Any, user: Any) -> bool:
+        return user_has_role(user, *roles, agency=instance.responsible_agency_id)
+
+    check.__doc__ = f"holds {', '.join(roles)} at the responsible agency"
+    return check
+
+
+def assignee_or_roles_at_lead(*roles: str) -> Permission:
+    by_role = roles_at_lead(*roles)
+
+    def check(instance: Any, user: Any) -> bool:
+        assigned = instance.assigned_officer_id is not None
+        return (assigned and instance.assigned_officer_id == user.pk) or by_role(instance, user)
+
+    check.__doc__ = f"is the assigned officer or holds {', '.join(roles)} at the responsible agency"
+    return check
+
+
+ASB_LEAD = roles_at_lead(Role.ASB_COORDINATOR, Role.MANAGER)
+ASB_WORKER = assignee_or_roles_at_lead(Role.ASB_COORDINATOR, Role.MANAGER, Role.CASE_WORKER)
+SAFEGUARDING = roles_at_lead(Role.SAFEGUARDING_LEAD, Role.MANAGER)
+PROBATION = roles_at_lead(Role.PROBATION_PRACTITIONER, Role.MANAGER)
+
+
+def case_review_threshold_met(instance: Any) -> bool:
+    return instance.case_review_flagged_at is not None
+
+
+def is_high_risk(instance: Any) -> bool:
+    return instance.risk == RiskLevel.HIGH
+
+
+def is_not_high_risk(instance: Any) -> bool:
+    return instance.risk != RiskLevel.HIGH
+
+
+def _close(case: Case, ctx: TransitionContext) -> None:
+    case.closed_at = ctx.now
+    case.closure_reason = ctx.reason
+
+
+class AsbCase(Case):
+    """ASB: reported -> triaged -> assigned -> in_progress -> resolved -> closed."""
+
+    INITIAL_STATE = "reported"
+    STATES = [
+        ("reported", "Reported"),
+        ("triaged", "Triaged"),
+        ("assigned", "Assigned"),
+        ("in_progress", "In progress"),
+        ("case_review", "ASB case review"),
+        ("resolved", "Resolved"),
+        ("closed", "Closed"),
+        ("no_further_action", "No further action"),
+    ]
+
+    class Meta:
+        proxy = True
+
+    @transition(field="state", source="reported", target="triaged", permission=ASB_LEAD)
+    def triage(self, ctx: TransitionContext) -> None:
+        if "risk" in ctx.data:
+            self.risk = ctx.data["risk"]
+
+    @transition(field="state", source="triaged", target="assigned", permission=ASB_LEAD)
+    def assign(self, ctx: TransitionContext) -> None:
+        if ctx.data.get("agency") is not None:
+            self.responsible_agency = ctx.data["agency"]
+        self.assigned_officer = ctx.data.get("officer")
+
+    @transition(field="state", source="assigned", target="in_progress", permission=ASB_WORKER)
+    def start_work(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state",
+        source=["triaged", "assigned", "in_progress"],
+        target="case_review",
+        conditions=[case_review_threshold_met],
+        permission=ASB_LEAD,
+    )
+    def request_case_review(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(field="state", source="case_review", target="in_progress", permission=ASB_LEAD)
+    def complete_case_review(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(field="state", source="in_progress", target="resolved", permission=ASB_WORKER)
+    def resolve(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(field="state", source="resolved", target="in_progress", permission=ASB_LEAD)
+    def reopen(self, ctx: TransitionContext) -> None:
+        self.closed_at = None
+
+    @transition(field="state", source="resolved", target="closed", permission=ASB_LEAD)
+    def close(self, ctx: TransitionContext) -> None:
+        _close(self, ctx)
+
+    @transition(
+        field="state",
+        source=["reported", "triaged"],
+        target="no_further_action",
+        permission=ASB_LEAD,
+    )
+    def no_further_action(self, ctx: TransitionContext) -> None:
+        _close(self, ctx)
+
+
+class VawgCase(Case):
+    """VAWG: reported -> risk_assessed -> MARAC (high risk) or support (standard/medium)."""
+
+    INITIAL_STATE = "reported"
+    STATES = [
+        ("reported", "Reported"),
+        ("risk_assessed", "Risk assessed"),
+        ("marac_referred", "Referred to MARAC"),
+        ("marac_heard", "Heard at MARAC"),
+        ("support_offered", "Support offered"),
+        ("support_declined", "Support declined"),
+        ("safety_plan_active", "Safety plan active"),
+        ("closed", "Closed"),
+    ]
+
+    class Meta:
+        proxy = True
+
+    @transition(field="state", source="reported", target="risk_assessed", permission=SAFEGUARDING)
+    def assess_risk(self, ctx: TransitionContext) -> None:
+        self.risk = ctx.data["risk"]
+
+    @transition(
+        field="state",
+        source="risk_assessed",
+        target="marac_referred",
+        conditions=[is_high_risk],
+        permission=SAFEGUARDING,
+    )
+    def refer_to_marac(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state", source="marac_referred", target="marac_heard", permission=SAFEGUARDING
+    )
+    def record_marac_hearing(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state",
+        source="risk_assessed",
+        target="support_offered",
+        conditions=[is_not_high_risk],
+        permission=SAFEGUARDING,
+    )
+    def offer_support(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state", source="support_offered", target="support_declined", permission=SAFEGUARDING
+    )
+    def record_support_declined(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state",
+        source=["marac_heard", "support_offered"],
+        target="safety_plan_active",
+        permission=SAFEGUARDING,
+    )
+    def activate_safety_plan(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state",
+        source=["safety_plan_active", "support_declined"],
+        target="closed",
+        permission=SAFEGUARDING,
+    )
+    def close(self, ctx: TransitionContext) -> None:
+        _close(self, ctx)
+
+
+class EarlyReleaseCase(Case):
+    """Early release: notified -> pre_release_planning -> released -> supervision -> closed."""
+
+    INITIAL_STATE = "notified"
+    STATES = [
+        ("notified", "Notified"),
+        ("pre_release_planning", "Pre-release planning"),
+        ("released", "Released"),
+        ("supervision_active", "Supervision active"),
+        ("recalled", "Recalled"),
+        ("licence_ended", "Licence ended"),
+        ("closed", "Closed"),
+    ]
+
+    class Meta:
+        proxy = True
+
+    @transition(
+        field="state", source="notified", target="pre_release_planning", permission=PROBATION
+    )
+    def start_planning(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state", source="pre_release_planning", target="released", permission=PROBATION
+    )
+    def record_release(self, ctx: TransitionContext) -> None:
+        self.released_on = ctx.data["actual_release_date"]
+
+    @transition(field="state", source="released", target="supervision_active", permission=PROBATION)
+    def start_supervision(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state",
+        source=["released", "supervision_active"],
+        target="recalled",
+        permission=PROBATION,
+    )
+    def recall(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state", source="supervision_active", target="licence_ended", permission=PROBATION
+    )
+    def end_licence(self, ctx: TransitionContext) -> None:
+        pass
+
+    @transition(
+        field="state", source=["licence_ended", "recalled"], target="closed", permission=PROBATION
+    )
+    def close(self, ctx: TransitionContext) -> None:
+        _close(self, ctx)
+
+
+MACHINES: dict[str, type[AsbCase] | type[VawgCase] | type[EarlyReleaseCase]] = {
+    CaseKind.ASB: AsbCase,
+    CaseKind.VAWG: VawgCase,
+    CaseKind.EARLY_RELEASE: EarlyReleaseCase,
+}
+
+
+def machine_for(kind: str) -> type[Case]:
+    return MACHINES[kind]
+
+
+def transition_names(kind: str) -> list[str]:
+    machine = MACHINES[kind]
+    field = machine._meta.get_field("state")
+    return sorted({t.name for t in field.get_all_transitions(machine)})
+
+
+def as_machine(case: Case) -> Any:
+    """The same row, viewed through its kind's state machine."""
+    case.__class__ = MACHINES[case.kind]
+    return case

@@ -1,0 +1,186 @@
+"""Validation of the data each transition takes; errors name each field."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from cases.catalogue import DASH_ANSWERS, DASH_QUESTIONS, dash_risk, dash_score
+from cases.models import RISK_ORDER, Case, RiskLevel
+from partners.models import Agency, Membership
+from workflows.errors import InvalidTransitionData
+from workflows.models import RiskAssessment
+
+# Which data keys each transition accepts; anything else is rejected, never ignored.
+ACCEPTED: dict[str, set[str]] = {
+    "triage": {"risk"},
+    "assign": {"agency", "officer"},
+    "assess_risk": {"dash", "professional_judgement", "escalation"},
+    "record_marac_hearing": {"heard_at"},
+    "record_release": {"actual_release_date"},
+    "start_supervision": {"first_appointment_at"},
+}
+
+
+def validate(*, case: Case, name: str, data: dict[str, Any], by: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InvalidTransitionData({"data": "Must be an object."})
+    unknown = set(data) - ACCEPTED.get(name, set())
+    if unknown:
+        raise InvalidTransitionData(
+            {f"data.{k}": f"'{name}' does not take this field." for k in sorted(unknown)}
+        )
+    validator = _VALIDATORS.get(name)
+    return validator(case, data) if validator else {}
+
+
+def _risk(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    if "risk" not in data:
+        return {}
+    if data["risk"] not in RiskLevel.values:
+        raise InvalidTransitionData({"data.risk": f"Choose one of {', '.join(RiskLevel.values)}."})
+    return {"risk": data["risk"]}
+
+
+def _assign(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    agency = case.responsible_agency
+    if data.get("agency") not in (None, ""):
+        found = Agency.objects.filter(code=data["agency"], is_active=True).first()
+        if found is None:
+            errors["data.agency"] = f"No active agency with code '{data['agency']}'."
+        else:
+            agency = found
+    officer = None
+    if data.get("officer") not in (None, ""):
+        officer = get_user_model().objects.filter(username=data["officer"], is_active=True).first()
+        if officer is None:
+            errors["data.officer"] = f"No active user '{data['officer']}'."
+        elif not Membership.objects.filter(user=officer, agency=agency).exists():
+            errors["data.officer"] = f"'{data['officer']}' is not a member of {agency.name}."
+    if errors:
+        raise InvalidTransitionData(errors)
+    return {"agency": agency if agency != case.responsible_agency else None, "officer": officer}
+
+
+def _assess_risk(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    # The referral's answers are used when none are given, so nothing is typed twice.
+    answers = data.get("dash", case.details.get("dash"))
+    errors: dict[str, str] = {}
+    if not isinstance(answers, dict):
+        raise InvalidTransitionData({"data.dash": "Answer all 24 DASH questions."})
+    for code, _ in DASH_QUESTIONS:
+        if answers.get(code) not in DASH_ANSWERS:
+            errors[f"data.dash.{code}"] = "Answer yes, no or not_known."
+    extra = set(answers) - {code for code, _ in DASH_QUESTIONS}
+    for code in sorted(extra):
+        errors[f"data.dash.{code}"] = "Not a DASH question."
+    judgement = data.get("professional_judgement", case.details.get("professional_judgement"))
+    if judgement not in (None, "", *RiskLevel.values):
+        errors["data.professional_judgement"] = f"Choose one of {', '.join(RiskLevel.values)}."
+    escalation = data.get("escalation", False)
+    if not isinstance(escalation, bool):
+        errors["data.escalation"] = "Must be true or false."
+    if errors:
+        raise InvalidTransitionData(errors)
+    score = dash_score(answers)
+    risk = dash_risk(score)
+    # Professional judgement may raise the level, never lower it (SafeLives).
+    if judgement and RISK_ORDER[RiskLevel(judgement)] > RISK_ORDER[RiskLevel(risk)]:
+        risk = judgement
+    if escalation:
+        risk = RiskLevel.HIGH
+    return {
+        "dash": {code: answers[code] for code, _ in DASH_QUESTIONS},
+        "score": score,
+        "professional_judgement": judgement or "",
+        "escalation": escalation,
+        "risk": risk,
+    }
+
+
+def _refer_to_marac(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    assessment = RiskAssessment.objects.filter(case=case).order_by("-assessed_at").first()
+    if assessment is None:
+        raise InvalidTransitionData({"data": "There is no DASH assessment to refer on."})
+    return {"assessment": assessment}
+
+
+def _date(value: Any, field: str, *, not_after_today: bool = False) -> date:
+    parsed = parse_date(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise InvalidTransitionData({field: "Enter a date as YYYY-MM-DD."})
+    if not_after_today and parsed > timezone.localdate():
+        raise InvalidTransitionData({field: "The date cannot be in the future."})
+    return parsed
+
+
+def _datetime(value: Any, field: str) -> datetime:
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None or timezone.is_naive(parsed):
+        raise InvalidTransitionData({field: "Enter a date and time in ISO 8601 with a UTC offset."})
+    return parsed
+
+
+def _record_release(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    if "actual_release_date" not in data:
+        raise InvalidTransitionData({"data.actual_release_date": "Enter the actual release date."})
+    return {
+        "actual_release_date": _date(
+            data["actual_release_date"], "data.actual_release_date", not_after_today=True
+        )
+    }
+
+
+def _record_marac_hearing(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    if "heard_at" not in data:
+        return {}
+    return {"heard_at": _datetime(data["heard_at"], "data.heard_at")}
+
+
+def _start_supervision(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    if "first_appointment_at" not in data:
+        return {}
+    return {
+        "first_appointment_at": _datetime(data["first_appointment_at"], "data.first_appointment_at")
+    }
+
+
+_VALIDATORS = {
+    "triage": _risk,
+    "assign": _assign,
+    "assess_risk": _assess_risk,
+    "refer_to_marac": _refer_to_marac,
+    "record_marac_hearing": _record_marac_hearing,
+    "record_release": _record_release,
+    "start_supervision": _start_supervision,
+}
+
+
+def loggable(clean: dict[str, Any]) -> dict[str, Any]:
+    """The validated data as the transition log stores it: model rows become ids/codes."""
+    out: dict[str, Any] = {}
+    for key, value in clean.items():
+        if isinstance(value, Agency):
+            out[key] = value.code
+        elif isinstance(value, models.Model):
+            out[key] = value.pk
+        elif value is not None:
+            out[key] = value
+    return out
+
+
+def marac_grounds(assessment: RiskAssessment) -> list[str]:
+    grounds = []
+    if assessment.score >= 14:
+        grounds.append("visible_high_risk")
+    if assessment.professional_judgement == RiskLevel.HIGH:
+        grounds.append("professional_judgement")
+    if assessment.escalation:
+        grounds.append("potential_escalation")
+    return grounds
