@@ -266,3 +266,13 @@ LOGGING = {
 # Commonly 3 reports about the same problem in 6 months (ASB, Crime and Policing Act 2014).
 CASE_REVIEW_THRESHOLD = env.int("CASE_REVIEW_THRESHOLD", default=3)
 CASE_REVIEW_WINDOW_DAYS = env.int("CASE_REVIEW_WINDOW_DAYS", default=183)
+
+# --- Notification channels ---
+# GOV.UK Notify's API; point it at a local fake in tests or a proxy where one is required.
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT = env.float("NOTIFY_TIMEOUT", default=10.0)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Webhooks to loopback and private networks would let a partner's URL probe our own network
+# (SSRF), so they are refused unless this is on; it is on for local development and tests,
+# whose receivers listen on 127.0.0.1.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG or TESTING)
