@@ -266,3 +266,10 @@ LOGGING = {
 # Commonly 3 reports about the same problem in 6 months (ASB, Crime and Policing Act 2014).
 CASE_REVIEW_THRESHOLD = env.int("CASE_REVIEW_THRESHOLD", default=3)
 CASE_REVIEW_WINDOW_DAYS = env.int("CASE_REVIEW_WINDOW_DAYS", default=183)
+
+# --- Audit actor ----------------------------------------------------------------------
+# auditlog's middleware leaks a signal receiver whenever a service sets the actor inside a
+# request (jazzband/django-auditlog#846); cases.audit's middleware nests correctly.
+MIDDLEWARE[MIDDLEWARE.index("auditlog.middleware.AuditlogMiddleware")] = (
+    "cases.audit.AuditActorMiddleware"
+)
