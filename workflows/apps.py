@@ -13,6 +13,7 @@ class WorkflowsConfig(AppConfig):
             MARAC_REFERRAL_MASKED_FIELDS,
             RISK_ASSESSMENT_MASKED_FIELDS,
         )
+        from workflows import audit
         from workflows.machines import MACHINES
         from workflows.models import MaracReferral, RiskAssessment
 
@@ -21,3 +22,4 @@ class WorkflowsConfig(AppConfig):
             auditlog.register(machine, mask_fields=CASE_MASKED_FIELDS)
         auditlog.register(RiskAssessment, mask_fields=RISK_ASSESSMENT_MASKED_FIELDS)
         auditlog.register(MaracReferral, mask_fields=MARAC_REFERRAL_MASKED_FIELDS)
+        audit.connect_signals()
