@@ -8,12 +8,11 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from cases import audit
         from cases.models import Case, CaseAgency, Subject, SupportNeed
 
-        auditlog.register(Case, mask_fields=["details"])
+        auditlog.register(Case, mask_fields=audit.CASE_MASKED_FIELDS)
         auditlog.register(CaseAgency)
-        auditlog.register(
-            Subject,
-            mask_fields=["full_name", "name_key", "date_of_birth", "identifiers", "safe_contact"],
-        )
-        auditlog.register(SupportNeed, mask_fields=["notes"])
+        auditlog.register(Subject, mask_fields=audit.SUBJECT_MASKED_FIELDS)
+        auditlog.register(SupportNeed, mask_fields=audit.SUPPORT_NEED_MASKED_FIELDS)
+        audit.connect_signals()

@@ -276,3 +276,10 @@ WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 # (SSRF), so they are refused unless this is on; it is on for local development and tests,
 # whose receivers listen on 127.0.0.1.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG or TESTING)
+
+# --- Audit actor ----------------------------------------------------------------------
+# auditlog's middleware leaks a signal receiver whenever a service sets the actor inside a
+# request (jazzband/django-auditlog#846); cases.audit's middleware nests correctly.
+MIDDLEWARE[MIDDLEWARE.index("auditlog.middleware.AuditlogMiddleware")] = (
+    "cases.audit.AuditActorMiddleware"
+)

@@ -8,7 +8,8 @@ class ReferralsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from cases.audit import REFERRAL_MASKED_FIELDS
         from referrals.models import Referral, RoutingRule
 
-        auditlog.register(Referral, mask_fields=["summary", "location_text", "details"])
+        auditlog.register(Referral, mask_fields=REFERRAL_MASKED_FIELDS)
         auditlog.register(RoutingRule)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditlog.context import set_actor
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cases.audit import acting_as
 from cases.models import (
     Case,
     CaseAgency,
@@ -37,7 +37,7 @@ def referral_raise(
     agency = raising_agency or primary_agency(raised_by)
     if agency is None:
         raise ReferralInvalid({"raised_by": "You must belong to an agency to raise a referral."})
-    with set_actor(raised_by):
+    with acting_as(raised_by):
         case = _case_for(clean=clean, raised_by=raised_by, agency=agency, now=now)
         subjects = [
             Subject.objects.create(

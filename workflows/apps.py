@@ -8,11 +8,18 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from cases.audit import (
+            CASE_MASKED_FIELDS,
+            MARAC_REFERRAL_MASKED_FIELDS,
+            RISK_ASSESSMENT_MASKED_FIELDS,
+        )
+        from workflows import audit
         from workflows.machines import MACHINES
         from workflows.models import MaracReferral, RiskAssessment
 
         # Saves through a proxy send signals with the proxy as sender: register each one.
         for machine in MACHINES.values():
-            auditlog.register(machine, mask_fields=["details"])
-        auditlog.register(RiskAssessment, mask_fields=["answers"])
-        auditlog.register(MaracReferral, mask_fields=["dash_answers"])
+            auditlog.register(machine, mask_fields=CASE_MASKED_FIELDS)
+        auditlog.register(RiskAssessment, mask_fields=RISK_ASSESSMENT_MASKED_FIELDS)
+        auditlog.register(MaracReferral, mask_fields=MARAC_REFERRAL_MASKED_FIELDS)
+        audit.connect_signals()

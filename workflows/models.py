@@ -90,3 +90,28 @@ class MaracReferral(models.Model):
 
     def __str__(self) -> str:
         return f"MARAC referral for {self.case}"
+
+
+class AuditSeal(models.Model):
+    """Seals one auditlog entry about a case into that case's HMAC chain (tamper evidence).
+
+    Written in the same transaction as the entry (``workflows.audit``). ``seq`` numbers a
+    case's seals from 1; ``hash`` covers the entry's stored content and ``prev_hash``.
+    """
+
+    log_entry = models.OneToOneField(
+        "auditlog.LogEntry", on_delete=models.PROTECT, related_name="csp_seal"
+    )
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audit_seals")
+    seq = models.PositiveIntegerField()
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["case_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="audit_seal_case_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} entry {self.log_entry_id}"

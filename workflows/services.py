@@ -11,11 +11,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from auditlog.context import set_actor
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from cases.audit import acting_as
 from cases.models import (
     REFERENCE_PREFIX,
     RISK_ORDER,
@@ -111,7 +111,7 @@ def case_open(
 ) -> Case:
     """Create a case in its kind's initial state, with its lead and referring agencies."""
     machine = machine_for(kind)
-    with set_actor(opened_by):
+    with acting_as(opened_by):
         case = machine(
             reference=reference_allocate(prefix=REFERENCE_PREFIX[CaseKind(kind)], now=now),
             kind=kind,
@@ -204,7 +204,7 @@ def case_transition(
     source = case.state
     previous_lead = case.responsible_agency
     previous_officer = case.assigned_officer_id
-    with set_actor(by):
+    with acting_as(by):
         method(ctx)
         case.version += 1
         case.updated_at = now
@@ -319,7 +319,7 @@ def case_set_risk(*, case_id: int, risk: str, by: Any, reason: str) -> Case:
     if risk == case.risk:
         return case
     previous = case.risk
-    with set_actor(by):
+    with acting_as(by):
         case.risk = risk
         case.version += 1
         case.updated_at = now

@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
+from cases.audit import SystemCommand
 from partners.demo import seed_partnership
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Create the fictional demo partnership (idempotent): wards, agencies and users."
 
     def handle(self, *args: Any, **options: Any) -> None:
