@@ -266,3 +266,12 @@ LOGGING = {
 # Commonly 3 reports about the same problem in 6 months (ASB, Crime and Policing Act 2014).
 CASE_REVIEW_THRESHOLD = env.int("CASE_REVIEW_THRESHOLD", default=3)
 CASE_REVIEW_WINDOW_DAYS = env.int("CASE_REVIEW_WINDOW_DAYS", default=183)
+
+# --- SLA deadlines --------------------------------------------------------------------
+# Agency code of the partnership team whose managers receive the last escalation rung
+# ("partnership manager"); blank keeps that rung with the responsible agency's events.
+SLA_PARTNERSHIP_AGENCY = env.str("SLA_PARTNERSHIP_AGENCY", default="")
+# Deadlines the scanner claims per transaction.
+SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=100)
+if SLA_SCAN_BATCH_SIZE < 1:
+    raise ImproperlyConfigured(f"SLA_SCAN_BATCH_SIZE must be at least 1, got {SLA_SCAN_BATCH_SIZE}")

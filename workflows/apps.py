@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -16,3 +18,12 @@ class WorkflowsConfig(AppConfig):
             auditlog.register(machine, mask_fields=["details"])
         auditlog.register(RiskAssessment, mask_fields=["answers"])
         auditlog.register(MaracReferral, mask_fields=["dash_answers"])
+        self._ready_sla(auditlog)
+
+    def _ready_sla(self, auditlog: Any) -> None:
+        """SLA admin pages (workflows/admin_sla.py) and the audit of policy and holiday edits."""
+        from workflows import admin_sla  # noqa: F401  (registers the SLA admin pages)
+        from workflows.models import BankHoliday, SlaPolicy
+
+        auditlog.register(SlaPolicy)
+        auditlog.register(BankHoliday)
