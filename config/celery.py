@@ -20,5 +20,10 @@ app.autodiscover_tasks()
 BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Proves the beat -> broker -> worker path end to end; /readyz reports its age.
     "heartbeat": {"task": "notifications.heartbeat", "schedule": 30.0},
+    "scan-deadlines": {
+        "task": "workflows.scan_deadlines",
+        "schedule": 15.0,
+        "options": {"expires": 15},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

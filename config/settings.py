@@ -283,3 +283,12 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", defaul
 MIDDLEWARE[MIDDLEWARE.index("auditlog.middleware.AuditlogMiddleware")] = (
     "cases.audit.AuditActorMiddleware"
 )
+
+# --- SLA deadlines --------------------------------------------------------------------
+# Agency code of the partnership team whose managers receive the last escalation rung
+# ("partnership manager"); blank keeps that rung with the responsible agency's events.
+SLA_PARTNERSHIP_AGENCY = env.str("SLA_PARTNERSHIP_AGENCY", default="")
+# Deadlines the scanner claims per transaction.
+SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=100)
+if SLA_SCAN_BATCH_SIZE < 1:
+    raise ImproperlyConfigured(f"SLA_SCAN_BATCH_SIZE must be at least 1, got {SLA_SCAN_BATCH_SIZE}")

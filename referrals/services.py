@@ -24,6 +24,7 @@ from referrals.models import Referral
 from referrals.selectors import case_review_count, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
 from workflows.services import case_open, reference_allocate, transition_log_append
+from workflows.sla import deadlines_on_transition
 
 FGM_DUTY_BASIS = "FGM Act 2003 s5B: known FGM in a girl under 18 must be reported to the police"
 
@@ -199,6 +200,9 @@ def _record_fgm_duty(*, case: Case, by: Any, agency: Agency, now: Any) -> None:
         data={"duty": "fgm_mandatory_report"},
         actor_id=by.pk,
     )
+    deadlines_on_transition(
+        case=case, name="record_fgm_duty", source=case.state, target=case.state, now=now, by=by
+    )
 
 
 def _check_case_review(
@@ -230,4 +234,7 @@ def _check_case_review(
         occurred_at=now,
         data={"reports": count},
         actor_id=by.pk,
+    )
+    deadlines_on_transition(
+        case=case, name="flag_case_review", source=case.state, target=case.state, now=now, by=by
     )

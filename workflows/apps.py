@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -23,3 +25,12 @@ class WorkflowsConfig(AppConfig):
         auditlog.register(RiskAssessment, mask_fields=RISK_ASSESSMENT_MASKED_FIELDS)
         auditlog.register(MaracReferral, mask_fields=MARAC_REFERRAL_MASKED_FIELDS)
         audit.connect_signals()
+        self._ready_sla(auditlog)
+
+    def _ready_sla(self, auditlog: Any) -> None:
+        """SLA admin pages (workflows/admin_sla.py) and the audit of policy and holiday edits."""
+        from workflows import admin_sla  # noqa: F401  (registers the SLA admin pages)
+        from workflows.models import BankHoliday, SlaPolicy
+
+        auditlog.register(SlaPolicy)
+        auditlog.register(BankHoliday)

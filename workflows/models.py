@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
-from cases.models import Case
+from cases.models import Case, CaseKind, RiskLevel
 from partners.models import Agency
 
 
@@ -115,3 +119,320 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} entry {self.log_entry_id}"
+
+
+# --- SLA: policies, deadlines and the bank-holiday calendar ------------------------------
+
+
+class SlaTrigger(models.TextChoices):
+    STATE = "state", "On entering a state"
+    EVENT = "event", "On a recorded event (e.g. an FGM duty recorded)"
+    CASE_DATE = "case_date", "Relative to a date on the case"
+    RISK = "risk", "While the case is at a risk level (recurring review)"
+
+
+class DurationUnit(models.TextChoices):
+    MINUTES = "minutes", "Minutes"
+    HOURS = "hours", "Hours (elapsed)"
+    WORKING_DAYS = "working_days", "Working days"
+    CALENDAR_DAYS = "calendar_days", "Calendar days"
+    CALENDAR_MONTHS = "calendar_months", "Calendar months"
+    END_OF_NEXT_WORKING_DAY = "end_of_next_working_day", "End of the next working day"
+    AT_ANCHOR = "at_anchor", "At the case date itself"
+
+
+# Units whose result depends on the bank-holiday list: recomputed when it changes.
+WORKING_DAY_UNITS = (DurationUnit.WORKING_DAYS, DurationUnit.END_OF_NEXT_WORKING_DAY)
+
+
+class CaseDateField(models.TextChoices):
+    EXPECTED_RELEASE_DATE = "expected_release_date", "Expected release date"
+    RELEASED_ON = "released_on", "Actual release date"
+
+
+class Responsible(models.TextChoices):
+    LEAD_AGENCY = "lead_agency", "The case's lead agency"
+    NAMED_PERSON = "named_person", "A named person (a personal legal duty)"
+
+
+class SlaPolicy(models.Model):
+    """When a clock starts on a case, when it is due, what stops it and whom it escalates to.
+
+    Editable in the admin. A change applies to deadlines planned after it; deadlines already
+    running keep the due time they were given (only a holiday change recomputes them).
+    """
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=CaseKind.choices)
+    trigger = models.CharField(max_length=20, choices=SlaTrigger.choices)
+    trigger_state = models.CharField(
+        max_length=40, blank=True, help_text="State trigger: the state whose entry starts it."
+    )
+    trigger_event = models.CharField(
+        max_length=50, blank=True, help_text="Event trigger: the recorded event that starts it."
+    )
+    date_field = models.CharField(
+        max_length=30, choices=CaseDateField.choices, blank=True, help_text="Case-date trigger."
+    )
+    offset_days = models.SmallIntegerField(
+        default=0, help_text="Case-date trigger: days after (negative: before) the date."
+    )
+    anchor_time = models.TimeField(
+        default=time(17, 0), help_text="Case-date trigger: London time of day on that date."
+    )
+    risk = models.CharField(
+        max_length=10, choices=RiskLevel.choices, blank=True, help_text="Blank: any risk."
+    )
+    duration_unit = models.CharField(max_length=30, choices=DurationUnit.choices)
+    duration_value = models.PositiveIntegerField(default=0)
+    met_by = models.JSONField(
+        default=list, blank=True, help_text="Transition or milestone names that meet it."
+    )
+    warn_fraction = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0.75"), help_text="0.75: warn at 75%."
+    )
+    responsible = models.CharField(
+        max_length=20, choices=Responsible.choices, default=Responsible.LEAD_AGENCY
+    )
+    owed_by_detail = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="Named person: the key in case details whose 'owed_by' is the user.",
+    )
+    escalate_managers_after_hours = models.PositiveIntegerField(
+        default=24, help_text="Hours after the breach before the agency's managers are told."
+    )
+    escalate_partnership_after_hours = models.PositiveIntegerField(
+        default=48, help_text="Hours after the breach before the partnership manager is told."
+    )
+    max_pause_hours = models.PositiveIntegerField(
+        default=0, help_text="Longest total pause credited; 0: this clock cannot be paused."
+    )
+    source = models.TextField(help_text="The law, guidance or local decision this rests on.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(trigger=SlaTrigger.STATE) | ~models.Q(trigger_state=""),
+                name="sla_policy_state_trigger_names_state",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(trigger=SlaTrigger.EVENT) | ~models.Q(trigger_event=""),
+                name="sla_policy_event_trigger_names_event",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(trigger=SlaTrigger.CASE_DATE) | ~models.Q(date_field=""),
+                name="sla_policy_date_trigger_names_field",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(trigger=SlaTrigger.RISK) | ~models.Q(risk=""),
+                name="sla_policy_risk_trigger_names_risk",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(duration_unit=DurationUnit.AT_ANCHOR)
+                | models.Q(trigger=SlaTrigger.CASE_DATE),
+                name="sla_policy_at_anchor_needs_case_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(responsible=Responsible.NAMED_PERSON)
+                | ~models.Q(owed_by_detail=""),
+                name="sla_policy_named_person_names_detail",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warn_fraction__gte=0, warn_fraction__lte=1),
+                name="sla_policy_warn_fraction_0_to_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    escalate_partnership_after_hours__gt=models.F("escalate_managers_after_hours")
+                ),
+                name="sla_policy_ladder_ascends",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+    def clean(self) -> None:
+        """Names that must exist in code: the trigger state and the transitions that meet it."""
+        from workflows.sla.names import meeting_names, state_names
+
+        errors: dict[str, str] = {}
+        if self.kind not in CaseKind.values:
+            return
+        if self.trigger == SlaTrigger.STATE and self.trigger_state not in state_names(self.kind):
+            errors["trigger_state"] = (
+                f"'{self.trigger_state}' is not a state of {self.kind} cases; "
+                f"choose one of {', '.join(state_names(self.kind))}."
+            )
+        if not isinstance(self.met_by, list) or not all(isinstance(n, str) for n in self.met_by):
+            errors["met_by"] = 'Give a list of names, e.g. ["triage"].'
+        else:
+            unknown = sorted(set(self.met_by) - set(meeting_names(self.kind)))
+            if unknown:
+                errors["met_by"] = (
+                    f"Not transitions or milestones of {self.kind} cases: {', '.join(unknown)}."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class DeadlineStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached (unresolved)"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# A breached deadline still escalates until it is met or cancelled.
+ACTIVE_DEADLINE_STATUSES = (DeadlineStatus.OPEN, DeadlineStatus.BREACHED)
+
+
+class PauseReason(models.TextChoices):
+    AWAITING_VICTIM_CONTACT = "awaiting_victim_contact", "Awaiting safe contact with the victim"
+    AWAITING_PARTNER_INFORMATION = (
+        "awaiting_partner_information",
+        "Awaiting a partner's information",
+    )
+    SUBJECT_UNAVAILABLE = "subject_unavailable", "Subject unavailable (e.g. in hospital)"
+
+
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, "Not breached"
+    RESPONSIBLE_AGENCY = 1, "Breached: responsible agency told"
+    AGENCY_MANAGERS = 2, "Escalated to the agency's managers"
+    PARTNERSHIP_MANAGER = 3, "Escalated to the partnership manager"
+
+
+class Deadline(models.Model):
+    """One running SLA clock on one case. Written only by ``workflows.sla``.
+
+    ``breached_at`` is the due time, never the moment a scan noticed. A met deadline that
+    had breached keeps ``breached_at`` (met late). ``due_at`` and ``warn_at`` include the
+    pause time credited so far (``pause_total``).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deadlines")
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="deadlines")
+    started_at = models.DateTimeField(help_text="When the clock was planned.")
+    clock_from = models.DateTimeField(help_text="The instant the policy's duration runs from.")
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    responsible_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=DeadlineStatus.choices, default=DeadlineStatus.OPEN
+    )
+    met_at = models.DateTimeField(null=True, blank=True)
+    met_by = models.CharField(max_length=50, blank=True, help_text="The transition that met it.")
+    breached_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=50, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalate_next_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=40, choices=PauseReason.choices, blank=True)
+    pause_expires_at = models.DateTimeField(null=True, blank=True)
+    pause_total = models.DurationField(default=timedelta(0))
+    scan_failures = models.PositiveIntegerField(default=0)
+    scan_error = models.TextField(blank=True, help_text="The scanner's last error on this row.")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "policy"],
+                condition=models.Q(status__in=ACTIVE_DEADLINE_STATUSES),
+                name="deadline_one_active_per_policy",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeadlineStatus.values), name="deadline_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=DeadlineStatus.MET) | models.Q(met_at__isnull=False),
+                name="deadline_met_has_met_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=DeadlineStatus.BREACHED)
+                | models.Q(breached_at__isnull=False),
+                name="deadline_breached_has_breached_at",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paused_at__isnull=True) | models.Q(status=DeadlineStatus.OPEN),
+                name="deadline_only_open_is_paused",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warn_at__lte=models.F("due_at")), name="deadline_warn_by_due"
+            ),
+        ]
+        indexes = [
+            # Serves the scanner's breach query: WHERE status = 'open' AND paused_at IS NULL
+            # AND due_at <= now ORDER BY due_at FOR UPDATE SKIP LOCKED.
+            models.Index(
+                fields=["due_at"],
+                name="deadline_breach_due",
+                condition=models.Q(status=DeadlineStatus.OPEN, paused_at__isnull=True),
+            ),
+            # Serves the scanner's warning query: WHERE status = 'open' AND paused_at IS NULL
+            # AND warned_at IS NULL AND warn_at <= now ORDER BY warn_at FOR UPDATE SKIP LOCKED.
+            models.Index(
+                fields=["warn_at"],
+                name="deadline_warning_due",
+                condition=models.Q(
+                    status=DeadlineStatus.OPEN, paused_at__isnull=True, warned_at__isnull=True
+                ),
+            ),
+            # Serves the scanner's escalation query: WHERE status = 'breached' AND
+            # escalate_next_at <= now ORDER BY escalate_next_at FOR UPDATE SKIP LOCKED.
+            models.Index(
+                fields=["escalate_next_at"],
+                name="deadline_escalation_due",
+                condition=models.Q(status=DeadlineStatus.BREACHED, escalate_next_at__isnull=False),
+            ),
+            # Serves the scanner's pause-expiry query: WHERE status = 'open' AND paused_at IS
+            # NOT NULL AND pause_expires_at <= now ORDER BY pause_expires_at FOR UPDATE SKIP LOCKED.
+            models.Index(
+                fields=["pause_expires_at"],
+                name="deadline_pause_expiry_due",
+                condition=models.Q(status=DeadlineStatus.OPEN, paused_at__isnull=False),
+            ),
+            # Serves the manager views: open breaches by agency, breach rate per agency/month.
+            models.Index(fields=["responsible_agency", "status"], name="deadline_agency_status"),
+            models.Index(fields=["case", "status"], name="deadline_case_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.code} on case {self.case_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class HolidaySource(models.TextChoices):
+    HOLIDAYS_PACKAGE = "holidays_package", "holidays package"
+    GOVUK = "govuk", "GOV.UK bank-holidays JSON"
+    ADMIN = "admin", "Entered by an administrator"
+
+
+class BankHoliday(models.Model):
+    """An England and Wales bank holiday. The working-day calendar is built from this table."""
+
+    date = models.DateField(unique=True)
+    title = models.CharField(max_length=200)
+    source = models.CharField(max_length=20, choices=HolidaySource.choices)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.title}"

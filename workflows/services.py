@@ -29,7 +29,7 @@ from cases.models import (
 from notifications.services import emit
 from partners.models import Agency, Role, Ward
 from partners.selectors import user_has_role, user_memberships
-from workflows import transition_data
+from workflows import sla, transition_data
 from workflows.chain import canonical, link_hash, transition_fields
 from workflows.errors import (
     ConcurrentChange,
@@ -149,6 +149,9 @@ def case_open(
             data={"responsible_agency": responsible_agency.code, "risk": risk},
             at=now,
         )
+        sla.deadlines_on_transition(
+            case=case, name="open", source="", target=case.state, now=now, by=opened_by
+        )
     return case
 
 
@@ -239,6 +242,9 @@ def case_transition(
                 },
                 actor_id=by.pk,
             )
+        sla.deadlines_on_transition(
+            case=case, name=name, source=source, target=case.state, now=now, by=by
+        )
     return case
 
 
@@ -341,5 +347,8 @@ def case_set_risk(*, case_id: int, risk: str, by: Any, reason: str) -> Case:
             occurred_at=now,
             data={"from_risk": previous, "to_risk": risk},
             actor_id=by.pk,
+        )
+        sla.deadlines_on_transition(
+            case=case, name="set_risk", source=case.state, target=case.state, now=now, by=by
         )
     return case

@@ -1,0 +1,68 @@
+"""Helpers for the SLA tests: London times, frozen clocks, transitions and lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import time_machine
+
+from cases.models import Case
+from notifications.models import OutboxEvent
+from tests.personas import dash, raise_referral
+from workflows.calendar import LONDON
+from workflows.models import Deadline
+from workflows.services import case_transition
+
+
+def london(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, ss, tzinfo=LONDON)
+
+
+def utc(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=UTC)
+
+
+@contextmanager
+def frozen(when: datetime) -> Iterator[None]:
+    with time_machine.travel(when, tick=False):
+        yield
+
+
+def go(case: Case, name: str, by: Any, **data: Any) -> Case:
+    return case_transition(
+        case_id=case.pk, name=name, by=by, reason=f"{name} for the test", data=data
+    )
+
+
+def deadline(case: Case, code: str) -> Deadline:
+    """The one deadline of policy ``code`` on ``case`` (the latest, if it recurred)."""
+    return Deadline.objects.filter(case_id=case.pk, policy__code=code).latest("pk")
+
+
+def codes(case: Case, *statuses: str) -> list[str]:
+    qs = Deadline.objects.filter(case_id=case.pk)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    return sorted(qs.values_list("policy__code", flat=True))
+
+
+def events(type: str) -> list[OutboxEvent]:
+    return list(OutboxEvent.objects.filter(type=type).order_by("occurred_at", "id"))
+
+
+def asb_case(by: Any, *, vulnerable: bool = False, **overrides: Any) -> Case:
+    details = {"victim_vulnerable": vulnerable, "repeat_incident": False}
+    return raise_referral(by, "asb", details=details, **overrides).case
+
+
+def vawg_case(by: Any, *, yes: int = 15, **overrides: Any) -> Case:
+    details = overrides.pop("details", {"dash": dash(yes)})
+    return raise_referral(by, "vawg", details=details, **overrides).case
+
+
+def fgm_case(by: Any, *, age: int = 15) -> Case:
+    details = {"dash": dash(3), "fgm_known": True, "victim_age": age}
+    return raise_referral(by, "vawg", category="fgm", details=details).case

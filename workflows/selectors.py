@@ -1,0 +1,207 @@
+"""Reads of the workflows app used by several callers: the manager views of SLA clocks.
+
+Callers scope by agency (``agency_ids``) according to who is asking; these functions do
+not decide access. Months and dates are Europe/London.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models.functions import TruncMonth
+
+from cases.models import Case, CaseKind
+from workflows.calendar import LONDON
+from workflows.models import Deadline, DeadlineStatus
+
+# The first step that counts as triage in each workflow (time-to-triage starts at opening).
+TRIAGE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CaseKind.ASB: ("triage", "no_further_action"),
+    CaseKind.VAWG: ("assess_risk",),
+    CaseKind.EARLY_RELEASE: ("start_planning",),
+}
+
+
+def _london_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=LONDON)
+
+
+def open_breaches(
+    *,
+    agency_ids: Iterable[int] | None = None,
+    kind: str | None = None,
+    ward_id: int | None = None,
+) -> QuerySet[Deadline]:
+    """Breached deadlines not yet met or cancelled, oldest breach first."""
+    qs = Deadline.objects.filter(status=DeadlineStatus.BREACHED)
+    if agency_ids is not None:
+        qs = qs.filter(responsible_agency_id__in=list(agency_ids))
+    if kind:
+        qs = qs.filter(case__kind=kind)
+    if ward_id is not None:
+        qs = qs.filter(case__ward_id=ward_id)
+    return qs.select_related("case", "case__ward", "policy", "responsible_agency").order_by(
+        "breached_at", "pk"
+    )
+
+
+@dataclass(frozen=True)
+class BreachCount:
+    agency_code: str
+    agency_name: str
+    kind: str
+    ward_code: str
+    ward_name: str
+    count: int
+    oldest_breached_at: datetime
+
+
+def open_breach_counts(
+    *, agency_ids: Iterable[int] | None = None, kind: str | None = None
+) -> list[BreachCount]:
+    """Open breaches counted by responsible agency, case kind and ward."""
+    rows = (
+        open_breaches(agency_ids=agency_ids, kind=kind)
+        .order_by()
+        .values(
+            agency_code=F("responsible_agency__code"),
+            agency_name=F("responsible_agency__name"),
+            case_kind=F("case__kind"),
+            ward_code=F("case__ward__code"),
+            ward_name=F("case__ward__name"),
+        )
+        .annotate(count=Count("id"), oldest=Min("breached_at"))
+        .order_by("agency_code", "case_kind", "ward_code")
+    )
+    return [
+        BreachCount(
+            agency_code=r["agency_code"],
+            agency_name=r["agency_name"],
+            kind=r["case_kind"],
+            ward_code=r["ward_code"],
+            ward_name=r["ward_name"],
+            count=r["count"],
+            oldest_breached_at=r["oldest"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class BreachRate:
+    agency_code: str
+    agency_name: str
+    month: date  # the first of the month, Europe/London
+    decided: int  # deadlines due in the month that were met or breached
+    breached: int
+
+    @property
+    def rate(self) -> float:
+        return self.breached / self.decided if self.decided else 0.0
+
+
+def breach_rate_by_agency_month(
+    *, since: date, until: date, agency_ids: Iterable[int] | None = None
+) -> list[BreachRate]:
+    """Per responsible agency and month of the due date: deadlines decided and breached.
+
+    ``since`` and ``until`` are London dates, ``until`` exclusive. A deadline counts once
+    its outcome is known: met (on time or late), breached, or cancelled after breaching.
+    Deadlines cancelled before they fell due, and open ones, are left out.
+    """
+    decided = Q(status__in=[DeadlineStatus.MET, DeadlineStatus.BREACHED]) | Q(
+        status=DeadlineStatus.CANCELLED, breached_at__isnull=False
+    )
+    qs = Deadline.objects.filter(
+        decided, due_at__gte=_london_midnight(since), due_at__lt=_london_midnight(until)
+    )
+    if agency_ids is not None:
+        qs = qs.filter(responsible_agency_id__in=list(agency_ids))
+    rows = (
+        qs.annotate(month=TruncMonth("due_at", tzinfo=LONDON))
+        .values(
+            "month",
+            agency_code=F("responsible_agency__code"),
+            agency_name=F("responsible_agency__name"),
+        )
+        .annotate(decided=Count("id"), breached=Count("id", filter=Q(breached_at__isnull=False)))
+        .order_by("agency_code", "month")
+    )
+    return [
+        BreachRate(
+            agency_code=r["agency_code"],
+            agency_name=r["agency_name"],
+            month=r["month"].astimezone(LONDON).date(),
+            decided=r["decided"],
+            breached=r["breached"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class TriageDistribution:
+    kind: str
+    opened: int  # cases opened in the window
+    triaged: int  # of which triaged so far
+    percentiles: dict[int, timedelta]  # e.g. {50: ..., 90: ...}, over the triaged cases
+    mean: timedelta | None
+
+
+def time_to_triage(
+    *,
+    since: date,
+    until: date,
+    kind: str | None = None,
+    agency_ids: Iterable[int] | None = None,
+    ward_id: int | None = None,
+    percentiles: Sequence[int] = (50, 75, 90, 95),
+) -> list[TriageDistribution]:
+    """Time from opening to the first triage step, for cases opened in [since, until).
+
+    Percentiles interpolate linearly between ranks (as PostgreSQL's percentile_cont), and
+    are computed here so SQLite and PostgreSQL agree. The triage steps are
+    ``TRIAGE_TRANSITIONS``.
+    """
+    bad = [p for p in percentiles if not 0 <= p <= 100]
+    if bad:
+        raise ValueError(f"percentiles must be between 0 and 100, got {bad}")
+    kinds = [kind] if kind else list(TRIAGE_TRANSITIONS)
+    result = []
+    for k in kinds:
+        cases = Case.objects.filter(
+            kind=k, opened_at__gte=_london_midnight(since), opened_at__lt=_london_midnight(until)
+        )
+        if agency_ids is not None:
+            cases = cases.filter(responsible_agency_id__in=list(agency_ids))
+        if ward_id is not None:
+            cases = cases.filter(ward_id=ward_id)
+        rows = list(
+            cases.annotate(
+                triaged_at=Min(
+                    "transition_logs__at",
+                    filter=Q(transition_logs__transition__in=TRIAGE_TRANSITIONS[k]),
+                )
+            ).values_list("opened_at", "triaged_at")
+        )
+        waits = sorted(t - o for o, t in rows if t is not None)
+        result.append(
+            TriageDistribution(
+                kind=k,
+                opened=len(rows),
+                triaged=len(waits),
+                percentiles={p: _percentile(waits, p) for p in percentiles} if waits else {},
+                mean=sum(waits, timedelta(0)) / len(waits) if waits else None,
+            )
+        )
+    return result
+
+
+def _percentile(ordered: Sequence[timedelta], p: float) -> timedelta:
+    position = (len(ordered) - 1) * p / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

@@ -1,0 +1,213 @@
+"""The default SLA policies, each with its source, and the idempotent seed that loads them.
+
+Figures come from ../shared/DOMAIN.md ("Rules a real system encodes"); where a timescale is
+local practice rather than law the comment says so, and the partnership may change it in
+the admin. Seeding never overwrites a policy an administrator has edited.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+from cases.models import CaseKind, RiskLevel
+from workflows.models import (
+    CaseDateField,
+    DurationUnit,
+    Responsible,
+    SlaPolicy,
+    SlaTrigger,
+)
+
+FGM_SOURCE = (
+    "FGM Act 2003 s5B (in force 31 Oct 2015): regulated health and social-care professionals "
+    "and teachers must report known FGM in a girl under 18 to the police. The duty is "
+    "personal and cannot be delegated. Home Office procedural information: report by the "
+    "end of the next working day as best practice, within one month at the latest."
+)
+
+DEFAULT_POLICIES: list[dict[str, Any]] = [
+    # VAWG: a high-risk referral is triaged (DASH risk assessment by the IDVA service) within
+    # 24 hours. Local practice in line with SafeLives' guidance that high-risk victims are
+    # contacted without delay; pausable while safe contact with the victim is awaited.
+    {
+        "code": "vawg_high_risk_triage",
+        "name": "High-risk VAWG referral triaged (risk assessed) within 24 hours",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.STATE,
+        "trigger_state": "reported",
+        "risk": RiskLevel.HIGH,
+        "duration_unit": DurationUnit.HOURS,
+        "duration_value": 24,
+        "met_by": ["assess_risk"],
+        "max_pause_hours": 24,
+        "escalate_managers_after_hours": 4,
+        "escalate_partnership_after_hours": 12,
+        "source": "Local practice for high-risk VAWG referrals (SafeLives: high risk is "
+        "acted on without delay). DOMAIN.md, MARAC referral criteria.",
+    },
+    # MARAC: SafeLives criteria, visible high risk (14+ "yes" on DASH), professional
+    # judgement or potential escalation. Referral within 2 working days of the assessment.
+    {
+        "code": "vawg_marac_referral",
+        "name": "MARAC referral within 2 working days of a high-risk assessment",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.STATE,
+        "trigger_state": "risk_assessed",
+        "risk": RiskLevel.HIGH,
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 2,
+        "met_by": ["refer_to_marac"],
+        "source": "SafeLives MARAC referral criteria (14+ yes on the DASH checklist, "
+        "professional judgement, potential escalation); 2 working days is local practice.",
+    },
+    # FGM Act 2003 s5B: the mandatory reporting duty, owed personally by the professional who
+    # learned of it (recorded by referrals as case.details["fgm_mandatory_report"]).
+    {
+        "code": "vawg_fgm_police_report",
+        "name": "Known FGM in an under-18: police report by the end of the next working day",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "record_fgm_duty",
+        "duration_unit": DurationUnit.END_OF_NEXT_WORKING_DAY,
+        "met_by": ["report_fgm_to_police"],
+        "responsible": Responsible.NAMED_PERSON,
+        "owed_by_detail": "fgm_mandatory_report",
+        "warn_fraction": Decimal("0.50"),
+        "escalate_managers_after_hours": 4,
+        "escalate_partnership_after_hours": 24,
+        "source": FGM_SOURCE,
+    },
+    # The same duty's hard limit: one month, after which the report is out of time in law.
+    {
+        "code": "vawg_fgm_police_report_limit",
+        "name": "Known FGM in an under-18: police report within one month (hard limit)",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "record_fgm_duty",
+        "duration_unit": DurationUnit.CALENDAR_MONTHS,
+        "duration_value": 1,
+        "met_by": ["report_fgm_to_police"],
+        "responsible": Responsible.NAMED_PERSON,
+        "owed_by_detail": "fgm_mandatory_report",
+        "warn_fraction": Decimal("0.75"),
+        "escalate_managers_after_hours": 1,
+        "escalate_partnership_after_hours": 2,
+        "source": FGM_SOURCE,
+    },
+    # ASB: the coordinator triages a new report within 2 working days (local standard).
+    {
+        "code": "asb_triage",
+        "name": "ASB report triaged within 2 working days",
+        "kind": CaseKind.ASB,
+        "trigger": SlaTrigger.STATE,
+        "trigger_state": "reported",
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 2,
+        "met_by": ["triage", "no_further_action"],
+        "max_pause_hours": 72,
+        "source": "Local ASB triage standard (CSP configuration). DOMAIN.md, ASB.",
+    },
+    # ASB risk reviews (one force's practice): high risk every 14 days, medium every 28,
+    # escalating by rank. A risk change or a recorded review meets the current one.
+    {
+        "code": "asb_risk_review_high",
+        "name": "High-risk ASB case: risk reviewed every 14 days",
+        "kind": CaseKind.ASB,
+        "trigger": SlaTrigger.RISK,
+        "risk": RiskLevel.HIGH,
+        "duration_unit": DurationUnit.CALENDAR_DAYS,
+        "duration_value": 14,
+        "met_by": ["review_risk", "set_risk"],
+        "max_pause_hours": 168,
+        "source": "ASB risk review cadence, one police force's practice: high risk every "
+        "14 days, escalating by rank. DOMAIN.md, ASB risk reviews.",
+    },
+    {
+        "code": "asb_risk_review_medium",
+        "name": "Medium-risk ASB case: risk reviewed every 28 days",
+        "kind": CaseKind.ASB,
+        "trigger": SlaTrigger.RISK,
+        "risk": RiskLevel.MEDIUM,
+        "duration_unit": DurationUnit.CALENDAR_DAYS,
+        "duration_value": 28,
+        "met_by": ["review_risk", "set_risk"],
+        "max_pause_hours": 168,
+        "source": "ASB risk review cadence, one police force's practice: medium risk every "
+        "28 days, escalating by rank. DOMAIN.md, ASB risk reviews.",
+    },
+    # ASB case review (Community Trigger), ASB, Crime and Policing Act 2014 ss104-105: once
+    # the local threshold is met the application is acknowledged within 10 working days
+    # (a typical local timescale).
+    {
+        "code": "asb_case_review_acknowledged",
+        "name": "ASB case review (Community Trigger) acknowledged within 10 working days",
+        "kind": CaseKind.ASB,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "flag_case_review",
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 10,
+        "met_by": ["acknowledge_case_review", "request_case_review"],
+        "source": "ASB, Crime and Policing Act 2014 ss104-105 (case review); acknowledging "
+        "within 10 working days is a typical local timescale.",
+    },
+    # Early release (SDS40): probation's concerns are accommodation on the day of release,
+    # continuity of treatment and recall. The plan is complete a week before release.
+    {
+        "code": "release_pre_release_plan",
+        "name": "Pre-release plan complete 7 days before the expected release date",
+        "kind": CaseKind.EARLY_RELEASE,
+        "trigger": SlaTrigger.CASE_DATE,
+        "date_field": CaseDateField.EXPECTED_RELEASE_DATE,
+        "offset_days": -7,
+        "anchor_time": time(17, 0),
+        "duration_unit": DurationUnit.AT_ANCHOR,
+        "met_by": ["complete_pre_release_plan"],
+        "source": "HMPPS early release (SDS40, from Sept/Oct 2024) pre-release planning; "
+        "7 days is local practice. DOMAIN.md, Early release.",
+    },
+    # Accommodation must be in place by the morning the person walks out.
+    {
+        "code": "release_accommodation_confirmed",
+        "name": "Accommodation confirmed by the release date",
+        "kind": CaseKind.EARLY_RELEASE,
+        "trigger": SlaTrigger.CASE_DATE,
+        "date_field": CaseDateField.EXPECTED_RELEASE_DATE,
+        "offset_days": 0,
+        "anchor_time": time(9, 0),
+        "duration_unit": DurationUnit.AT_ANCHOR,
+        "met_by": ["confirm_accommodation"],
+        "source": "HMPPS: accommodation on the day of release is a core probation concern "
+        "(SDS40). DOMAIN.md, Early release.",
+    },
+    # The first probation appointment is on the day of release or the next working day.
+    {
+        "code": "release_first_appointment",
+        "name": "First probation appointment by the end of the next working day after release",
+        "kind": CaseKind.EARLY_RELEASE,
+        "trigger": SlaTrigger.CASE_DATE,
+        "date_field": CaseDateField.RELEASED_ON,
+        "offset_days": 0,
+        "anchor_time": time(9, 0),
+        "duration_unit": DurationUnit.END_OF_NEXT_WORKING_DAY,
+        "met_by": ["start_supervision"],
+        "source": "HMPPS: the first probation appointment is on the day of release or the "
+        "next working day. DOMAIN.md, Early release.",
+    },
+]
+
+
+def seed_sla_policies(*, policy_model: Any = None) -> int:
+    """Create the default policies that are missing; returns how many were created.
+
+    ``policy_model`` is the historical model when called from a data migration. Existing
+    policies (matched by code) are left as the administrators set them.
+    """
+    model = policy_model or SlaPolicy
+    created = 0
+    for spec in DEFAULT_POLICIES:
+        fields = {k: v for k, v in spec.items() if k != "code"}
+        _, was_created = model.objects.get_or_create(code=spec["code"], defaults=fields)
+        created += was_created
+    return created
