@@ -83,7 +83,7 @@ def _assess_risk(case: Case, data: dict[str, Any]) -> dict[str, Any]:
     judgement = data.get("professional_judgement", case.details.get("professional_judgement"))
     if judgement not in (None, "", *RiskLevel.values):
         errors["data.professional_judgement"] = f"Choose one of {', '.join(RiskLevel.values)}."
-    escalation = data.get("escalation", False)
+    escalation = data.get("escalation", case.details.get("escalation", False))
     if not isinstance(escalation, bool):
         errors["data.escalation"] = "Must be true or false."
     if errors:

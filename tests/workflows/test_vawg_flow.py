@@ -256,3 +256,14 @@ def test_closing_a_vawg_case_needs_a_reason(people, state: str) -> None:
     assert exc.value.errors == {"reason": "Give a reason for this change."}
     case.refresh_from_db()
     assert (case.state, case.closed_at) == (state, None)
+
+
+def test_assessment_without_data_keeps_the_referrals_escalation_and_judgement(people) -> None:
+    escalated = new_case(people, "vawg", details={"dash": dash(3), "escalation": True})
+    judged = new_case(people, "vawg", details={"dash": dash(3), "professional_judgement": "high"})
+    assert escalated.risk == judged.risk == "high"
+    escalated = step(escalated, "assess_risk", people.idva)
+    judged = step(judged, "assess_risk", people.idva)
+    assert escalated.risk == judged.risk == "high"
+    assert RiskAssessment.objects.get(case=escalated).escalation is True
+    assert RiskAssessment.objects.get(case=judged).professional_judgement == "high"
