@@ -98,10 +98,11 @@ def test_a_recalled_case_closes_with_its_reason(people, state: str) -> None:
     [
         ({}, "Enter the actual release date."),
         ({"actual_release_date": "next tuesday"}, "Enter a date as YYYY-MM-DD."),
+        ({"actual_release_date": "2026-02-30"}, "Enter a date as YYYY-MM-DD."),
         ({"actual_release_date": 20261128}, "Enter a date as YYYY-MM-DD."),
         ({"actual_release_date": "2026-11-29"}, "The date cannot be in the future."),
     ],
-    ids=["missing", "words", "number", "tomorrow"],
+    ids=["missing", "words", "impossible-date", "number", "tomorrow"],
 )
 def test_record_release_needs_a_valid_date_not_in_the_future(
     people, data: dict[str, Any], error: str

@@ -267,3 +267,13 @@ def test_assessment_without_data_keeps_the_referrals_escalation_and_judgement(pe
     assert escalated.risk == judged.risk == "high"
     assert RiskAssessment.objects.get(case=escalated).escalation is True
     assert RiskAssessment.objects.get(case=judged).professional_judgement == "high"
+
+
+@pytest.mark.parametrize("heard_at", ["2026-02-30T10:00:00+00:00", "2026-11-20T10:00:00", "soon"])
+def test_a_marac_hearing_time_must_be_a_real_time_with_an_offset(people, heard_at: str) -> None:
+    case = case_in(people, "vawg", "marac_referred")
+    with pytest.raises(InvalidTransitionData) as exc:
+        step(case, "record_marac_hearing", people.idva, {"heard_at": heard_at})
+    assert exc.value.errors == {
+        "data.heard_at": "Enter a date and time in ISO 8601 with a UTC offset."
+    }
