@@ -59,6 +59,13 @@ PATHS: dict[str, dict[str, list[Step]]] = {
     },
 }
 
+# Transitions whose guard the state alone does not satisfy: the route to a case ready for them.
+READY_PATHS: dict[tuple[str, str], list[Step]] = {
+    ("vawg", "offer_support"): [("assess_risk", LOW_DASH)],
+}
+# Data a transition needs to succeed.
+DATA: dict[str, dict[str, Any]] = {"record_release": RELEASE}
+
 # Who drives each flow in the tests: a persona allowed every transition of that kind.
 DRIVER = {"asb": "asb_coordinator", "vawg": "idva", "early_release": "probation"}
 
@@ -103,9 +110,17 @@ def new_case(people: Any, kind: str, *, flagged: bool = False, **overrides: Any)
     return referral.case
 
 
-def case_in(people: Any, kind: str, state: str, *, flagged: bool = False, **overrides: Any) -> Case:
-    """A case of ``kind`` moved to ``state`` along ``PATHS`` by the flow's driver."""
-    path = PATHS[kind][state]
+def case_in(
+    people: Any,
+    kind: str,
+    state: str,
+    *,
+    flagged: bool = False,
+    path: list[Step] | None = None,
+    **overrides: Any,
+) -> Case:
+    """A case of ``kind`` moved to ``state`` along ``PATHS`` (or ``path``) by the flow's driver."""
+    path = PATHS[kind][state] if path is None else path
     needs_flag = flagged or any(name == "request_case_review" for name, _ in path)
     case = new_case(people, kind, flagged=needs_flag, **overrides)
     driver = people.user(DRIVER[kind])
@@ -113,6 +128,18 @@ def case_in(people: Any, kind: str, state: str, *, flagged: bool = False, **over
         case = step(case, name, driver, data)
     assert case.state == state
     return case
+
+
+def case_ready_for(people: Any, kind: str, name: str, source: str, **overrides: Any) -> Case:
+    """A case in ``source`` on which ``name`` is available (its guard met)."""
+    return case_in(
+        people,
+        kind,
+        source,
+        flagged=name == "request_case_review",
+        path=READY_PATHS.get((kind, name)),
+        **overrides,
+    )
 
 
 def refused_from(people: Any, kind: str, state: str) -> list[str]:
