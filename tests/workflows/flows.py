@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from cases.models import Case
 from tests.personas import dash, raise_referral
-from workflows.machines import MACHINES
+from workflows.errors import TransitionNotAvailable
+from workflows.machines import MACHINES, transition_names
+from workflows.models import TransitionLog
 from workflows.services import case_transition
 
 Step = tuple[str, dict[str, Any]]
@@ -145,10 +147,6 @@ def case_ready_for(people: Any, kind: str, name: str, source: str, **overrides: 
 def refused_from(people: Any, kind: str, state: str) -> list[str]:
     """Try every transition the machine does not allow from ``state``; return any that were
     not refused with TransitionNotAvailable or that left a trace."""
-    from workflows.errors import TransitionNotAvailable
-    from workflows.machines import transition_names
-    from workflows.models import TransitionLog
-
     case = case_in(people, kind, state)
     driver = people.user(DRIVER[kind])
     logged = TransitionLog.objects.filter(case=case).count()
