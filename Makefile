@@ -28,6 +28,7 @@ seed: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 
 run: seed
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo --no-cases --demo-deadline
 	@echo ""
 	@echo "CSP Casework is starting on http://127.0.0.1:$${PORT:-8000}/  (admin: /admin/, health: /healthz, /readyz)"
 	@echo "Demo logins (password: $(DEMO_PASSWORD)): officer, asb_coordinator, idva, probation, caseworker, manager, auditor, outsider"

@@ -138,7 +138,10 @@ def _text(
 
 
 def _when(value: Any, path: str, errors: _Errors, now: datetime) -> datetime | None:
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30: same answer
+        parsed = None
     if parsed is None:
         errors.add(path, "Enter a date and time in ISO 8601, e.g. 2026-11-28T21:30:00Z.")
         return None
@@ -150,7 +153,10 @@ def _when(value: Any, path: str, errors: _Errors, now: datetime) -> datetime | N
 
 
 def _day(value: Any, path: str, errors: _Errors) -> date | None:
-    parsed = parse_date(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_date(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30: same answer
+        parsed = None
     if parsed is None:
         errors.add(path, "Enter a date as YYYY-MM-DD.")
     return parsed

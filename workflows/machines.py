@@ -32,11 +32,17 @@ class TransitionContext:
 Permission = Callable[[Any, Any], bool]
 
 
+def _any_of(roles: tuple[str, ...]) -> str:
+    names = [str(r) for r in roles]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+# The docstrings say who may, in words: workflows.diagrams prints them on the diagrams.
 def roles_at_lead(*roles: str) -> Permission:
     def check(instance: Any, user: Any) -> bool:
         return user_has_role(user, *roles, agency=instance.responsible_agency_id)
 
-    check.__doc__ = f"holds {', '.join(roles)} at the responsible agency"
+    check.__doc__ = f"{_any_of(roles)} of the responsible agency"
     return check
 
 
@@ -47,7 +53,7 @@ def assignee_or_roles_at_lead(*roles: str) -> Permission:
         assigned = instance.assigned_officer_id is not None
         return (assigned and instance.assigned_officer_id == user.pk) or by_role(instance, user)
 
-    check.__doc__ = f"is the assigned officer or holds {', '.join(roles)} at the responsible agency"
+    check.__doc__ = f"the assigned officer, or {_any_of(roles)} of the responsible agency"
     return check
 
 
@@ -58,14 +64,17 @@ PROBATION = roles_at_lead(Role.PROBATION_PRACTITIONER, Role.MANAGER)
 
 
 def case_review_threshold_met(instance: Any) -> bool:
+    """the ASB case review threshold is met"""
     return instance.case_review_flagged_at is not None
 
 
 def is_high_risk(instance: Any) -> bool:
+    """the risk is high"""
     return instance.risk == RiskLevel.HIGH
 
 
 def is_not_high_risk(instance: Any) -> bool:
+    """the risk is not high"""
     return instance.risk != RiskLevel.HIGH
 
 

@@ -83,7 +83,7 @@ def _assess_risk(case: Case, data: dict[str, Any]) -> dict[str, Any]:
     judgement = data.get("professional_judgement", case.details.get("professional_judgement"))
     if judgement not in (None, "", *RiskLevel.values):
         errors["data.professional_judgement"] = f"Choose one of {', '.join(RiskLevel.values)}."
-    escalation = data.get("escalation", False)
+    escalation = data.get("escalation", case.details.get("escalation", False))
     if not isinstance(escalation, bool):
         errors["data.escalation"] = "Must be true or false."
     if errors:
@@ -112,7 +112,10 @@ def _refer_to_marac(case: Case, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _date(value: Any, field: str, *, not_after_today: bool = False) -> date:
-    parsed = parse_date(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_date(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30: same answer
+        parsed = None
     if parsed is None:
         raise InvalidTransitionData({field: "Enter a date as YYYY-MM-DD."})
     if not_after_today and parsed > timezone.localdate():
@@ -121,7 +124,10 @@ def _date(value: Any, field: str, *, not_after_today: bool = False) -> date:
 
 
 def _datetime(value: Any, field: str) -> datetime:
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30: same answer
+        parsed = None
     if parsed is None or timezone.is_naive(parsed):
         raise InvalidTransitionData({field: "Enter a date and time in ISO 8601 with a UTC offset."})
     return parsed

@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
@@ -8,9 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_creates_the_partnership_once() -> None:
-    call_command("seed_demo")
+    call_command("seed_demo", no_cases=True)
     counts = (Ward.objects.count(), Agency.objects.count(), Membership.objects.count())
-    call_command("seed_demo")
+    call_command("seed_demo", no_cases=True)
     assert (Ward.objects.count(), Agency.objects.count(), Membership.objects.count()) == counts
     assert counts[0] >= 20
     assert counts[1] == 8
@@ -32,7 +34,7 @@ def test_seed_demo_creates_the_partnership_once() -> None:
 def test_each_demo_persona_signs_in_with_the_demo_password(
     username: str, agency_code: str, role: str, settings: object
 ) -> None:
-    call_command("seed_demo")
+    call_command("seed_demo", no_cases=True)
     user = authenticate(username=username, password=settings.DEMO_PASSWORD)  # type: ignore[attr-defined]
     assert user is not None
     assert Membership.objects.filter(user=user, agency__code=agency_code, role=role).exists()
@@ -48,3 +50,65 @@ def test_ward_codes_must_look_like_ons_codes() -> None:
             local_authority_code="E06099901",
             local_authority_name="Borough",
         )
+
+
+def _table_counts() -> dict[str, int]:
+    from django.apps import apps
+
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
+
+
+def test_seed_demo_twice_adds_nothing_and_covers_every_state_ward_and_category() -> None:
+    from cases.catalogue import CATEGORIES
+    from cases.models import Case
+    from referrals.models import Referral, RoutingRule
+    from workflows.chain import link_hash, transition_fields
+    from workflows.machines import MACHINES
+    from workflows.models import TransitionLog
+
+    call_command("seed_demo")
+    counts = _table_counts()
+    call_command("seed_demo")
+    assert _table_counts() == counts
+
+    assert Case.objects.count() == Referral.objects.count() == 300
+    present = set(Case.objects.values_list("kind", "state"))
+    for kind, machine in MACHINES.items():
+        for state, _ in machine.STATES:
+            assert (kind, state) in present, f"no demo {kind} case in {state}"
+    assert set(Case.objects.values_list("ward__code", flat=True)) == set(
+        Ward.objects.values_list("code", flat=True)
+    )
+    assert set(Case.objects.values_list("kind", "category")) == {
+        (kind, c.code) for kind, cats in CATEGORIES.items() for c in cats
+    }
+    assert set(RoutingRule.objects.values_list("kind", "category", "agency__code")) == {
+        ("asb", "", "council-asb"),
+        ("asb", "licensed_premises", "council-licensing"),
+        ("vawg", "", "victim-services"),
+        ("early_release", "", "probation"),
+    }
+    flagged = Case.objects.filter(kind="asb", case_review_flagged_at__isnull=False)
+    assert flagged.count() >= 3
+    assert Case.objects.filter(details__has_key="fgm_mandatory_report").count() == 1
+    occurred = list(Referral.objects.values_list("occurred_at", flat=True))
+    assert (max(occurred) - min(occurred)).days >= 300
+
+    # Every state was reached by the transition service: each case's log is an unbroken
+    # hash chain from "open" whose workflow steps end in the case's state.
+    logs: dict[int, list[TransitionLog]] = {}
+    for row in TransitionLog.objects.order_by("case_id", "seq"):
+        logs.setdefault(row.case_id, []).append(row)
+    for case in Case.objects.all():
+        rows = logs[case.pk]
+        assert rows[0].transition == "open"
+        assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+        prev = ""
+        for row in rows:
+            assert row.prev_hash == prev
+            assert row.hash == link_hash(prev, transition_fields(row))
+            prev = row.hash
+        assert rows[-1].target == case.state
+        steps = [r for r in rows if r.source != r.target or r.transition == "open"]
+        for before, after in pairwise(steps):
+            assert after.source == before.target

@@ -3,15 +3,47 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.management.base import CommandError, CommandParser
 
 from cases.audit import SystemCommand
+from cases.models import Case
 from partners.demo import seed_partnership
+from referrals.demo import seed_demo_cases
+from workflows.sla import sla_demo_deadline_soon
 
 
 class Command(SystemCommand):
-    help = "Create the fictional demo partnership (idempotent): wards, agencies and users."
+    help = (
+        "Create the fictional demo partnership (wards, agencies, users), its default routing "
+        "rules and 300 demo cases in every state of every workflow. Idempotent: a second run "
+        "adds nothing. --demo-deadline also starts a one-minute deadline (make run uses it) "
+        "so a breach notification follows shortly."
+    )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-cases",
+            action="store_true",
+            help="Only the partnership and users: no routing rules or demo cases.",
+        )
+        parser.add_argument(
+            "--demo-deadline",
+            action="store_true",
+            help="Start a deadline that breaches a minute from now on a reported ASB case.",
+        )
+
+    def handle(self, *args: Any, no_cases: bool, demo_deadline: bool, **options: Any) -> None:
         created = seed_partnership(password=str(settings.DEMO_PASSWORD))
+        if not no_cases:
+            try:
+                created |= seed_demo_cases()
+            except (LookupError, RuntimeError) as exc:
+                raise CommandError(str(exc)) from exc
         summary = ", ".join(f"{n} {what}" for what, n in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo partnership ready (created {summary})."))
+        case = Case.objects.open().filter(kind="asb", state="reported").order_by("pk").first()
+        if demo_deadline and case is not None:
+            deadline = sla_demo_deadline_soon(case)
+            self.stdout.write(
+                f"Demo deadline on {case.reference} breaches at {deadline.due_at:%H:%M:%S} UTC."
+            )
