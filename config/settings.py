@@ -266,3 +266,20 @@ LOGGING = {
 # Commonly 3 reports about the same problem in 6 months (ASB, Crime and Policing Act 2014).
 CASE_REVIEW_THRESHOLD = env.int("CASE_REVIEW_THRESHOLD", default=3)
 CASE_REVIEW_WINDOW_DAYS = env.int("CASE_REVIEW_WINDOW_DAYS", default=183)
+
+# --- Web pages (GOV.UK Frontend) ------------------------------------------------------
+# Built by `npm run build` (make assets) from node_modules: GOV.UK Frontend's CSS compiled
+# with our asset path, its fonts, images and JS, and htmx. collectstatic gathers them.
+FRONTEND_BUILD_DIR = BASE_DIR / "build" / "frontend"
+FRONTEND_BUILD_DIR.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [("js", BASE_DIR / "static" / "js"), FRONTEND_BUILD_DIR]
+_template_options = TEMPLATES[0]["OPTIONS"]
+assert isinstance(_template_options, dict)
+_template_options["libraries"] = {"govuk": "config.govuk_tags"}
+_template_options["context_processors"].append("config.navigation.navigation")
+# The service's own sign-in page replaces the admin's (set above) for everyone.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# How far ahead the early-release tracker looks, in calendar days.
+EARLY_RELEASE_TRACKER_DAYS = env.int("EARLY_RELEASE_TRACKER_DAYS", default=14)
