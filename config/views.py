@@ -12,7 +12,7 @@ from django.shortcuts import render
 from config.forms import SignInForm
 from partners.selectors import primary_agency
 from referrals.selectors import referrals_recent
-from workflows.labels import state_label, transition_label
+from workflows.labels import in_workflow_order, state_label, transition_label
 from workflows.selectors import can_use_release_tracker, cases_awaiting_action
 
 
@@ -23,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "case": case,
             "state": state_label(case),
-            "actions": [transition_label(name) for name in names],
+            "actions": [transition_label(name) for name in in_workflow_order(names)],
         }
         for case, names in cases_awaiting_action(user=request.user)
     ]

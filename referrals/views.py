@@ -73,7 +73,10 @@ def start(request: HttpRequest) -> HttpResponse:
     if refusal := _require_agency(request):
         return refusal
     draft = _draft(request)
-    form = KindForm(request.POST or None, initial={"kind": draft["kind"] if draft else ""})
+    form = KindForm(
+        request.POST if request.method == "POST" else None,
+        initial={"kind": draft["kind"] if draft else ""},
+    )
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         if draft is None or draft["kind"] != kind:

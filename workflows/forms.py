@@ -27,10 +27,12 @@ DASH_CHOICES = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
 
 # Service error paths (after "data.") that name a date: the error goes on its day box.
 DATE_FIELDS = {"actual_release_date", "heard_at", "first_appointment_at"}
+# (path, a word of the service's message or "" for any, the words shown instead)
 REWORDINGS = [
-    (r"reason", "Enter the reason for this change"),
-    (r"dash\.q(\d+)", "Select yes, no or not known for question {0}"),
-    (r"actual_release_date", "The release date must be today or in the past"),
+    (r"reason", "", "Enter the reason for this change"),
+    (r"dash\.q(\d+)", "", "Select yes, no or not known for question {0}"),
+    (r"actual_release_date", "future", "The release date must be today or in the past"),
+    (r"actual_release_date", "Enter", "Enter the date of release"),
 ]
 
 
@@ -88,9 +90,9 @@ class TransitionForm(GovukFormMixin, forms.Form):
         """Put the service's errors (``reason``, ``data.<field>``) on the fields they name."""
         for path, message in errors.items():
             key = path.removeprefix("data.")
-            for pattern, words in REWORDINGS:
+            for pattern, cue, words in REWORDINGS:
                 match = re.fullmatch(pattern, key)
-                if match:
+                if match and cue in message:
                     message = words.format(*match.groups())
                     break
             field = self._field_for(key)

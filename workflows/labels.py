@@ -59,6 +59,12 @@ STATE_COLOURS = {
 }
 
 
+def in_workflow_order(names: list[str]) -> list[str]:
+    """Transition names in the order a case usually meets them (the labels' order)."""
+    order = {name: i for i, name in enumerate(TRANSITION_LABELS)}
+    return sorted(names, key=lambda name: (order.get(name, len(order)), name))
+
+
 def transition_label(name: str) -> str:
     return TRANSITION_LABELS.get(name, name.replace("_", " ").capitalize())
 

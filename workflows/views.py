@@ -23,7 +23,7 @@ from workflows.errors import (
     TransitionNotAvailable,
 )
 from workflows.forms import AssignForm, TransitionForm, transition_form_class
-from workflows.labels import state_colour, state_label, transition_label
+from workflows.labels import in_workflow_order, state_colour, state_label, transition_label
 from workflows.machines import as_machine, transition_names
 from workflows.models import RiskAssessment, TransitionLog
 from workflows.selectors import can_use_release_tracker, releases_due
@@ -61,7 +61,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     machine = as_machine(case)
     actions = [
         {"name": name, "label": transition_label(name)}
-        for name in available_transitions(case=machine, user=request.user)
+        for name in in_workflow_order(available_transitions(case=machine, user=request.user))
     ]
     timeline = [
         {"row": row, "label": transition_label(row.transition)}
