@@ -287,8 +287,9 @@ class ReferralForm(GovukFormMixin, forms.Form):
         return value.strftime("%-d %B %Y") if value else ""
 
     def live_dash_score(self) -> int:
-        answers = {code: self.value(f"dash_{code}") for code, _ in DASH_QUESTIONS}
-        return dash_score(answers)
+        """The score of the answers on the page, for the box beside the checklist."""
+        source = self.data if self.is_bound else self.initial
+        return dash_score({code: source.get(f"dash_{code}", "") for code, _ in DASH_QUESTIONS})
 
     @classmethod
     def initial_for_new(cls) -> dict[str, str]:

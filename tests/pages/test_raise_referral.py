@@ -89,6 +89,16 @@ def test_the_vawg_form_shows_the_server_side_score_without_javascript(people, cl
     assert "Below the MARAC threshold." in page
 
 
+def test_going_back_to_the_vawg_form_shows_the_score_of_the_saved_answers(
+    people, client_for
+) -> None:
+    client = client_for("officer")
+    _through_check(client, "vawg", formdata.vawg(yes=16))
+    page = client.get("/referrals/new/vawg/").content.decode()
+    assert "DASH score: <span data-dash-score-value>16</span> of 24" in page
+    assert "This meets the MARAC threshold." in page
+
+
 def test_an_early_release_referral_records_the_person_their_numbers_and_needs(
     people, client_for
 ) -> None:
