@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export DEMO_PASSWORD ?= demo-pass-2026
 
-.PHONY: run test lint install migrate seed clean check-prereqs
+.PHONY: run test lint install migrate seed clean check-prereqs assets screenshots
 
 check-prereqs:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required: install python3 (3.11 or newer)."; exit 1; }
@@ -21,13 +21,28 @@ $(STAMP): pyproject.toml | check-prereqs
 
 install: $(STAMP)
 
+# Front-end: GOV.UK Frontend, htmx, axe-core and sass from npm (package-lock.json), built
+# into build/frontend/ for Django's staticfiles. `npm ci` runs again when the lock changes.
+NPM_STAMP := node_modules/.csp-installed
+FRONTEND := build/frontend/css/app.css
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required: install Node.js and npm (for example apt-get install nodejs npm)."; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+$(FRONTEND): $(NPM_STAMP) static/src/app.scss
+	npm run --silent build
+
+assets: $(FRONTEND)
+
 migrate: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 
 seed: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 
-run: seed
+run: seed assets
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo --no-cases --demo-deadline
 	@echo ""
 	@echo "CSP Casework is starting on http://127.0.0.1:$${PORT:-8000}/  (admin: /admin/, health: /healthz, /readyz)"
@@ -37,7 +52,7 @@ run: seed
 	@echo ""
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}
 
-test: install
+test: install assets
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -45,5 +60,9 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(VENV)/bin/mypy .
 
+# Saves each main page, as the demo personas see it, to docs/screenshots/ (Chromium).
+screenshots: install assets
+	CSP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/browser/test_screenshots.py
+
 clean:
-	rm -rf var/broker var/broker-test var/test.sqlite3
+	rm -rf var/broker var/broker-test var/test.sqlite3 build/frontend

@@ -292,3 +292,20 @@ SLA_PARTNERSHIP_AGENCY = env.str("SLA_PARTNERSHIP_AGENCY", default="")
 SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=100)
 if SLA_SCAN_BATCH_SIZE < 1:
     raise ImproperlyConfigured(f"SLA_SCAN_BATCH_SIZE must be at least 1, got {SLA_SCAN_BATCH_SIZE}")
+
+# --- Web pages (GOV.UK Frontend) ------------------------------------------------------
+# Built by `npm run build` (make assets) from node_modules: GOV.UK Frontend's CSS compiled
+# with our asset path, its fonts, images and JS, and htmx. collectstatic gathers them.
+FRONTEND_BUILD_DIR = BASE_DIR / "build" / "frontend"
+FRONTEND_BUILD_DIR.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [("js", BASE_DIR / "static" / "js"), FRONTEND_BUILD_DIR]
+_template_options = TEMPLATES[0]["OPTIONS"]
+assert isinstance(_template_options, dict)
+_template_options["libraries"] = {"govuk": "config.govuk_tags"}
+_template_options["context_processors"].append("config.navigation.navigation")
+# The service's own sign-in page replaces the admin's (set above) for everyone.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# How far ahead the early-release tracker looks, in calendar days.
+EARLY_RELEASE_TRACKER_DAYS = env.int("EARLY_RELEASE_TRACKER_DAYS", default=14)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -78,4 +79,22 @@ def case_review_count(*, clean: CleanReferral, until: datetime) -> int:
         )
         .distinct()
         .count()
+    )
+
+
+def referrals_recent(*, user: Any, limit: int = 10) -> QuerySet[Referral]:
+    """The user's own latest referrals with their cases (reference and state are theirs to see)."""
+    return (
+        Referral.objects.filter(raised_by=user)
+        .select_related("case", "ward")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def duplicates_visible(*, clean: CleanReferral, user: Any) -> QuerySet[Case]:
+    """Possible duplicate open cases that the user may see (and so may join)."""
+    return (
+        possible_duplicates(clean=clean)
+        .filter(pk__in=Case.objects.for_user(user).values("pk"))
+        .select_related("ward")
     )

@@ -1,0 +1,793 @@
+"""The referral forms of the web pages: one per kind, each read into the API's payload.
+
+The forms only read what a person typed (dates from day/month/year boxes, yes/no radios,
+numbers) into the same payload the API takes; ``referrals.validation.validate_referral``
+then judges it, so the page and the API accept exactly the same referrals. Its errors name
+payload paths (``details.dash.q7``, ``subjects[0].full_name``); each form maps them back to
+the field that caused them, and says them in words a person would use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from cases.catalogue import (
+    ASB_CATEGORIES,
+    DASH_QUESTIONS,
+    EARLY_RELEASE_CATEGORIES,
+    MARAC_THRESHOLD,
+    VAWG_CATEGORIES,
+    Category,
+    dash_score,
+)
+from cases.forms import GovukFormMixin
+from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
+from partners.models import Agency, Ward
+from referrals.validation import CleanReferral, ReferralInvalid, validate_referral
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+DASH_CHOICES = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
+KIND_HINTS: dict[str, str] = {
+    CaseKind.ASB: "Noise, nuisance, dangerous dogs, drug dealing, town-centre disorder and more.",
+    CaseKind.VAWG: "Domestic abuse, sexual violence, stalking, FGM and other harmful practices.",
+    CaseKind.EARLY_RELEASE: "A person leaving prison early who needs support from partners.",
+}
+GROUP_LABELS = {
+    "personal": "Personal",
+    "nuisance": "Nuisance",
+    "environmental": "Environmental",
+    "domestic": "Domestic abuse",
+    "sexual": "Sexual violence",
+    "harassment": "Harassment and stalking",
+    "harmful_practice": "Harmful practices",
+}
+MAPPA_CATEGORIES = [
+    ("", "Not managed under MAPPA"),
+    ("1", "Category 1: registered sexual offender"),
+    ("2", "Category 2: violent offender (12 months' custody or more)"),
+    ("3", "Category 3: other dangerous offender"),
+    ("4", "Category 4: terrorism risk"),
+]
+MAPPA_LEVELS = [("", "No level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")]
+
+
+def _text() -> forms.CharField:
+    return forms.CharField(required=False, strip=True)
+
+
+def _choice(choices: list[Any]) -> forms.ChoiceField:
+    return forms.ChoiceField(required=False, choices=choices)
+
+
+def grouped(categories: list[Category]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Category radios grouped under headings, in the catalogue's order of first appearance."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in categories:
+        groups.setdefault(GROUP_LABELS.get(c.group, c.group.capitalize()), []).append(
+            (c.code, c.label)
+        )
+    return list(groups.items())
+
+
+class KindForm(GovukFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        choices=CaseKind.choices,
+        error_messages={
+            "required": "Select what the referral is about",
+            "invalid_choice": "Select what the referral is about",
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    value: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: list[Row]
+
+
+# A rule that rewords one validator message: the path pattern, the words, and whether it
+# applies only when the field was left blank (otherwise the validator's own words stand).
+Rewording = tuple[str, str, bool]
+
+
+class ReferralForm(GovukFormMixin, forms.Form):
+    """The fields and payload shared by the three kinds; subclasses add their own."""
+
+    kind: ClassVar[str]
+    title: ClassVar[str]
+    categories: ClassVar[list[Category]]
+    category_legend: ClassVar[str]
+    occurred_legend: ClassVar[str] = "When did it happen?"
+    rewordings: ClassVar[list[Rewording]] = []
+    common_rewordings: ClassVar[list[Rewording]] = [
+        (r"ward", "Select the ward", True),
+        (r"summary", "Enter a summary of what happened", True),
+        (r"occurred_at", "Enter when it happened", True),
+        (r"postcode", "Enter a real postcode, like KV1 2AB", False),
+        (r"occurred_at", "When it happened must be in the past", False),
+    ]
+
+    ward = _choice([])
+    category = _choice([])
+    summary = _text()
+    occurred_at_day = _text()
+    occurred_at_month = _text()
+    occurred_at_year = _text()
+    occurred_at_hour = _text()
+    occurred_at_minute = _text()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ward"].choices = [("", "Select a ward")] + [  # type: ignore[attr-defined]
+            (w.code, w.name) for w in Ward.objects.order_by("name")
+        ]
+        self.fields["category"].choices = grouped(self.categories)  # type: ignore[attr-defined]
+        # Payload path -> the field to link its error to, filled while building the payload.
+        self.anchors: dict[str, str] = {}
+        self.blank: set[str] = set()
+        self.clean_referral: CleanReferral | None = None
+
+    # --- reading the form -----------------------------------------------------------------
+    def value(self, name: str) -> str:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        value = data.get(name)
+        return "" if value is None else str(value)
+
+    def _put(self, payload: dict[str, Any], path: str, field: str, value: Any) -> None:
+        """Record where ``path`` came from; omit it from the payload when blank."""
+        self.anchors[path] = field
+        if value in ("", None):
+            self.blank.add(path)
+            return
+        target = payload
+        *parents, leaf = path.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+
+    def _yes_no(self, name: str) -> bool | None:
+        return {"yes": True, "no": False}.get(self.value(name))
+
+    def _whole_number(self, name: str, label: str) -> int | None:
+        raw = self.value(name)
+        if not raw:
+            return None
+        if not re.fullmatch(r"\d{1,3}", raw):
+            self.add_error(name, f"{label} must be a whole number, like 34")
+            return None
+        return int(raw)
+
+    def _date(self, prefix: str, label: str, *, with_time: bool = False) -> str | None:
+        """ISO text for the date (and time) boxes, None when blank or not a real date."""
+        parts = ["day", "month", "year"] + (["hour", "minute"] if with_time else [])
+        raw = {p: self.value(f"{prefix}_{p}") for p in parts}
+        if not any(raw.values()):
+            return None
+        anchor = f"{prefix}_day"
+        missing = [p for p in parts if not raw[p]]
+        if missing:
+            self.add_error(anchor, f"{label} must include a {' and '.join(missing)}")
+            return ""
+        if not all(v.isdigit() for v in raw.values()) or len(raw["year"]) != 4:
+            self.add_error(
+                anchor, f"{label} must be a real date" + (" and time" if with_time else "")
+            )
+            return ""
+        try:
+            day = date(int(raw["year"]), int(raw["month"]), int(raw["day"]))
+            if not with_time:
+                return day.isoformat()
+            when = datetime(
+                day.year,
+                day.month,
+                day.day,
+                int(raw["hour"]),
+                int(raw["minute"]),
+                tzinfo=ZoneInfo(settings.TIME_ZONE),
+            )
+        except ValueError:
+            self.add_error(
+                anchor, f"{label} must be a real date" + (" and time" if with_time else "")
+            )
+            return ""
+        return when.isoformat()
+
+    def payload(self) -> dict[str, Any]:
+        """The API payload for what was typed; errors reading it are added to the form."""
+        payload: dict[str, Any] = {"kind": self.kind, "subjects": [], "details": {}}
+        self._put(payload, "ward", "ward", self.value("ward"))
+        self._put(payload, "category", "category", self.value("category"))
+        self._put(payload, "summary", "summary", self.value("summary"))
+        occurred = self._date("occurred_at", "The date and time", with_time=True)
+        self._put(payload, "occurred_at", "occurred_at_day", occurred)
+        self.add_kind_fields(payload)
+        return payload
+
+    def add_kind_fields(self, payload: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # --- judging it -----------------------------------------------------------------------
+    def check(self, *, join_case: int | None = None) -> CleanReferral | None:
+        """Validate as the API does. Returns the clean referral, or None with errors added."""
+        if not self.is_valid():
+            return None
+        payload = self.payload()
+        if join_case is not None:
+            payload["join_case"] = join_case
+        try:
+            clean = validate_referral(payload)
+        except ReferralInvalid as exc:
+            self.add_validation_errors(exc.errors)
+            return None
+        if self.errors:
+            return None
+        self.clean_referral = clean
+        return clean
+
+    def anchor_for(self, path: str) -> str | None:
+        """The field a payload path's error belongs to: the path itself or its nearest parent."""
+        while path:
+            if path in self.anchors:
+                return self.anchors[path]
+            trimmed = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
+            if trimmed == path:
+                break
+            path = trimmed
+        return None
+
+    def reword(self, path: str, message: str) -> str:
+        for pattern, words, only_blank in self.rewordings + self.common_rewordings:
+            match = re.fullmatch(pattern, path)
+            if match and (not only_blank or path in self.blank):
+                return words.format(*match.groups())
+        return message
+
+    def add_validation_errors(self, errors: dict[str, str]) -> None:
+        for path, message in errors.items():
+            field = self.anchor_for(path)
+            if field is not None and field in self.errors:
+                continue  # what the person typed is already explained on that field
+            self.add_error(field, self.reword(path, message))
+
+    # --- showing it back --------------------------------------------------------------------
+    def category_label(self) -> str:
+        code = self.value("category")
+        return next((c.label for c in self.categories if c.code == code), code)
+
+    def ward_label(self) -> str:
+        code = self.value("ward")
+        return dict(self.fields["ward"].choices).get(code, code)  # type: ignore[attr-defined]
+
+    def sections(self) -> list[Section]:
+        raise NotImplementedError
+
+    def occurred(self) -> str:
+        """When it happened, as checked by the validator, in London time."""
+        if self.clean_referral is None:
+            return ""
+        return timezone.localtime(self.clean_referral.occurred_at).strftime("%-d %B %Y at %H:%M")
+
+    @staticmethod
+    def day(value: date | None) -> str:
+        return value.strftime("%-d %B %Y") if value else ""
+
+    def live_dash_score(self) -> int:
+        """The score of the answers on the page, for the box beside the checklist."""
+        source = self.data if self.is_bound else self.initial
+        return dash_score({code: source.get(f"dash_{code}", "") for code, _ in DASH_QUESTIONS})
+
+    @classmethod
+    def initial_for_new(cls) -> dict[str, str]:
+        return {}
+
+
+# --- ASB --------------------------------------------------------------------------------
+ASB_ROLES = [
+    ("", "Select a role"),
+    (SubjectRole.COMPLAINANT, "Complainant"),
+    (SubjectRole.VICTIM, "Victim"),
+    (SubjectRole.PERPETRATOR, "Alleged perpetrator"),
+    (SubjectRole.WITNESS, "Witness"),
+]
+ASB_PEOPLE = 3
+
+
+class AsbReferralForm(ReferralForm):
+    kind = CaseKind.ASB
+    title = "Anti-social behaviour referral"
+    categories = ASB_CATEGORIES
+    category_legend = "What kind of anti-social behaviour is it?"
+    rewordings = [
+        (r"category", "Select what kind of anti-social behaviour it is", False),
+        (r"details\.victim_vulnerable", "Select yes if the victim is vulnerable", False),
+        (r"details\.repeat_incident", "Select yes if this has happened before", False),
+        (r"subjects\[\d+\]\.role", "Select the person's role", False),
+        (r"subjects\[\d+\]\.full_name", "Enter the person's full name", True),
+    ]
+
+    location_text = _text()
+    postcode = _text()
+    victim_vulnerable = _choice(YES_NO)
+    vulnerability_notes = _text()
+    repeat_incident = _choice(YES_NO)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(ASB_PEOPLE):
+            self.fields[f"person_{i}_role"] = _choice(ASB_ROLES)
+            self.fields[f"person_{i}_full_name"] = _text()
+            self.fields[f"person_{i}_age"] = _text()
+
+    def people_rows(self) -> list[dict[str, str]]:
+        return [
+            {"role": f"person_{i}_role", "name": f"person_{i}_full_name", "age": f"person_{i}_age"}
+            for i in range(ASB_PEOPLE)
+        ]
+
+    def add_kind_fields(self, payload: dict[str, Any]) -> None:
+        self._put(payload, "location_text", "location_text", self.value("location_text"))
+        self._put(payload, "postcode", "postcode", self.value("postcode"))
+        for row in range(ASB_PEOPLE):
+            names = {k: f"person_{row}_{k}" for k in ("role", "full_name", "age")}
+            age = self._whole_number(names["age"], "Age")
+            if not any(self.value(n) for n in names.values()):
+                continue
+            i = len(payload["subjects"])
+            person: dict[str, Any] = {}
+            payload["subjects"].append(person)
+            self.anchors[f"subjects[{i}]"] = names["full_name"]
+            for key in ("role", "full_name"):
+                self.anchors[f"subjects[{i}].{key}"] = names[key]
+                if self.value(names[key]):
+                    person[key] = self.value(names[key])
+                else:
+                    self.blank.add(f"subjects[{i}].{key}")
+            self.anchors[f"subjects[{i}].age"] = names["age"]
+            if age is not None:
+                person["age"] = age
+        self.anchors["subjects"] = "person_0_full_name"
+        self._put(
+            payload,
+            "details.victim_vulnerable",
+            "victim_vulnerable",
+            self._yes_no("victim_vulnerable"),
+        )
+        self._put(
+            payload,
+            "details.vulnerability_notes",
+            "vulnerability_notes",
+            self.value("vulnerability_notes"),
+        )
+        self._put(
+            payload, "details.repeat_incident", "repeat_incident", self._yes_no("repeat_incident")
+        )
+
+    def sections(self) -> list[Section]:
+        people = [
+            f"{self.value(r['name'])} ({dict(ASB_ROLES).get(self.value(r['role']), '')}"
+            + (f", age {self.value(r['age'])}" if self.value(r["age"]) else "")
+            + ")"
+            for r in self.people_rows()
+            if self.value(r["name"])
+        ]
+        return [
+            Section(
+                "What happened",
+                [
+                    Row("Type", self.category_label(), "category"),
+                    Row("Ward", self.ward_label(), "ward"),
+                    Row("When", self.occurred(), "occurred_at_day"),
+                    Row("Where", self.value("location_text"), "location_text"),
+                    Row("Postcode", self.value("postcode"), "postcode"),
+                    Row("Summary", self.value("summary"), "summary"),
+                ],
+            ),
+            Section("People", [Row("People", "\n".join(people) or "None", "person_0_role")]),
+            Section(
+                "Vulnerability and repeat incidents",
+                [
+                    Row(
+                        "Victim vulnerable",
+                        self.value("victim_vulnerable").capitalize(),
+                        "victim_vulnerable",
+                    ),
+                    Row(
+                        "About the vulnerability",
+                        self.value("vulnerability_notes"),
+                        "vulnerability_notes",
+                    ),
+                    Row(
+                        "Happened before",
+                        self.value("repeat_incident").capitalize(),
+                        "repeat_incident",
+                    ),
+                ],
+            ),
+        ]
+
+
+# --- VAWG -------------------------------------------------------------------------------
+class VawgReferralForm(ReferralForm):
+    kind = CaseKind.VAWG
+    title = "Violence against women and girls referral"
+    categories = VAWG_CATEGORIES
+    category_legend = "What is the referral about?"
+    rewordings = [
+        (r"category", "Select what the referral is about", False),
+        (r"subjects", "Enter the victim's full name", False),
+        (r"subjects\[0\]\.full_name", "Enter the victim's full name", False),
+        (r"details\.dash\.q(\d+)", "Select yes, no or not known for question {0}", False),
+        (
+            r"details\.victim_age",
+            "Enter the victim's age: the FGM reporting duty applies to girls under 18",
+            True,
+        ),
+        (r"details\.fgm_known", "Select yes if the FGM is known (disclosed or seen)", False),
+    ]
+
+    location_text = _text()
+    postcode = _text()
+    victim_full_name = _text()
+    victim_age = _text()
+    safe_to_call = _choice(YES_NO)
+    safe_phone = _text()
+    safe_times = _text()
+    safe_to_email = _choice(YES_NO)
+    safe_notes = _text()
+    perpetrator_full_name = _text()
+    children_in_household = _choice(YES_NO)
+    fgm_known = _choice(YES_NO)
+    escalation = _choice(YES_NO)
+    professional_judgement = _choice(
+        [("", "No professional judgement recorded"), *RiskLevel.choices]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, _ in DASH_QUESTIONS:
+            self.fields[f"dash_{code}"] = _choice(DASH_CHOICES)
+
+    def dash_fields(self) -> list[dict[str, str]]:
+        return [
+            {"name": f"dash_{code}", "legend": f"{code[1:]}. {question}"}
+            for code, question in DASH_QUESTIONS
+        ]
+
+    def add_kind_fields(self, payload: dict[str, Any]) -> None:
+        self._put(payload, "location_text", "location_text", self.value("location_text"))
+        self._put(payload, "postcode", "postcode", self.value("postcode"))
+        self.anchors["subjects"] = "victim_full_name"
+        age = self._whole_number("victim_age", "The victim's age")
+        safe: dict[str, Any] = {}
+        for key, field, value in (
+            ("safe_to_call", "safe_to_call", self._yes_no("safe_to_call")),
+            ("safe_phone", "safe_phone", self.value("safe_phone")),
+            ("safe_times", "safe_times", self.value("safe_times")),
+            ("safe_to_email", "safe_to_email", self._yes_no("safe_to_email")),
+            ("notes", "safe_notes", self.value("safe_notes")),
+        ):
+            self.anchors[f"subjects[0].safe_contact.{key}"] = field
+            if value not in ("", None):
+                safe[key] = value
+        if self.value("victim_full_name") or age is not None or safe:
+            victim: dict[str, Any] = {"role": SubjectRole.VICTIM}
+            if self.value("victim_full_name"):
+                victim["full_name"] = self.value("victim_full_name")
+            if age is not None:
+                victim["age"] = age
+            if safe:
+                victim["safe_contact"] = safe
+            payload["subjects"].append(victim)
+            self.anchors.update(
+                {
+                    "subjects[0]": "victim_full_name",
+                    "subjects[0].full_name": "victim_full_name",
+                    "subjects[0].age": "victim_age",
+                    "subjects[0].safe_contact": "safe_to_call",
+                }
+            )
+        if self.value("perpetrator_full_name"):
+            i = len(payload["subjects"])
+            payload["subjects"].append(
+                {"role": SubjectRole.PERPETRATOR, "full_name": self.value("perpetrator_full_name")}
+            )
+            self.anchors[f"subjects[{i}]"] = "perpetrator_full_name"
+        answers = {code: self.value(f"dash_{code}") for code, _ in DASH_QUESTIONS}
+        for code, _ in DASH_QUESTIONS:
+            self.anchors[f"details.dash.{code}"] = f"dash_{code}"
+        self.anchors["details.dash"] = "dash_q1"
+        # A checklist left wholly blank is for the IDVA to complete; a partial one is an error.
+        if any(answers.values()):
+            payload["details"]["dash"] = {c: a for c, a in answers.items() if a}
+        self._put(
+            payload,
+            "details.professional_judgement",
+            "professional_judgement",
+            self.value("professional_judgement"),
+        )
+        for key in ("escalation", "children_in_household", "fgm_known"):
+            self._put(payload, f"details.{key}", key, self._yes_no(key))
+        self.anchors["details.victim_age"] = "victim_age"
+        if age is None:
+            self.blank.add("details.victim_age")
+
+    def sections(self) -> list[Section]:
+        clean = self.clean_referral
+        score = clean.details.get("dash_score") if clean else None
+        dash = (
+            "Not completed (the IDVA will complete it)"
+            if score is None
+            else f"{score} of 24"
+            + (
+                f": meets the MARAC threshold of {MARAC_THRESHOLD}"
+                if score >= MARAC_THRESHOLD
+                else f": below the MARAC threshold of {MARAC_THRESHOLD}"
+            )
+        )
+        safe = [
+            f"Safe to call: {self.value('safe_to_call').capitalize()}"
+            if self.value("safe_to_call")
+            else "",
+            f"Safe number: {self.value('safe_phone')}" if self.value("safe_phone") else "",
+            f"Safe times: {self.value('safe_times')}" if self.value("safe_times") else "",
+            f"Safe to email: {self.value('safe_to_email').capitalize()}"
+            if self.value("safe_to_email")
+            else "",
+            self.value("safe_notes"),
+        ]
+        risk = dict(RiskLevel.choices).get(clean.risk, "") if clean else ""
+        return [
+            Section(
+                "What happened",
+                [
+                    Row("Category", self.category_label(), "category"),
+                    Row("Ward", self.ward_label(), "ward"),
+                    Row("When", self.occurred(), "occurred_at_day"),
+                    Row("Where", self.value("location_text"), "location_text"),
+                    Row("Summary", self.value("summary"), "summary"),
+                ],
+            ),
+            Section(
+                "Victim and safe contact",
+                [
+                    Row("Victim", self.value("victim_full_name"), "victim_full_name"),
+                    Row("Age", self.value("victim_age"), "victim_age"),
+                    Row(
+                        "Safe contact",
+                        "\n".join(s for s in safe if s) or "None given",
+                        "safe_to_call",
+                    ),
+                    Row(
+                        "Alleged perpetrator",
+                        self.value("perpetrator_full_name"),
+                        "perpetrator_full_name",
+                    ),
+                ],
+            ),
+            Section(
+                "Risk",
+                [
+                    Row("DASH score", dash, "dash_q1"),
+                    Row("Risk level", risk, "professional_judgement"),
+                    Row(
+                        "Professional judgement",
+                        dict(RiskLevel.choices).get(self.value("professional_judgement"), "None"),
+                        "professional_judgement",
+                    ),
+                    Row("Escalating", self.value("escalation").capitalize(), "escalation"),
+                    Row(
+                        "Children in the household",
+                        self.value("children_in_household").capitalize(),
+                        "children_in_household",
+                    ),
+                    Row(
+                        "FGM known (disclosed or seen)",
+                        self.value("fgm_known").capitalize(),
+                        "fgm_known",
+                    ),
+                ],
+            ),
+        ]
+
+
+# --- Early release ----------------------------------------------------------------------
+NEED_STATUSES = [("", "Not a need"), *NeedStatus.choices]
+
+
+class EarlyReleaseReferralForm(ReferralForm):
+    kind = CaseKind.EARLY_RELEASE
+    title = "Early release referral"
+    categories = EARLY_RELEASE_CATEGORIES
+    category_legend = "Which release scheme?"
+    occurred_legend = "When was the release notified?"
+    rewordings = [
+        (r"category", "Select the release scheme", False),
+        (r"occurred_at", "Enter when the release was notified", True),
+        (r"summary", "Enter a summary of the release and the support needed", True),
+        (r"subjects", "Enter the full name of the person being released", False),
+        (r"subjects\[0\]\.full_name", "Enter the full name of the person being released", True),
+        (r"details\.prison_number", "Enter the prison number", True),
+        (r"details\.prison_number", "Enter a prison number like A1234BC", False),
+        (r"details\.probation_case_reference", "Enter the case reference number (CRN)", True),
+        (r"details\.probation_case_reference", "Enter a CRN like X123456", False),
+        (r"details\.expected_release_date", "Enter the expected release date", True),
+        (r"details\.expected_release_date", "The expected release date must be a real date", False),
+        (r"details\.mappa_level", "Select both the MAPPA category and level, or neither", False),
+        (r"details\.needs\[\d+\]\.status", "Select a status for this need", False),
+    ]
+
+    offender_full_name = _text()
+    offender_dob_day = _text()
+    offender_dob_month = _text()
+    offender_dob_year = _text()
+    prison_number = _text()
+    probation_case_reference = _text()
+    expected_release_date_day = _text()
+    expected_release_date_month = _text()
+    expected_release_date_year = _text()
+    mappa_category = _choice(MAPPA_CATEGORIES)
+    mappa_level = _choice(MAPPA_LEVELS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agencies = [("", "No agency yet")] + [
+            (a.code, a.name) for a in Agency.objects.filter(is_active=True).order_by("name")
+        ]
+        for need in NeedType:
+            self.fields[f"need_{need.value}_status"] = _choice(NEED_STATUSES)
+            self.fields[f"need_{need.value}_agency"] = _choice(agencies)
+
+    def need_rows(self) -> list[dict[str, str]]:
+        return [
+            {
+                "label": need.label,
+                "status": f"need_{need.value}_status",
+                "agency": f"need_{need.value}_agency",
+            }
+            for need in NeedType
+        ]
+
+    @classmethod
+    def initial_for_new(cls) -> dict[str, str]:
+        now = timezone.localtime()
+        return {
+            "occurred_at_day": str(now.day),
+            "occurred_at_month": str(now.month),
+            "occurred_at_year": str(now.year),
+            "occurred_at_hour": f"{now.hour:02d}",
+            "occurred_at_minute": f"{now.minute:02d}",
+        }
+
+    def add_kind_fields(self, payload: dict[str, Any]) -> None:
+        self.anchors["subjects"] = "offender_full_name"
+        dob = self._date("offender_dob", "The date of birth")
+        if self.value("offender_full_name") or dob:
+            person: dict[str, Any] = {"role": SubjectRole.OFFENDER}
+            if self.value("offender_full_name"):
+                person["full_name"] = self.value("offender_full_name")
+            if dob:
+                person["date_of_birth"] = dob
+            payload["subjects"].append(person)
+            self.anchors.update(
+                {
+                    "subjects[0]": "offender_full_name",
+                    "subjects[0].full_name": "offender_full_name",
+                    "subjects[0].date_of_birth": "offender_dob_day",
+                }
+            )
+        self._put(
+            payload, "details.prison_number", "prison_number", self.value("prison_number").upper()
+        )
+        self._put(
+            payload,
+            "details.probation_case_reference",
+            "probation_case_reference",
+            self.value("probation_case_reference").upper(),
+        )
+        release = self._date("expected_release_date", "The expected release date")
+        self._put(payload, "details.expected_release_date", "expected_release_date_day", release)
+        for key in ("mappa_category", "mappa_level"):
+            raw = self.value(key)
+            self._put(payload, f"details.{key}", key, int(raw) if raw.isdigit() else raw)
+        needs: list[dict[str, Any]] = []
+        self.anchors["details.needs"] = "need_accommodation_status"
+        for row in self.need_rows():
+            status, agency = self.value(row["status"]), self.value(row["agency"])
+            if not status and not agency:
+                continue
+            i = len(needs)
+            need: dict[str, Any] = {
+                "need": row["status"].removeprefix("need_").removesuffix("_status")
+            }
+            if status:
+                need["status"] = status
+            else:
+                self.add_error(row["status"], f"Select a status for {row['label'].lower()}")
+            if agency:
+                need["agency"] = agency
+            needs.append(need)
+            self.anchors[f"details.needs[{i}]"] = row["status"]
+            self.anchors[f"details.needs[{i}].status"] = row["status"]
+            self.anchors[f"details.needs[{i}].agency"] = row["agency"]
+        if needs:
+            payload["details"]["needs"] = needs
+
+    def sections(self) -> list[Section]:
+        clean = self.clean_referral
+        needs = []
+        for row in self.need_rows():
+            status = dict(NEED_STATUSES).get(self.value(row["status"]), "")
+            if self.value(row["status"]):
+                agency = dict(self.fields[row["agency"]].choices).get(self.value(row["agency"]), "")  # type: ignore[attr-defined]
+                needs.append(
+                    f"{row['label']}: {status}"
+                    + (f" ({agency})" if self.value(row["agency"]) else "")
+                )
+        mappa = (
+            f"{dict(MAPPA_CATEGORIES)[self.value('mappa_category')]}, "
+            f"{dict(MAPPA_LEVELS)[self.value('mappa_level')]}"
+            if self.value("mappa_category")
+            else "Not managed under MAPPA"
+        )
+        return [
+            Section(
+                "The person",
+                [
+                    Row("Name", self.value("offender_full_name"), "offender_full_name"),
+                    Row(
+                        "Date of birth",
+                        self.day(
+                            clean.subjects[0].date_of_birth if clean and clean.subjects else None
+                        ),
+                        "offender_dob_day",
+                    ),
+                    Row("Prison number", self.value("prison_number").upper(), "prison_number"),
+                    Row(
+                        "CRN",
+                        self.value("probation_case_reference").upper(),
+                        "probation_case_reference",
+                    ),
+                ],
+            ),
+            Section(
+                "The release",
+                [
+                    Row("Release scheme", self.category_label(), "category"),
+                    Row(
+                        "Expected release date",
+                        self.day(clean.expected_release_date if clean else None),
+                        "expected_release_date_day",
+                    ),
+                    Row("Ward", self.ward_label(), "ward"),
+                    Row("MAPPA", mappa, "mappa_category"),
+                    Row("Notified", self.occurred(), "occurred_at_day"),
+                    Row("Summary", self.value("summary"), "summary"),
+                ],
+            ),
+            Section(
+                "Support needs",
+                [Row("Needs", "\n".join(needs) or "None recorded", "need_accommodation_status")],
+            ),
+        ]
+
+
+FORMS: dict[str, type[ReferralForm]] = {
+    CaseKind.ASB: AsbReferralForm,
+    CaseKind.VAWG: VawgReferralForm,
+    CaseKind.EARLY_RELEASE: EarlyReleaseReferralForm,
+}

@@ -1,0 +1,212 @@
+"""Raise a referral: kind, the kind's form, check your answers, duplicates, confirmation.
+
+What has been typed is kept in the session between steps, so nothing is written until the
+person confirms; only the last step calls ``referral_raise``, the same service as the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD
+from cases.models import CaseKind
+from partners.selectors import primary_agency
+from referrals.forms import FORMS, KIND_HINTS, KindForm, ReferralForm
+from referrals.models import Referral
+from referrals.selectors import duplicates_visible
+from referrals.services import referral_raise
+from referrals.validation import CleanReferral, ReferralInvalid
+from workflows.labels import state_label
+
+DRAFT = "referral_draft"
+NEW_CASE = "new"
+
+
+def _draft(request: HttpRequest, kind: str | None = None) -> dict[str, Any] | None:
+    draft: dict[str, Any] | None = request.session.get(DRAFT)
+    if draft is None or (kind is not None and draft.get("kind") != kind):
+        return None
+    return draft
+
+
+def _save_draft(request: HttpRequest, draft: dict[str, Any]) -> None:
+    request.session[DRAFT] = draft
+    request.session.modified = True
+
+
+def _form_class(kind: str) -> type[ReferralForm]:
+    if kind not in FORMS:
+        raise Http404("No such kind of referral")
+    return FORMS[kind]
+
+
+def _render_form(request: HttpRequest, form: ReferralForm, *, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        f"referrals/form_{form.kind}.html",
+        {
+            "form": form,
+            "error_summary": form.error_summary(),
+            "marac_threshold": MARAC_THRESHOLD,
+            "dash_total": len(DASH_QUESTIONS),
+        },
+        status=status,
+    )
+
+
+def _require_agency(request: HttpRequest) -> HttpResponse | None:
+    if primary_agency(request.user) is None:
+        return render(request, "referrals/no_agency.html", status=403)
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    """Step 1: what is the referral about?"""
+    if refusal := _require_agency(request):
+        return refusal
+    draft = _draft(request)
+    form = KindForm(
+        request.POST if request.method == "POST" else None,
+        initial={"kind": draft["kind"] if draft else ""},
+    )
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        if draft is None or draft["kind"] != kind:
+            _save_draft(request, {"kind": kind, "data": {}})
+        return redirect("referrals:details", kind=kind)
+    kinds = [{"value": v, "label": label, "hint": KIND_HINTS[v]} for v, label in CaseKind.choices]
+    return render(
+        request,
+        "referrals/start.html",
+        {"form": form, "kinds": kinds, "error_summary": form.error_summary()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def details(request: HttpRequest, kind: str) -> HttpResponse:
+    """Step 2: the kind's own form. Valid answers go to the session, then to step 3."""
+    form_class = _form_class(kind)
+    if refusal := _require_agency(request):
+        return refusal
+    draft = _draft(request, kind) or {"kind": kind, "data": {}}
+    if request.method == "GET":
+        initial = draft["data"] or form_class.initial_for_new()
+        return _render_form(request, form_class(initial=initial))
+    form = form_class(request.POST)
+    if form.check() is None:
+        return _render_form(request, form)
+    data = {name: form.data.get(name, "") for name in form.fields}
+    _save_draft(request, {"kind": kind, "data": data})
+    return redirect("referrals:check", kind=kind)
+
+
+def _checked_form(draft: dict[str, Any]) -> tuple[ReferralForm, CleanReferral | None]:
+    form = _form_class(draft["kind"])(draft["data"])
+    return form, form.check()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, kind: str) -> HttpResponse:
+    """Step 3: check your answers. The server judges them again; nothing is trusted."""
+    _form_class(kind)
+    draft = _draft(request, kind)
+    if draft is None or not draft["data"]:
+        return redirect("referrals:start")
+    form, clean = _checked_form(draft)
+    if clean is None:
+        # The answers no longer pass (a ward or agency changed meanwhile): show why.
+        return _render_form(request, form)
+    if request.method == "POST":
+        if duplicates_visible(clean=clean, user=request.user).exists():
+            return redirect("referrals:duplicates", kind=kind)
+        return _raise(request, draft=draft, join_case=None)
+    return render(
+        request,
+        "referrals/check.html",
+        {"form": form, "clean": clean, "sections": form.sections(), "kind_label": form.title},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
+    """Step 3b: open cases that may be about the same person or place; join one or not."""
+    _form_class(kind)
+    draft = _draft(request, kind)
+    if draft is None or not draft["data"]:
+        return redirect("referrals:start")
+    form, clean = _checked_form(draft)
+    if clean is None:
+        return _render_form(request, form)
+    cases = list(duplicates_visible(clean=clean, user=request.user)[:10])
+    if not cases:
+        return redirect("referrals:check", kind=kind)
+    error = ""
+    if request.method == "POST":
+        choice = request.POST.get("case", "")
+        by_id = {str(c.pk): c for c in cases}
+        if choice == NEW_CASE:
+            return _raise(request, draft=draft, join_case=None)
+        if choice in by_id:
+            return _raise(request, draft=draft, join_case=by_id[choice].pk)
+        error = "Select the case to add this referral to, or create a new case"
+    options = [
+        {
+            "value": str(c.pk),
+            "id": "case" if i == 0 else f"case-{i + 1}",
+            "case": c,
+            "state": state_label(c),
+        }
+        for i, c in enumerate(cases)
+    ]
+    return render(
+        request,
+        "referrals/duplicates.html",
+        {
+            "options": options,
+            "new_id": f"case-{len(options) + 1}",
+            "error": error,
+            "error_summary": [{"href": "#case", "text": error}] if error else [],
+            "kind": kind,
+        },
+        status=200,
+    )
+
+
+def _raise(request: HttpRequest, *, draft: dict[str, Any], join_case: int | None) -> HttpResponse:
+    """The one write: validate once more (with the case to join) and raise the referral."""
+    form = _form_class(draft["kind"])(draft["data"])
+    clean = form.check(join_case=join_case)
+    if clean is None:
+        return _render_form(request, form)
+    try:
+        referral = referral_raise(clean=clean, raised_by=request.user)
+    except ReferralInvalid as exc:
+        form.add_validation_errors(exc.errors)
+        return _render_form(request, form)
+    request.session.pop(DRAFT, None)
+    return redirect(reverse("referrals:confirmation", kwargs={"reference": referral.reference}))
+
+
+@login_required
+def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
+    """Step 4: the panel with the reference. Only the person who raised it sees this page."""
+    referral = get_object_or_404(
+        Referral.objects.select_related("case"), reference=reference, raised_by=request.user
+    )
+    joined = referral.case.referrals.exclude(pk=referral.pk).exists()
+    return render(
+        request,
+        "referrals/confirmation.html",
+        {"referral": referral, "joined": joined, "state": state_label(referral.case)},
+    )

@@ -1,0 +1,288 @@
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cases.models import Case, Subject, SupportNeed
+from referrals.models import Referral
+from tests.pages import formdata
+from tests.personas import raise_referral
+
+pytestmark = pytest.mark.django_db
+
+
+def _summary_links(response: Any) -> list[tuple[str, str]]:
+    """(href, text) of each link in the GOV.UK error summary."""
+    html = response.content.decode()
+    box = html.split('govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
+    return [(h, unescape(t.strip())) for h, t in re.findall(r'<a href="([^"]+)">([^<]+)</a>', box)]
+
+
+def _through_check(client: Client, kind: str, data: dict[str, str]) -> Any:
+    assert client.post("/referrals/new/", {"kind": kind}).status_code == 302
+    response = client.post(f"/referrals/new/{kind}/", data)
+    assert response.status_code == 302, _summary_links(response)
+    assert response["Location"] == f"/referrals/new/{kind}/check/"
+    return client.get(response["Location"])
+
+
+def test_an_officer_raises_an_asb_referral_and_nothing_is_written_before_the_last_step(
+    people, client_for
+) -> None:
+    client = client_for("officer")
+    check = _through_check(client, "asb", formdata.asb())
+    assert check.status_code == 200
+    assert "Check your answers" in check.content.decode()
+    assert "Jane Resident (Complainant, age 41)" in check.content.decode()
+    assert Referral.objects.count() == Case.objects.count() == Subject.objects.count() == 0
+
+    sent = client.post("/referrals/new/asb/check/")
+    referral = Referral.objects.get()
+    assert sent["Location"] == f"/referrals/{referral.reference}/confirmation/"
+    panel = client.get(sent["Location"]).content.decode()
+    assert "govuk-panel--confirmation" in panel
+    assert referral.reference in panel
+    assert referral.case.reference in panel
+    assert referral.case.state == "reported"
+    assert referral.case.responsible_agency.code == "council-asb"
+    assert referral.case.postcode == "KV1 2AB"
+    assert [(s.role, s.full_name, s.age) for s in referral.subjects.all()] == [
+        ("complainant", "Jane Resident", 41)
+    ]
+    assert referral.details["repeat_incident"] is True
+    # The draft is gone: sending again starts afresh rather than raising a second referral.
+    assert client.post("/referrals/new/asb/check/")["Location"] == "/referrals/new/"
+    assert Referral.objects.count() == 1
+
+
+def test_vawg_check_answers_recomputes_the_dash_score_and_the_marac_threshold(
+    people, client_for
+) -> None:
+    client = client_for("officer")
+    check = _through_check(client, "vawg", formdata.vawg(yes=15)).content.decode()
+    assert "15 of 24: meets the MARAC threshold of 14" in check
+    assert "High" in check
+    client.post("/referrals/new/vawg/check/")
+    case = Referral.objects.get().case
+    assert case.kind == "vawg"
+    assert case.risk == "high"
+    assert case.details["dash_score"] == 15
+    victim = case.subjects.get(role="victim")
+    assert victim.safe_contact == {
+        "safe_to_call": True,
+        "safe_phone": "07700 900123",
+        "safe_times": "Weekdays 10am to 12pm",
+    }
+
+
+def test_the_vawg_form_shows_the_server_side_score_without_javascript(people, client_for) -> None:
+    client = client_for("officer")
+    client.post("/referrals/new/", {"kind": "vawg"})
+    data = formdata.vawg(yes=13)
+    del data["summary"]  # an error brings the form back with the answers given
+    page = client.post("/referrals/new/vawg/", data).content.decode()
+    assert "DASH score: <span data-dash-score-value>13</span> of 24" in page
+    assert "Below the MARAC threshold." in page
+
+
+def test_going_back_to_the_vawg_form_shows_the_score_of_the_saved_answers(
+    people, client_for
+) -> None:
+    client = client_for("officer")
+    _through_check(client, "vawg", formdata.vawg(yes=16))
+    page = client.get("/referrals/new/vawg/").content.decode()
+    assert "DASH score: <span data-dash-score-value>16</span> of 24" in page
+    assert "This meets the MARAC threshold." in page
+
+
+def test_an_early_release_referral_records_the_person_their_numbers_and_needs(
+    people, client_for
+) -> None:
+    client = client_for("probation")
+    check = _through_check(client, "early_release", formdata.early_release()).content.decode()
+    assert "A1234BC" in check
+    assert "Accommodation: Referred (Kestrel Vale Housing Options)" in check
+    client.post("/referrals/new/early_release/check/")
+    case = Referral.objects.get().case
+    assert case.kind == "early_release"
+    assert case.category == "sds40"
+    assert case.details["mappa_category"] == 2
+    offender = case.subjects.get()
+    assert offender.identifiers["prison_number"] == "A1234BC"
+    assert str(offender.date_of_birth) == "1990-04-01"
+    assert {
+        (n.need, n.status, n.agency.code if n.agency else None) for n in SupportNeed.objects.all()
+    } == {
+        ("accommodation", "referred", "housing"),
+        ("substance_misuse", "identified", None),
+    }
+
+
+def test_an_empty_asb_form_lists_each_missing_answer_linked_to_its_field(
+    people, client_for
+) -> None:
+    client = client_for("officer")
+    client.post("/referrals/new/", {"kind": "asb"})
+    response = client.post("/referrals/new/asb/", {})
+    assert response.status_code == 200
+    assert _summary_links(response) == [
+        ("#ward", "Select the ward"),
+        ("#category", "Select what kind of anti-social behaviour it is"),
+        ("#summary", "Enter a summary of what happened"),
+        ("#occurred_at_day", "Enter when it happened"),
+        ("#victim_vulnerable", "Select yes if the victim is vulnerable"),
+        ("#repeat_incident", "Select yes if this has happened before"),
+    ]
+    html = response.content.decode()
+    assert "<title>Error: " in html
+    # Each link's target exists: the first radio of a group, the day box of a date.
+    for href, _ in _summary_links(response):
+        assert f'id="{href[1:]}"' in html
+    assert Referral.objects.count() == 0
+
+
+def test_a_partly_answered_dash_checklist_links_each_gap_to_its_question(
+    people, client_for
+) -> None:
+    client = client_for("officer")
+    client.post("/referrals/new/", {"kind": "vawg"})
+    data = formdata.vawg(yes=15)
+    del data["dash_q7"], data["dash_q20"]
+    response = client.post("/referrals/new/vawg/", data)
+    assert _summary_links(response) == [
+        ("#dash_q7", "Select yes, no or not known for question 7"),
+        ("#dash_q20", "Select yes, no or not known for question 20"),
+    ]
+
+
+def test_a_vawg_referral_without_a_victim_asks_for_the_victims_name(people, client_for) -> None:
+    client = client_for("officer")
+    client.post("/referrals/new/", {"kind": "vawg"})
+    data = formdata.vawg()
+    for key in ("victim_full_name", "victim_age", "safe_to_call", "safe_phone", "safe_times"):
+        del data[key]
+    response = client.post("/referrals/new/vawg/", data)
+    assert _summary_links(response) == [("#victim_full_name", "Enter the victim's full name")]
+
+
+def test_typed_mistakes_are_explained_on_the_field_that_holds_them(people, client_for) -> None:
+    client = client_for("probation")
+    client.post("/referrals/new/", {"kind": "early_release"})
+    data = formdata.early_release(
+        prison_number="12345",
+        expected_release_date_day="31",
+        expected_release_date_month="2",
+        need_housing_status="",
+        need_family_agency="housing",
+    )
+    response = client.post("/referrals/new/early_release/", data)
+    assert _summary_links(response) == [
+        ("#prison_number", "Enter a prison number like A1234BC"),
+        ("#expected_release_date_day", "The expected release date must be a real date"),
+        ("#need_family_status", "Select a status for family and relationships"),
+    ]
+
+
+def test_a_persons_row_errors_are_linked_to_that_rows_fields(people, client_for) -> None:
+    client = client_for("officer")
+    client.post("/referrals/new/", {"kind": "asb"})
+    data = formdata.asb(person_2_full_name="Sam Neighbour", person_2_age="forty")
+    response = client.post("/referrals/new/asb/", data)
+    assert _summary_links(response) == [
+        ("#person_2_role", "Select the person's role"),
+        ("#person_2_age", "Age must be a whole number, like 34"),
+    ]
+    data["person_2_age"] = ""
+    response = client.post("/referrals/new/asb/", data)
+    assert _summary_links(response) == [("#person_2_role", "Select the person's role")]
+
+
+def test_a_possible_duplicate_is_offered_and_the_referral_can_join_it(people, client_for) -> None:
+    existing = raise_referral(people.officer, "asb").case
+    client = client_for("officer")
+    _through_check(client, "asb", formdata.asb())
+    offered = client.post("/referrals/new/asb/check/")
+    assert offered["Location"] == "/referrals/new/asb/possible-duplicates/"
+    page = client.get(offered["Location"]).content.decode()
+    assert f"Add to {existing.reference}" in page
+    assert "Create a new case" in page
+    assert Referral.objects.count() == 1
+
+    unanswered = client.post(offered["Location"], {})
+    assert _summary_links(unanswered) == [
+        ("#case", "Select the case to add this referral to, or create a new case")
+    ]
+    joined = client.post(offered["Location"], {"case": str(existing.pk)})
+    referral = Referral.objects.latest("created_at")
+    assert joined["Location"] == f"/referrals/{referral.reference}/confirmation/"
+    assert referral.case == existing
+    assert Case.objects.count() == 1
+    assert (
+        "Your referral was added to the open case"
+        in client.get(joined["Location"]).content.decode()
+    )
+
+
+def test_choosing_a_new_case_over_a_possible_duplicate_opens_one(people, client_for) -> None:
+    raise_referral(people.officer, "asb")
+    client = client_for("officer")
+    _through_check(client, "asb", formdata.asb())
+    client.post("/referrals/new/asb/check/")
+    client.post("/referrals/new/asb/possible-duplicates/", {"case": "new"})
+    assert Case.objects.count() == 2
+    assert Referral.objects.count() == 2
+
+
+def test_duplicates_the_user_cannot_see_are_not_offered(people, client_for) -> None:
+    raise_referral(people.officer, "asb")  # the fire officer cannot see this case
+    client = client_for("outsider")
+    _through_check(client, "asb", formdata.asb())
+    sent = client.post("/referrals/new/asb/check/")
+    assert sent["Location"].endswith("/confirmation/")
+    assert Case.objects.count() == 2
+
+
+def test_a_confirmation_is_shown_only_to_the_person_who_raised_it(people, client_for) -> None:
+    referral = raise_referral(people.officer, "asb")
+    url = f"/referrals/{referral.reference}/confirmation/"
+    assert client_for("officer").get(url).status_code == 200
+    assert client_for("asb_coordinator").get(url).status_code == 404
+
+
+def test_steps_out_of_order_go_back_to_the_start(people, client_for) -> None:
+    client = client_for("officer")
+    assert client.get("/referrals/new/asb/check/")["Location"] == "/referrals/new/"
+    assert client.post("/referrals/new/asb/check/")["Location"] == "/referrals/new/"
+    assert client.get("/referrals/new/vawg/possible-duplicates/")["Location"] == "/referrals/new/"
+    assert client.get("/referrals/new/burglary/").status_code == 404
+    assert Referral.objects.count() == 0
+
+
+def test_choosing_no_kind_is_an_error_linked_to_the_radios(people, client_for) -> None:
+    response = client_for("officer").post("/referrals/new/", {})
+    assert _summary_links(response) == [("#kind", "Select what the referral is about")]
+
+
+def test_answers_are_kept_when_going_back_to_change_them(people, client_for) -> None:
+    client = client_for("officer")
+    _through_check(client, "asb", formdata.asb(location_text="The Old Mill"))
+    page = client.get("/referrals/new/asb/").content.decode()
+    assert 'value="The Old Mill"' in page
+
+
+def test_someone_outside_any_agency_cannot_raise_a_referral(people, db) -> None:
+    from django.contrib.auth.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_user("visitor", password="visitor-pass-2026"))
+    assert client.get("/referrals/new/").status_code == 403
+    assert client.get("/referrals/new/asb/").status_code == 403
+
+
+def test_signed_out_people_are_sent_to_sign_in(people) -> None:
+    response = Client().get("/referrals/new/")
+    assert response["Location"] == "/sign-in/?next=/referrals/new/"

@@ -1,0 +1,270 @@
+"""The reason form behind each transition button, with the fields that transition takes.
+
+The form reads what was typed into the ``data`` that ``workflows.transition_data`` accepts
+(see ``ACCEPTED``); the service validates it, and its error paths (``data.dash.q7``,
+``data.officer``) are mapped back to the fields here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from cases.catalogue import DASH_QUESTIONS, dash_score
+from cases.forms import GovukFormMixin
+from cases.models import Case, RiskLevel
+from partners.models import Agency, Membership
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+DASH_CHOICES = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
+
+# Service error paths (after "data.") that name a date: the error goes on its day box.
+DATE_FIELDS = {"actual_release_date", "heard_at", "first_appointment_at"}
+# (path, a word of the service's message or "" for any, the words shown instead)
+REWORDINGS = [
+    (r"reason", "", "Enter the reason for this change"),
+    (r"dash\.q(\d+)", "", "Select yes, no or not known for question {0}"),
+    (r"actual_release_date", "future", "The release date must be today or in the past"),
+    (r"actual_release_date", "Enter", "Enter the date of release"),
+]
+
+
+class TransitionForm(GovukFormMixin, forms.Form):
+    """Reason and version for any transition; subclasses add the transition's own fields."""
+
+    reason = forms.CharField(required=False, strip=True, widget=forms.Textarea, max_length=5000)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form is out of date. Go back to the case and try again",
+            "invalid": "This form is out of date. Go back to the case and try again",
+        },
+    )
+    non_field_anchor = "reason"
+    reason_hint = "This is recorded in the case's history, and partners can read it."
+
+    def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:
+        self.case = case
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def value(self, name: str) -> str:
+        value = self.cleaned_data.get(name)
+        return "" if value is None else str(value)
+
+    def transition_data(self) -> dict[str, Any]:
+        """The ``data`` for ``case_transition``; errors reading the boxes go on the form."""
+        return {}
+
+    def _date(self, prefix: str, label: str, *, with_time: bool) -> str | None:
+        parts = ["day", "month", "year"] + (["hour", "minute"] if with_time else [])
+        raw = {p: self.value(f"{prefix}_{p}") for p in parts}
+        if not any(raw.values()):
+            return None
+        try:
+            if not all(v.isdigit() for v in raw.values()) or len(raw["year"]) != 4:
+                raise ValueError(prefix)
+            day = date(int(raw["year"]), int(raw["month"]), int(raw["day"]))
+            if not with_time:
+                return day.isoformat()
+            return datetime(
+                day.year,
+                day.month,
+                day.day,
+                int(raw["hour"]),
+                int(raw["minute"]),
+                tzinfo=ZoneInfo(settings.TIME_ZONE),
+            ).isoformat()
+        except ValueError:
+            self.add_error(f"{prefix}_day", f"{label} must be a real date")
+            return None
+
+    def add_service_errors(self, errors: dict[str, str]) -> None:
+        """Put the service's errors (``reason``, ``data.<field>``) on the fields they name."""
+        for path, message in errors.items():
+            key = path.removeprefix("data.")
+            for pattern, cue, words in REWORDINGS:
+                match = re.fullmatch(pattern, key)
+                if match and cue in message:
+                    message = words.format(*match.groups())
+                    break
+            field = self._field_for(key)
+            if field is None or field not in self.errors:
+                self.add_error(field, message)
+
+    def _field_for(self, key: str) -> str | None:
+        if key in DATE_FIELDS:
+            key = f"{key}_day"
+        key = key.replace("dash.", "dash_")
+        return key if key in self.fields else None
+
+
+class TriageForm(TransitionForm):
+    risk = forms.ChoiceField(required=False, choices=RiskLevel.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("risk", self.case.risk)
+
+    def transition_data(self) -> dict[str, Any]:
+        return {"risk": self.value("risk")} if self.value("risk") else {}
+
+
+class AssignForm(TransitionForm):
+    agency = forms.ChoiceField(required=False, choices=[])
+    officer = forms.ChoiceField(required=False, choices=[])
+
+    def __init__(self, *args: Any, agency_filter: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agencies = list(Agency.objects.filter(is_active=True).order_by("name"))
+        self.fields["agency"].choices = [(a.code, a.name) for a in agencies]  # type: ignore[attr-defined]
+        self.initial.setdefault("agency", self.case.responsible_agency.code)
+        members = (
+            Membership.objects.filter(agency__in=agencies, user__is_active=True)
+            .select_related("user", "agency")
+            .order_by("agency__name", "user__first_name", "user__username")
+        )
+        by_agency: dict[str, list[tuple[str, str]]] = {}
+        seen: set[tuple[str, str]] = set()
+        for m in members:
+            if (m.agency.code, m.user.username) in seen:
+                continue  # one line per person per agency, whatever their roles there
+            seen.add((m.agency.code, m.user.username))
+            label = m.user.get_full_name() or m.user.username
+            by_agency.setdefault(m.agency.code, []).append((m.user.username, label))
+        names = {a.code: a.name for a in agencies}
+        none = [("", "No officer yet")]
+        if agency_filter in by_agency or agency_filter in names:
+            # htmx asked for one agency's people (the agency select changed).
+            self.fields["officer"].choices = none + by_agency.get(agency_filter, [])  # type: ignore[attr-defined]
+            self.initial["agency"] = agency_filter
+        else:
+            # Without JavaScript everyone is listed by agency; the service checks the pair.
+            self.fields["officer"].choices = none + [  # type: ignore[attr-defined]
+                (names[code], people) for code, people in by_agency.items()
+            ]
+        if self.case.assigned_officer_id:
+            self.initial.setdefault(
+                "officer", get_user_model().objects.get(pk=self.case.assigned_officer_id).username
+            )
+
+    def transition_data(self) -> dict[str, Any]:
+        data = {"agency": self.value("agency")}
+        if self.value("officer"):
+            data["officer"] = self.value("officer")
+        return data
+
+
+class AssessRiskForm(TransitionForm):
+    professional_judgement = forms.ChoiceField(
+        required=False,
+        choices=[("", "No professional judgement recorded"), *RiskLevel.choices],
+    )
+    escalation = forms.ChoiceField(required=False, choices=YES_NO)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The referral's answers are offered, never typed again (SafeLives).
+        answers = self.case.details.get("dash") or {}
+        for code, _ in DASH_QUESTIONS:
+            self.fields[f"dash_{code}"] = forms.ChoiceField(required=False, choices=DASH_CHOICES)
+            self.initial.setdefault(f"dash_{code}", answers.get(code, ""))
+        self.initial.setdefault(
+            "professional_judgement", self.case.details.get("professional_judgement", "")
+        )
+        self.initial.setdefault("escalation", "yes" if self.case.details.get("escalation") else "")
+
+    def dash_fields(self) -> list[dict[str, str]]:
+        return [
+            {"name": f"dash_{code}", "legend": f"{code[1:]}. {question}"}
+            for code, question in DASH_QUESTIONS
+        ]
+
+    def live_dash_score(self) -> int:
+        source = self.data if self.is_bound else self.initial
+        return dash_score({code: source.get(f"dash_{code}", "") for code, _ in DASH_QUESTIONS})
+
+    def transition_data(self) -> dict[str, Any]:
+        answers = {code: self.value(f"dash_{code}") for code, _ in DASH_QUESTIONS}
+        data: dict[str, Any] = {
+            "dash": {code: a for code, a in answers.items() if a},
+            "escalation": self.value("escalation") == "yes",
+        }
+        if self.value("professional_judgement"):
+            data["professional_judgement"] = self.value("professional_judgement")
+        return data
+
+
+class DateForm(TransitionForm):
+    """A transition that takes one date (or date and time), named by ``data_key``."""
+
+    data_key = ""
+    label = ""
+    with_time = False
+
+    def transition_data(self) -> dict[str, Any]:
+        value = self._date(self.data_key, self.label, with_time=self.with_time)
+        return {self.data_key: value} if value else {}
+
+
+def _part() -> forms.CharField:
+    return forms.CharField(required=False, strip=True)
+
+
+class RecordReleaseForm(DateForm):
+    data_key = "actual_release_date"
+    label = "The release date"
+    actual_release_date_day = _part()
+    actual_release_date_month = _part()
+    actual_release_date_year = _part()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        expected = self.case.expected_release_date
+        if expected is not None and expected <= timezone.localdate():
+            self.initial.setdefault("actual_release_date_day", str(expected.day))
+            self.initial.setdefault("actual_release_date_month", str(expected.month))
+            self.initial.setdefault("actual_release_date_year", str(expected.year))
+
+
+class MaracHearingForm(DateForm):
+    data_key = "heard_at"
+    label = "The date and time of the hearing"
+    with_time = True
+    heard_at_day = _part()
+    heard_at_month = _part()
+    heard_at_year = _part()
+    heard_at_hour = _part()
+    heard_at_minute = _part()
+
+
+class StartSupervisionForm(DateForm):
+    data_key = "first_appointment_at"
+    label = "The first appointment"
+    with_time = True
+    first_appointment_at_day = _part()
+    first_appointment_at_month = _part()
+    first_appointment_at_year = _part()
+    first_appointment_at_hour = _part()
+    first_appointment_at_minute = _part()
+
+
+FORMS: dict[str, type[TransitionForm]] = {
+    "triage": TriageForm,
+    "assign": AssignForm,
+    "assess_risk": AssessRiskForm,
+    "record_release": RecordReleaseForm,
+    "record_marac_hearing": MaracHearingForm,
+    "start_supervision": StartSupervisionForm,
+}
+
+
+def transition_form_class(name: str) -> type[TransitionForm]:
+    return FORMS.get(name, TransitionForm)
