@@ -1,10 +1,21 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from config import health
+from config.admin_site import CaseworkAdminSite
+
+# django-otp's way to put a two-factor admin in place of the default site (see the class).
+admin.site.__class__ = CaseworkAdminSite
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
 ]
+
+# Problem details (RFC 9457) under /api/, Django's usual pages elsewhere.
+handler400 = "config.problems.handler400"
+handler403 = "config.problems.handler403"
+handler404 = "config.problems.handler404"
+handler500 = "config.problems.handler500"
