@@ -37,12 +37,20 @@ class StrictSerializer(serializers.Serializer):
     """Rejects any field it does not declare: a typo must fail loudly, not be ignored."""
 
     def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, Any] = {}
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(key) for key in data if key not in writable)
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
+            unknown = {str(key): ["Unknown field."] for key in data if key not in writable}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # Report every problem at once: the unknown fields and the invalid known ones.
+            if unknown and isinstance(exc.detail, dict):
+                exc.detail.update(unknown)
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 def visible_case_or_404(user: Any, pk: int) -> tuple[Case, Visibility]:
