@@ -8,6 +8,7 @@ COPY cases ./cases
 COPY referrals ./referrals
 COPY workflows ./workflows
 COPY notifications ./notifications
+COPY templates ./templates
 COPY manage.py Procfile ./
 RUN pip install . && useradd --create-home csp && mkdir -p /app/var && chown csp /app/var
 USER csp
