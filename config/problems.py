@@ -10,7 +10,7 @@ cannot drift between them.
 from __future__ import annotations
 
 import json
-import logging
+import math
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -24,8 +24,6 @@ from rest_framework import exceptions
 
 from referrals.validation import ReferralInvalid
 from workflows.errors import InvalidTransitionData, UnknownTransition, WorkflowError
-
-logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
@@ -136,10 +134,12 @@ def _problem_for(exc: Exception) -> HttpResponse | None:
     if not isinstance(exc, exceptions.APIException):
         return None
     headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = str(getattr(exc, "auth_header"))  # noqa: B009
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(getattr(exc, "wait")))  # noqa: B009
+    challenge = getattr(exc, "auth_header", None)  # set by APIView for 401s
+    if challenge:
+        headers["WWW-Authenticate"] = str(challenge)
+    wait = getattr(exc, "wait", None)  # set by Throttled
+    if wait:
+        headers["Retry-After"] = str(math.ceil(wait))
     if isinstance(exc, exceptions.ValidationError):
         return validation_problem(flatten_errors(exc.detail))
     if isinstance(exc, exceptions.ParseError):
