@@ -10,10 +10,11 @@ from enum import Enum
 from typing import Any
 
 import rules
+from django.db.models import Exists, OuterRef
 
-from cases.models import Case
+from cases.models import MEMBER_ROLES, Case, CaseAgency, CaseQuerySet
 from partners.models import Role
-from partners.selectors import user_has_role
+from partners.selectors import user_agency_ids, user_has_role, user_memberships
 
 
 class Visibility(Enum):
@@ -47,3 +48,35 @@ def is_auditor(user: Any) -> bool:
 
 rules.add_perm("cases.view_case", can_view_case)
 rules.add_perm("cases.view_case_full", can_view_case_in_full)
+
+
+# --- Role gates for the API and pages --------------------------------------------------
+# Called as plain predicates, never through user.has_perm(): Django's ModelBackend answers
+# True to every has_perm() of a superuser, and an admin account is not a casework role.
+
+
+@rules.predicate
+def is_manager(user: Any) -> bool:
+    return user_has_role(user, Role.MANAGER)
+
+
+@rules.predicate
+def can_raise_referrals(user: Any) -> bool:
+    """Holds a working role somewhere: auditors read everything and write nothing."""
+    return any(m.role != Role.AUDITOR for m in user_memberships(user))
+
+
+can_read_audit_trail = is_manager | is_auditor
+can_read_reports = is_manager | is_auditor
+
+
+def audit_scope(user: Any) -> CaseQuerySet:
+    """Cases whose audit entries the user may read: every case for an auditor; for a
+    manager, the cases their agency leads or takes part in (VAWG included)."""
+    if user_has_role(user, Role.AUDITOR):
+        return Case.objects.all()
+    agencies = user_agency_ids(user, [Role.MANAGER])
+    linked = CaseAgency.objects.filter(
+        case=OuterRef("pk"), agency_id__in=agencies, role__in=MEMBER_ROLES
+    )
+    return Case.objects.filter(Exists(linked))

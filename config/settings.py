@@ -309,3 +309,130 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # How far ahead the early-release tracker looks, in calendar days.
 EARLY_RELEASE_TRACKER_DAYS = env.int("EARLY_RELEASE_TRACKER_DAYS", default=14)
+
+# --- API, sign-in protection and hardening ---------------------------------------------
+from datetime import timedelta  # noqa: E402
+
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+    "drf_spectacular_sidecar",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "config.rest.ApiGuardMiddleware"
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+# Last, so it sees the flag a failed sign-in left on the request (django-axes docs).
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# First, so a locked-out username is refused before any password is checked.
+AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesStandaloneBackend")
+
+# Reverse proxies in front of the service: how many X-Forwarded-For hops to trust for the
+# client address used by sign-in lockouts and rate limits. 0 trusts none (REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# django-axes: lock a username at one address after repeated failed sign-ins.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.problems.lockout_response"
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# Two-factor (TOTP) for managers, auditors and the admin site. Production requires a
+# verified device for the admin unless ADMIN_REQUIRE_2FA=false.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=not (DEBUG or TESTING))
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CSP Casework")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Bodies above this are refused with 413 (the API's JSON parser enforces it too).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
+
+# Shared by the API's rate limits. Use a shared cache (e.g. CACHE_URL=dbcache://cache_table
+# or rediscache://...) when running more than one web process, or each keeps its own count.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+
+def _rate(name: str, default: str) -> str:
+    value = env.str(name, default=default)
+    number, _, period = value.partition("/")
+    if not number.isdigit() or period[:1] not in {"s", "m", "h", "d"}:
+        raise ImproperlyConfigured(f"{name} must look like 10/min or 100/hour, not {value!r}")
+    return value
+
+
+# Read at request time by config.rest's throttles, so tests and operators can change them.
+API_THROTTLE_RATES = {
+    "token": _rate("API_TOKEN_RATE", "10/min"),
+    "write": _rate("API_WRITE_RATE", "60/min"),
+}
+REST_FRAMEWORK.update(
+    {
+        # Token first: an unauthenticated call then gets 401 with WWW-Authenticate: Token.
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PARSER_CLASSES": ["config.rest.LimitedJSONParser"],
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "DEFAULT_PAGINATION_CLASS": "config.rest.Pagination",
+        "DEFAULT_THROTTLE_CLASSES": ["config.rest.WriteRateThrottle"],
+        "EXCEPTION_HANDLER": "config.problems.exception_handler",
+        "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+        "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    }
+)
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "SCHEMA_PATH_PREFIX": r"/api/v1",
+        "COMPONENT_SPLIT_REQUEST": True,
+        "ENUM_NAME_OVERRIDES": {
+            "SubjectRoleEnum": "cases.models.SubjectRole",
+            "CaseAgencyRoleEnum": "cases.models.CaseAgencyRole",
+            "VisibilityFullEnum": ["full"],
+            "VisibilityOutlineEnum": ["outline"],
+        },
+        "POSTPROCESSING_HOOKS": [
+            "drf_spectacular.hooks.postprocess_schema_enums",
+            "config.rest.problem_responses_hook",
+        ],
+    }
+)
+
+# Content-Security-Policy: nothing from elsewhere (the API docs come from
+# drf-spectacular-sidecar's static files) and no inline script without this response's nonce
+# (GOV.UK Frontend's two bootstrap lines in base.html carry it).
+from csp.constants import NONCE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Committee reports: counts below this are published as "<5" so victims cannot be identified.
+REPORT_SUPPRESSION_THRESHOLD = env.int("REPORT_SUPPRESSION_THRESHOLD", default=5)

@@ -98,3 +98,26 @@ def duplicates_visible(*, clean: CleanReferral, user: Any) -> QuerySet[Case]:
         .filter(pk__in=Case.objects.for_user(user).values("pk"))
         .select_related("ward")
     )
+
+
+def referrals_for_user(user: Any) -> QuerySet[Referral]:
+    """Referrals the user may open: those they raised and those of cases they see in full."""
+    if not getattr(user, "is_authenticated", False):
+        return Referral.objects.none()
+    full_cases = Case.objects.for_user_full(user).values("pk")
+    return Referral.objects.filter(Q(raised_by=user) | Q(case__in=full_cases))
+
+
+def referrals_readable_in_full(user: Any, referrals: list[Referral]) -> set[int]:
+    """Ids of the referrals the user may read in full. The raiser of a VAWG referral who
+    does not see its case in full gets the outline only, as for the case itself."""
+    full_cases = set(
+        Case.objects.for_user_full(user)
+        .filter(pk__in={r.case_id for r in referrals})
+        .values_list("pk", flat=True)
+    )
+    return {
+        r.pk
+        for r in referrals
+        if r.case_id in full_cases or (r.raised_by_id == user.pk and r.kind != CaseKind.VAWG)
+    }

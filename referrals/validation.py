@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -137,26 +137,36 @@ def _text(
     return value
 
 
-def _when(value: Any, path: str, errors: _Errors, now: datetime) -> datetime | None:
+def _parsed(parser: Any, value: Any) -> Any:
+    """Django's date parsers raise ValueError for well-formed impossible values (30 February,
+    a +99:00 offset); both are simply not a date here."""
+    if not isinstance(value, str):
+        return None
     try:
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-    except ValueError:  # well-formed but impossible, e.g. 2026-02-30: same answer
-        parsed = None
+        return parser(value)
+    except ValueError:
+        return None
+
+
+def _when(value: Any, path: str, errors: _Errors, now: datetime) -> datetime | None:
+    parsed = _parsed(parse_datetime, value)
+    if parsed is not None:
+        try:
+            if timezone.is_naive(parsed):
+                parsed = timezone.make_aware(parsed)  # read as Europe/London wall-clock time
+            parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            parsed = None  # before year 1 or after 9999 once in UTC
     if parsed is None:
         errors.add(path, "Enter a date and time in ISO 8601, e.g. 2026-11-28T21:30:00Z.")
         return None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)  # read as Europe/London wall-clock time
     if parsed > now + timedelta(minutes=5):
         errors.add(path, "Cannot be in the future.")
     return parsed
 
 
 def _day(value: Any, path: str, errors: _Errors) -> date | None:
-    try:
-        parsed = parse_date(value) if isinstance(value, str) else None
-    except ValueError:  # well-formed but impossible, e.g. 2026-02-30: same answer
-        parsed = None
+    parsed = _parsed(parse_date, value)
     if parsed is None:
         errors.add(path, "Enter a date as YYYY-MM-DD.")
     return parsed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -111,11 +111,22 @@ def _refer_to_marac(case: Case, data: dict[str, Any]) -> dict[str, Any]:
     return {"assessment": assessment}
 
 
-def _date(value: Any, field: str, *, not_after_today: bool = False) -> date:
+def _parsed(parser: Any, value: Any) -> Any:
+    """Django's date parsers raise ValueError for well-formed impossible values (30 February,
+    a +99:00 offset); both are simply not a date here."""
+    if not isinstance(value, str):
+        return None
     try:
-        parsed = parse_date(value) if isinstance(value, str) else None
-    except ValueError:  # well-formed but impossible, e.g. 2026-02-30: same answer
-        parsed = None
+        parsed = parser(value)
+        if isinstance(parsed, datetime) and parsed.tzinfo is not None:
+            parsed.astimezone(UTC)  # OverflowError before year 1 or after 9999 in UTC
+        return parsed
+    except (ValueError, OverflowError):
+        return None
+
+
+def _date(value: Any, field: str, *, not_after_today: bool = False) -> date:
+    parsed = _parsed(parse_date, value)
     if parsed is None:
         raise InvalidTransitionData({field: "Enter a date as YYYY-MM-DD."})
     if not_after_today and parsed > timezone.localdate():
@@ -124,10 +135,7 @@ def _date(value: Any, field: str, *, not_after_today: bool = False) -> date:
 
 
 def _datetime(value: Any, field: str) -> datetime:
-    try:
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-    except ValueError:  # well-formed but impossible, e.g. 2026-02-30: same answer
-        parsed = None
+    parsed = _parsed(parse_datetime, value)
     if parsed is None or timezone.is_naive(parsed):
         raise InvalidTransitionData({field: "Enter a date and time in ISO 8601 with a UTC offset."})
     return parsed

@@ -3,6 +3,7 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from partners.models import Agency, Membership, Role, Ward
 
@@ -35,7 +36,9 @@ def test_each_demo_persona_signs_in_with_the_demo_password(
     username: str, agency_code: str, role: str, settings: object
 ) -> None:
     call_command("seed_demo", no_cases=True)
-    user = authenticate(username=username, password=settings.DEMO_PASSWORD)  # type: ignore[attr-defined]
+    # django-axes (first backend) needs the request a sign-in comes with.
+    request = RequestFactory().post("/admin/login/")
+    user = authenticate(request, username=username, password=settings.DEMO_PASSWORD)  # type: ignore[attr-defined]
     assert user is not None
     assert Membership.objects.filter(user=user, agency__code=agency_code, role=role).exists()
 

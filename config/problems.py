@@ -1,0 +1,232 @@
+"""RFC 9457 problem details for everything under /api/.
+
+Every error the API returns is ``application/problem+json`` with ``type``, ``title``,
+``status`` and ``detail``; validation errors add ``errors: [{"field", "message"}]`` with
+field paths such as ``subjects[0].full_name`` or ``data.agency``. The DRF exception handler,
+the 404/500 handlers and the sign-in lockout response all build it here, so the shape
+cannot drift between them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django.views import defaults
+from rest_framework import exceptions
+
+from referrals.validation import ReferralInvalid
+from workflows.errors import InvalidTransitionData, UnknownTransition, WorkflowError
+
+CONTENT_TYPE = "application/problem+json"
+API_PREFIX = "/api/"
+TYPE_PREFIX = "urn:csp-casework:problem:"
+
+
+def problem_type(slug: str) -> str:
+    """A stable, non-resolvable identifier for a kind of problem (RFC 9457 section 3.1.1)."""
+    return TYPE_PREFIX + slug
+
+
+class ProblemResponse(HttpResponse):
+    def __init__(
+        self,
+        status: int,
+        *,
+        detail: str,
+        title: str | None = None,
+        type: str = "about:blank",
+        errors: list[dict[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        body: dict[str, Any] = {
+            "type": type,
+            "title": title or HTTPStatus(status).phrase,
+            "status": status,
+            "detail": detail,
+        }
+        if errors is not None:
+            body["errors"] = errors
+        super().__init__(
+            json.dumps(body), status=status, content_type=CONTENT_TYPE, headers=headers
+        )
+
+
+# Problems the API raises itself.
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is larger than this service accepts."
+    default_code = "request_too_large"
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """DRF's nested error structure as a flat list of ``{"field", "message"}``."""
+    if isinstance(detail, Mapping):
+        out = []
+        for key, value in detail.items():
+            if key == "non_field_errors":
+                path = prefix or "body"
+            elif prefix:
+                path = f"{prefix}.{key}"
+            else:
+                path = str(key)
+            out.extend(flatten_errors(value, path))
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [{"field": prefix or "body", "message": str(item)} for item in detail]
+        out = []
+        for i, item in enumerate(detail):
+            if item:  # DRF keeps an empty entry for each valid item of a list field
+                out.extend(flatten_errors(item, f"{prefix}[{i}]"))
+        return out
+    return [{"field": prefix or "body", "message": str(detail)}]
+
+
+def _field_errors(errors: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"field": field, "message": message} for field, message in errors.items()]
+
+
+def validation_problem(errors: list[dict[str, str]], detail: str = "") -> ProblemResponse:
+    return ProblemResponse(
+        400,
+        title="Your request has invalid fields",
+        type=problem_type("validation-error"),
+        detail=detail or "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+        errors=errors,
+    )
+
+
+def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse | None:
+    """DRF's EXCEPTION_HANDLER: every handled error becomes a problem response."""
+    # Imported here: rest_framework.views reads REST_FRAMEWORK at import, which names
+    # config.rest, which imports this module.
+    from rest_framework.views import set_rollback
+
+    response = _problem_for(exc)
+    if response is not None:
+        set_rollback()
+    return response
+
+
+def _problem_for(exc: Exception) -> HttpResponse | None:
+    if isinstance(exc, ReferralInvalid | InvalidTransitionData):
+        return validation_problem(_field_errors(exc.errors))
+    if isinstance(exc, UnknownTransition):
+        return validation_problem([{"field": "transition", "message": str(exc)}])
+    if isinstance(exc, WorkflowError):
+        slug = {403: "forbidden", 409: "conflict"}.get(exc.status, "bad-request")
+        return ProblemResponse(exc.status, type=problem_type(slug), detail=str(exc))
+    if isinstance(exc, Http404):
+        # Never echo the lookup: the same answer whether or not the object exists.
+        return ProblemResponse(404, detail="Not found.")
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    headers = {}
+    challenge = getattr(exc, "auth_header", None)  # set by APIView for 401s
+    if challenge:
+        headers["WWW-Authenticate"] = str(challenge)
+    wait = getattr(exc, "wait", None)  # set by Throttled
+    if wait:
+        headers["Retry-After"] = str(math.ceil(wait))
+    if isinstance(exc, exceptions.ValidationError):
+        return validation_problem(flatten_errors(exc.detail))
+    if isinstance(exc, exceptions.ParseError):
+        return ProblemResponse(
+            400, type=problem_type("malformed-body"), detail=str(exc.detail), headers=headers
+        )
+    if isinstance(exc, exceptions.NotFound):
+        return ProblemResponse(404, detail="Not found.")
+    status_slug: str | None = {
+        401: "not-authenticated",
+        403: "forbidden",
+        412: "stale-version",
+        413: "request-too-large",
+        415: "unsupported-media-type",
+        429: "too-many-requests",
+    }.get(exc.status_code)
+    return ProblemResponse(
+        exc.status_code,
+        type=problem_type(status_slug) if status_slug else "about:blank",
+        detail=str(exc.detail)
+        if isinstance(exc.detail, str)
+        else HTTPStatus(exc.status_code).phrase,
+        headers=headers,
+    )
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+# Django's error handlers (config.urls): problem details under /api/, the usual pages elsewhere.
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if not is_api(request):
+        return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+    if isinstance(exception, RequestDataTooBig):
+        return ProblemResponse(
+            413, type=problem_type("request-too-large"), detail=RequestTooLarge.default_detail
+        )
+    return ProblemResponse(
+        400, type=problem_type("bad-request"), detail="The request is malformed."
+    )
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if not is_api(request):
+        return defaults.permission_denied(request, exception)  # type: ignore[arg-type]
+    return ProblemResponse(403, type=problem_type("forbidden"), detail="Permission denied.")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if not is_api(request):
+        return defaults.page_not_found(request, exception)
+    return ProblemResponse(404, detail="Not found.")
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if not is_api(request):
+        return defaults.server_error(request)
+    # The traceback goes to the log (django.request); the client gets no internals.
+    return ProblemResponse(500, detail="Something went wrong on our side; it has been logged.")
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Catch-all for unknown /api/ paths, so they are problems even with DEBUG on."""
+    detail = "There is no such endpoint."
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            detail = f"There is no such endpoint; did you mean {request.path}/ (with a slash)?"
+    return ProblemResponse(404, detail=detail)
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes' AXES_LOCKOUT_CALLABLE: too many failed sign-ins for this username here."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    detail = f"Too many failed sign-ins. Try again in {minutes} minutes."
+    if is_api(request):
+        return ProblemResponse(
+            429,
+            type=problem_type("locked-out"),
+            title="Signing in is locked",
+            detail=detail,
+            headers={"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))},
+        )
+    return HttpResponse(detail, status=429, content_type="text/plain; charset=utf-8")

@@ -1,0 +1,669 @@
+"""Referral endpoints, the form metadata clients build from, and the crime-types report.
+
+Input is validated by ``referrals.validation.validate_referral`` (the same code the web form
+uses), and written by ``referrals.services.referral_raise``; the serializers here describe
+the shapes for the OpenAPI document and render responses.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import exceptions, generics, serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.access import Visibility
+from cases.api import (
+    AgencyRefSerializer,
+    CanRaiseReferrals,
+    CanReadReports,
+    CaseRefSerializer,
+    CaseSummarySerializer,
+    WardRefSerializer,
+    case_rows,
+    constant_field,
+)
+from cases.catalogue import (
+    CATEGORIES,
+    DASH_ANSWERS,
+    DASH_MEDIUM_FROM,
+    DASH_QUESTIONS,
+    MARAC_THRESHOLD,
+)
+from cases.models import (
+    REFERENCE_PREFIX,
+    Case,
+    CaseKind,
+    NeedStatus,
+    NeedType,
+    RiskLevel,
+    Subject,
+    SubjectRole,
+)
+from partners.models import Agency, Ward
+from referrals.models import Referral
+from referrals.reports import CrimeTypeRow, crime_types_by_ward
+from referrals.selectors import (
+    possible_duplicates,
+    referrals_for_user,
+    referrals_readable_in_full,
+)
+from referrals.services import referral_raise
+from referrals.validation import MAX_SUMMARY, SUBJECT_ROLES, validate_referral
+from workflows.machines import MACHINES
+from workflows.transition_data import ACCEPTED
+
+MAX_DUPLICATES = 20
+RISKS = list(RiskLevel.values)
+
+# The shape of ``details`` per kind, for clients building a form. A test holds it to
+# referrals.validation.DETAIL_FIELDS, so the two cannot drift apart.
+DETAILS_SHAPE: dict[str, list[dict[str, Any]]] = {
+    CaseKind.ASB: [
+        {
+            "name": "victim_vulnerable",
+            "type": "boolean",
+            "required": True,
+            "description": "The victim is vulnerable (raises the risk to medium).",
+        },
+        {
+            "name": "repeat_incident",
+            "type": "boolean",
+            "required": True,
+            "description": "This has happened before.",
+        },
+        {
+            "name": "vulnerability_notes",
+            "type": "string",
+            "required": False,
+            "description": "Why the victim is vulnerable (at most 1000 characters).",
+        },
+    ],
+    CaseKind.VAWG: [
+        {
+            "name": "dash",
+            "type": "object",
+            "required": False,
+            "description": "DASH answers: each of q1..q24 is yes, no or not_known.",
+            "choices": list(DASH_ANSWERS),
+        },
+        {
+            "name": "professional_judgement",
+            "type": "string",
+            "required": False,
+            "description": "May raise the DASH risk level, never lower it.",
+            "choices": RISKS,
+        },
+        {
+            "name": "escalation",
+            "type": "boolean",
+            "required": False,
+            "description": "Potential escalation (commonly 3+ incidents in 12 months): high risk.",
+        },
+        {
+            "name": "victim_age",
+            "type": "integer",
+            "required": False,
+            "description": "0-120. Required for FGM: the reporting duty applies under 18.",
+        },
+        {
+            "name": "fgm_known",
+            "type": "boolean",
+            "required": False,
+            "description": "Required for FGM: disclosed or seen (known, not suspected).",
+        },
+        {
+            "name": "children_in_household",
+            "type": "boolean",
+            "required": False,
+            "description": "Children live in the household.",
+        },
+    ],
+    CaseKind.EARLY_RELEASE: [
+        {
+            "name": "prison_number",
+            "type": "string",
+            "required": True,
+            "description": "Like A1234BC.",
+        },
+        {
+            "name": "probation_case_reference",
+            "type": "string",
+            "required": True,
+            "description": "Case reference number (CRN), like X123456.",
+        },
+        {
+            "name": "expected_release_date",
+            "type": "date",
+            "required": True,
+            "description": "YYYY-MM-DD.",
+        },
+        {
+            "name": "mappa_category",
+            "type": "integer",
+            "required": False,
+            "description": "MAPPA category 1-4; give it with the level or neither.",
+        },
+        {
+            "name": "mappa_level",
+            "type": "integer",
+            "required": False,
+            "description": "MAPPA level 1-3; level 2 is medium risk, level 3 high.",
+        },
+        {
+            "name": "needs",
+            "type": "array",
+            "required": False,
+            "description": "Support needs: objects of need, status, agency (code) and notes; "
+            "each need once.",
+            "choices": list(NeedType.values),
+        },
+    ],
+}
+
+
+# --- Serializers ----------------------------------------------------------------------
+
+
+class SubjectInputSerializer(serializers.Serializer[Any]):
+    role = serializers.ChoiceField(choices=SubjectRole.choices, help_text="Roles per kind: meta.")
+    full_name = serializers.CharField(max_length=200)
+    date_of_birth = serializers.DateField(required=False)
+    age = serializers.IntegerField(required=False, min_value=0, max_value=120)
+    identifiers = serializers.DictField(child=serializers.CharField(), required=False)
+    safe_contact = serializers.DictField(required=False, help_text="VAWG victims only.")
+
+
+class ReferralInputSerializer(serializers.Serializer[Any]):
+    """Documents the body; ``validate_referral`` does the validating (and names each field)."""
+
+    kind = serializers.ChoiceField(choices=CaseKind.choices)
+    ward = serializers.CharField(max_length=9, help_text="ONS ward code; see /api/v1/meta/.")
+    category = serializers.CharField(max_length=50, help_text="Category code of the kind.")
+    summary = serializers.CharField(max_length=MAX_SUMMARY)
+    occurred_at = serializers.DateTimeField()
+    reported_at = serializers.DateTimeField(required=False)
+    location_text = serializers.CharField(max_length=200, required=False)
+    postcode = serializers.CharField(max_length=10, required=False)
+    latitude = serializers.DecimalField(max_digits=8, decimal_places=6, required=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    subjects = SubjectInputSerializer(many=True, required=False)
+    details = serializers.DictField(required=False, help_text="Shape per kind: /api/v1/meta/.")
+    join_case = serializers.IntegerField(
+        required=False, help_text="Id of an open case to add this referral to (see duplicates)."
+    )
+
+
+class CaseStateSerializer(serializers.ModelSerializer[Case]):
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "state"]
+
+
+class ReferralCreatedSerializer(serializers.ModelSerializer[Referral]):
+    case = CaseStateSerializer()
+
+    class Meta:
+        model = Referral
+        fields = ["id", "reference", "case"]
+
+
+class SubjectOutSerializer(serializers.ModelSerializer[Subject]):
+    class Meta:
+        model = Subject
+        fields = ["id", "role", "full_name", "date_of_birth", "age", "identifiers", "safe_contact"]
+
+
+class ReferralSerializer(serializers.ModelSerializer[Referral]):
+    ward = WardRefSerializer()
+    raising_agency = AgencyRefSerializer()
+    raised_by = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
+    subjects = SubjectOutSerializer(many=True)
+    case = CaseStateSerializer()
+    visibility = constant_field(Visibility.FULL.value)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "reference",
+            "kind",
+            "category",
+            "summary",
+            "occurred_at",
+            "reported_at",
+            "ward",
+            "location_text",
+            "postcode",
+            "latitude",
+            "longitude",
+            "raising_agency",
+            "raised_by",
+            "subjects",
+            "details",
+            "case",
+            "created_at",
+            "visibility",
+        ]
+
+
+class ReferralOutlineSerializer(serializers.ModelSerializer[Referral]):
+    """A VAWG referral as its raiser sees it once it has gone to the safeguarding team."""
+
+    case = CaseStateSerializer()
+    visibility = constant_field(Visibility.OUTLINE.value)
+
+    class Meta:
+        model = Referral
+        fields = ["id", "reference", "kind", "created_at", "case", "visibility"]
+
+
+REFERRAL_ITEM = PolymorphicProxySerializer(
+    component_name="ReferralOrOutline",
+    serializers=[ReferralSerializer, ReferralOutlineSerializer],
+    resource_type_field_name=None,
+)
+
+
+def referral_rows(user: Any, referrals: list[Referral]) -> list[dict[str, Any]]:
+    full = referrals_readable_in_full(user, referrals)
+    return [
+        ReferralSerializer(r).data if r.pk in full else ReferralOutlineSerializer(r).data
+        for r in referrals
+    ]
+
+
+# --- Referrals ------------------------------------------------------------------------
+
+
+class ReferralFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=CaseKind.choices)
+
+    class Meta:
+        model = Referral
+        fields = ["kind"]
+
+
+class ReferralListCreateView(generics.ListAPIView[Referral]):
+    """Referrals the caller raised, and those of cases they see in full; newest first."""
+
+    permission_classes = [CanRaiseReferrals]
+    filterset_class = ReferralFilter
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        return (
+            referrals_for_user(self.request.user)
+            .select_related("ward", "raising_agency", "raised_by", "case")
+            .prefetch_related("subjects")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(responses=REFERRAL_ITEM)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
+        return self.get_paginated_response(referral_rows(request.user, list(page)))
+
+    @extend_schema(request=ReferralInputSerializer, responses={201: ReferralCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        referral = referral_raise(clean=validate_referral(request.data), raised_by=request.user)
+        location = reverse("api-referral", kwargs={"pk": referral.pk})
+        body = ReferralCreatedSerializer(referral).data
+        return Response(body, status=201, headers={"Location": location})
+
+
+class ReferralDetailView(APIView):
+    @extend_schema(responses={200: REFERRAL_ITEM})
+    def get(self, request: Request, pk: int) -> Response:
+        referral = (
+            referrals_for_user(request.user)
+            .select_related("ward", "raising_agency", "raised_by", "case")
+            .filter(pk=pk)
+            .first()
+        )
+        if referral is None:
+            raise exceptions.NotFound()
+        return Response(referral_rows(request.user, [referral])[0])
+
+
+class DuplicatesSerializer(serializers.Serializer[Any]):
+    results = PolymorphicProxySerializer(
+        component_name="DuplicateCase",
+        serializers=[CaseSummarySerializer, CaseRefSerializer],
+        resource_type_field_name=None,
+        many=True,
+    )
+
+
+class ReferralDuplicatesView(APIView):
+    permission_classes = [CanRaiseReferrals]
+
+    @extend_schema(
+        request=ReferralInputSerializer,
+        responses={200: DuplicatesSerializer},
+        description="Open cases of the same kind about the same person or place that you can "
+        "see: offer to add the referral to one of them with join_case.",
+    )
+    def post(self, request: Request) -> Response:
+        clean = validate_referral(request.data)
+        visible = Case.objects.for_user(request.user)
+        cases = list(
+            possible_duplicates(clean=clean)
+            .filter(pk__in=visible.values("pk"))
+            .select_related("ward", "responsible_agency")[:MAX_DUPLICATES]
+        )
+        full_ids = set(
+            Case.objects.for_user_full(request.user)
+            .filter(pk__in=[c.pk for c in cases])
+            .values_list("pk", flat=True)
+        )
+        return Response({"results": case_rows(cases, full_ids=full_ids)})
+
+
+# --- Form metadata --------------------------------------------------------------------
+
+
+class CodeLabelSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
+class CategoryMetaSerializer(CodeLabelSerializer):
+    group = serializers.CharField()
+    police_uk = serializers.CharField(help_text="The police.uk crime category it maps to.")
+
+
+class DetailFieldSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(
+        choices=["boolean", "string", "integer", "date", "object", "array"]
+    )
+    required = serializers.BooleanField()  # type: ignore[assignment]
+    description = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class TransitionMetaSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    sources = serializers.ListField(child=serializers.CharField())
+    target = serializers.CharField()
+    data = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.CharField(), help_text="Accepted data keys."
+    )
+    conditions = serializers.ListField(child=serializers.CharField())
+    who = serializers.CharField()
+
+
+class KindMetaSerializer(CodeLabelSerializer):
+    reference_prefix = serializers.CharField()
+    categories = CategoryMetaSerializer(many=True)
+    subject_roles = serializers.ListField(child=serializers.CharField())
+    details = DetailFieldSerializer(many=True)
+    states = CodeLabelSerializer(many=True)
+    transitions = TransitionMetaSerializer(many=True)
+
+
+class AgencyMetaSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class DashMetaSerializer(serializers.Serializer[Any]):
+    questions = CodeLabelSerializer(many=True)
+    answers = serializers.ListField(child=serializers.CharField())
+    marac_threshold = serializers.IntegerField()
+    medium_from = serializers.IntegerField()
+
+
+class MetaSerializer(serializers.Serializer[Any]):
+    kinds = KindMetaSerializer(many=True)
+    wards = WardRefSerializer(many=True)
+    agencies = AgencyMetaSerializer(many=True)
+    dash = DashMetaSerializer()
+    need_types = CodeLabelSerializer(many=True)
+    need_statuses = CodeLabelSerializer(many=True)
+    risk_levels = CodeLabelSerializer(many=True)
+
+
+def _transitions(kind: str) -> list[dict[str, Any]]:
+    machine = MACHINES[kind]
+    by_name: dict[str, dict[str, Any]] = {}
+    for t in machine._meta.get_field("state").get_all_transitions(machine):
+        entry = by_name.setdefault(
+            t.name,
+            {
+                "name": t.name,
+                "sources": [],
+                "target": t.target,
+                "data": sorted(ACCEPTED.get(t.name, set())),
+                "conditions": [c.__name__ for c in t.conditions],
+                "who": (getattr(t.permission, "__doc__", None) or "").strip(),
+            },
+        )
+        entry["sources"].append(t.source)
+    return [{**e, "sources": sorted(e["sources"])} for _, e in sorted(by_name.items())]
+
+
+def _choices(choices: Any) -> list[dict[str, str]]:
+    return [{"code": str(code), "label": str(label)} for code, label in choices]
+
+
+def form_metadata() -> dict[str, Any]:
+    kinds = [
+        {
+            "code": kind.value,
+            "label": kind.label,
+            "reference_prefix": REFERENCE_PREFIX[kind],
+            "categories": [
+                {"code": c.code, "label": c.label, "group": c.group, "police_uk": c.police_uk}
+                for c in CATEGORIES[kind]
+            ],
+            "subject_roles": sorted(SUBJECT_ROLES[kind]),
+            "details": DETAILS_SHAPE[kind],
+            "states": _choices(MACHINES[kind].STATES),
+            "transitions": _transitions(kind),
+        }
+        for kind in CaseKind
+    ]
+    return {
+        "kinds": kinds,
+        "wards": list(Ward.objects.order_by("code").values("code", "name")),
+        "agencies": list(
+            Agency.objects.filter(is_active=True).order_by("code").values("code", "name", "kind")
+        ),
+        "dash": {
+            "questions": [{"code": code, "label": text} for code, text in DASH_QUESTIONS],
+            "answers": list(DASH_ANSWERS),
+            "marac_threshold": MARAC_THRESHOLD,
+            "medium_from": DASH_MEDIUM_FROM,
+        },
+        "need_types": _choices(NeedType.choices),
+        "need_statuses": _choices(NeedStatus.choices),
+        "risk_levels": _choices(RiskLevel.choices),
+    }
+
+
+class MetaView(APIView):
+    @extend_schema(
+        responses={200: MetaSerializer},
+        description="Everything a client needs to build the referral form and show a case: "
+        "kinds with their categories (and police.uk mapping), the shape of `details`, states "
+        "and transitions; wards, agencies, the DASH checklist.",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(form_metadata())
+
+
+# --- Crime types by ward --------------------------------------------------------------
+
+
+# Incidents only: an early-release case is a person leaving prison, not a crime reported.
+REPORT_KINDS = [
+    (CaseKind.ASB.value, CaseKind.ASB.label),
+    (CaseKind.VAWG.value, CaseKind.VAWG.label),
+]
+
+
+class CrimeTypesQuery(forms.Form):
+    # ``from`` is a Python keyword, so the form reads it from the data dict by name.
+    kind = forms.ChoiceField(choices=REPORT_KINDS, required=False)
+
+    def __init__(self, data: Any) -> None:
+        super().__init__(data)
+        self.fields["from"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+        self.fields["to"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            self.add_error("to", "Must be on or after 'from'.")
+        if end and end >= date.max:
+            self.add_error("to", "Enter a date before 9999-12-31.")
+        return cleaned
+
+
+class CrimeTypeRowSerializer(serializers.Serializer[CrimeTypeRow]):
+    ward_code = serializers.CharField()
+    ward_name = serializers.CharField()
+    kind = serializers.CharField()
+    category = serializers.CharField()
+    category_label = serializers.CharField()
+    police_uk_category = serializers.CharField()
+    count = serializers.IntegerField(allow_null=True, help_text="null when suppressed")
+    suppressed = serializers.BooleanField()
+
+
+class CrimeTypesReportSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField(allow_null=True)
+    suppression_threshold = serializers.IntegerField()
+    rows = CrimeTypeRowSerializer(many=True)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # "from" is a Python keyword, so these two cannot be declared as attributes.
+        return {
+            "from": serializers.DateField(allow_null=True),
+            "to": serializers.DateField(allow_null=True),
+            **super().get_fields(),
+        }
+
+
+CSV_COLUMNS = [
+    "ward_code",
+    "ward_name",
+    "kind",
+    "category",
+    "category_label",
+    "police_uk_category",
+    "count",
+    "suppressed",
+]
+
+
+def _csv_cell(value: Any) -> Any:
+    # Spreadsheet formula injection: text starting with = + - @ would run as a formula.
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return value
+
+
+class CrimeTypesCsvRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        threshold = data["suppression_threshold"]
+        for row in data["rows"]:
+            cells = dict(row)
+            if cells["suppressed"]:
+                cells["count"] = f"<{threshold}"
+            writer.writerow([_csv_cell(cells[c]) for c in CSV_COLUMNS])
+        return out.getvalue().encode("utf-8")
+
+
+class CrimeTypesByWardView(APIView):
+    permission_classes = [CanReadReports]
+    renderer_classes = [JSONRenderer, CrimeTypesCsvRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)."),
+            OpenApiParameter("kind", str, enum=[k for k, _ in REPORT_KINDS]),
+            OpenApiParameter("format", str, enum=["json", "csv"], description="csv downloads."),
+        ],
+        responses={
+            (200, "application/json"): CrimeTypesReportSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same rows."),
+        },
+        description="ASB and VAWG referrals per ward and category by the day they occurred "
+        "(Europe/London). "
+        "Counts under the suppression threshold (5) are withheld: count null, suppressed true; "
+        'in CSV, "<5".',
+    )
+    def get(self, request: Request) -> Response:
+        query = CrimeTypesQuery(request.query_params)
+        if not query.is_valid():
+            raise serializers.ValidationError(
+                {field: [str(e) for e in errors] for field, errors in query.errors.items()}
+            )
+        params = query.cleaned_data
+        rows = crime_types_by_ward(
+            occurred_from=params["from"],
+            occurred_to=params["to"],
+            kinds=[params["kind"]] if params["kind"] else [k for k, _ in REPORT_KINDS],
+        )
+        body = {
+            "from": params["from"],
+            "to": params["to"],
+            "kind": params["kind"] or None,
+            "suppression_threshold": settings.REPORT_SUPPRESSION_THRESHOLD,
+            "rows": [asdict(r) for r in rows],
+        }
+        data = CrimeTypesReportSerializer(body).data
+        headers = {}
+        if request.accepted_renderer.format == "csv":
+            span = f"{params['from'] or 'start'}-to-{params['to'] or 'now'}"
+            headers["Content-Disposition"] = (
+                f'attachment; filename="crime-types-by-ward-{span}.csv"'
+            )
+        return Response(data, headers=headers)
+
+
+urlpatterns = [
+    path("meta/", MetaView.as_view(), name="api-meta"),
+    path("referrals/", ReferralListCreateView.as_view(), name="api-referrals"),
+    path("referrals/duplicates/", ReferralDuplicatesView.as_view(), name="api-duplicates"),
+    path("referrals/<id:pk>/", ReferralDetailView.as_view(), name="api-referral"),
+    path(
+        "reports/crime-types-by-ward/",
+        CrimeTypesByWardView.as_view(),
+        name="api-report-crime-types",
+    ),
+]
