@@ -79,6 +79,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     p.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="RESULTS",
+        help="print a results file's table as Markdown (for docs/performance.md) and exit",
+    )
+    p.add_argument(
         "--runs",
         type=_positive_int(MIN_RUNS),
         default=MIN_RUNS,
@@ -112,6 +118,11 @@ def parser() -> argparse.ArgumentParser:
         dest="queries_per_run",
         type=_positive_int(20),
         help="queries per audit run (p95 needs 20+)",
+    )
+    p.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="keep generated data already in the database when its size matches",
     )
     p.add_argument("--output", type=Path, help="results file (default bench/results/<date>.json)")
     return p
@@ -150,6 +161,7 @@ def options_build(args: argparse.Namespace, known: tuple[str, ...], today: str) 
         worker_concurrency=args.worker_concurrency,
         only=_names(args.only, known),
         output=args.output or RESULTS_DIR / f"{today}.json",
+        reuse_data=args.reuse_data,
     )
 
 
@@ -167,8 +179,29 @@ def environment_prepare(services: Services) -> None:
     os.environ["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"
 
 
+def markdown_print(path: Path) -> int:
+    from bench.core import figures_load, markdown_table
+
+    try:
+        document, figures = figures_load(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"bench: --markdown: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    m = document["machine"]
+    print(
+        f"{document['mode']} run of {document['started_at'][:16]}, commit "
+        f"{m['git_commit'][:7]}; {m['cores']} cores, load average "
+        f"{m['load_average'][0]:.1f} at start; Python {m['python']}, Django {m['django']}, "
+        f"PostgreSQL {m['postgresql'].split()[0]}, RabbitMQ {m.get('rabbitmq') or '-'}\n"
+    )
+    print(markdown_table(figures))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.markdown:
+        return markdown_print(args.markdown)
     from bench.services import database_ensure, mask_url, services_resolve
 
     try:

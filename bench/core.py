@@ -48,6 +48,7 @@ class Options:
     queries_per_run: int
     only: tuple[str, ...]
     output: Path
+    reuse_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -330,3 +331,22 @@ def explain_sql(query: str, params: Sequence[Any] = ()) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def figures_load(path: Path) -> tuple[dict[str, Any], list[Figure]]:
+    """A results file's document and its figures, rebuilt (for tables in the docs)."""
+    document = json.loads(path.read_text())
+    figures = [
+        figure(
+            item["name"],
+            item["unit"],
+            item["better"],
+            item["runs"],
+            item["baseline_name"],
+            item["baseline_runs"],
+            note=item.get("note", ""),
+            detail=item.get("detail") or {},
+        )
+        for item in document["figures"]
+    ]
+    return document, figures

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
@@ -29,7 +30,9 @@ from cases.catalogue import CATEGORIES
 from cases.models import Case, CaseKind
 from partners.demo import seed_partnership
 from partners.models import Agency, Membership, Role, Ward
+from referrals.models import Referral
 from workflows.machines import MACHINES
+from workflows.models import TransitionLog
 
 SEED = 8
 SPAN = timedelta(days=3 * 365)  # referrals and audit rows are spread over three years
@@ -42,6 +45,11 @@ LEAD_AGENCY = {
 ACTOR_PREFIX = "bench-actor-"
 # Audit rows of one case run forward from its start; starting this far back keeps them past.
 WINDOW_END = timedelta(days=60)
+# Marks of generated rows, so a later run can recognise (and reuse) a data set.
+CASE_PREFIX = "GEN-"
+REFERRAL_PREFIX = "GREF-"
+GENERATED_REASON = "Generated for the benchmark."
+GENERATED_CID = "bench-generated"
 
 
 @dataclass(frozen=True)
@@ -209,7 +217,7 @@ def _case_specs(count: int, p: Partnership, now: datetime, rng: random.Random) -
         specs.append(
             _CaseSpec(
                 id=i + 1,
-                reference=f"GEN-{kind[:3].upper()}-{i + 1:09d}",
+                reference=f"{CASE_PREFIX}{kind[:3].upper()}-{i + 1:09d}",
                 kind=kind,
                 category=rng.choice(CATEGORIES[kind]).code,
                 state=rng.choice(states[kind]),
@@ -248,6 +256,19 @@ def _case_rows(specs: list[_CaseSpec], rng: random.Random) -> Iterator[tuple[Any
         )
 
 
+def _case_count(referrals: int) -> int:
+    return max(1, referrals * 9 // 10)
+
+
+def referrals_present(*, count: int) -> dict[str, int] | None:
+    """The counts of a referral data set of this size already in the database, if any."""
+    cases = Case.objects.filter(reference__startswith=CASE_PREFIX).count()
+    referrals = Referral.objects.filter(reference__startswith=REFERRAL_PREFIX).count()
+    if (referrals, cases) != (count, _case_count(count)):
+        return None
+    return {"cases": cases, "case_agencies": cases, "referrals": referrals, "reused": 1}
+
+
 def referrals_generate(*, count: int, partnership: Partnership) -> dict[str, int]:
     """``count`` referrals over three years, across wards and categories, with their cases.
 
@@ -258,7 +279,7 @@ def referrals_generate(*, count: int, partnership: Partnership) -> dict[str, int
         raise ValueError(f"referrals: need at least 1, got {count}")
     rng = random.Random(SEED)
     now = timezone.now()
-    specs = _case_specs(max(1, count * 9 // 10), partnership, now, rng)
+    specs = _case_specs(_case_count(count), partnership, now, rng)
     police = partnership.agency_ids["kestrel-police"]
     summary = "Generated for the benchmark: repeated disturbance reported by a resident."
 
@@ -269,7 +290,7 @@ def referrals_generate(*, count: int, partnership: Partnership) -> dict[str, int
             location = f"{case.id % 997} Bench Street"
             yield (
                 i + 1,
-                f"GREF-{i + 1:09d}",
+                f"{REFERRAL_PREFIX}{i + 1:09d}",
                 case.kind,
                 case.category,
                 summary,
@@ -325,6 +346,7 @@ TRANSITION_COLUMNS = (
 )
 LOGENTRY_COLUMNS = (
     "id",
+    "cid",
     "content_type_id",
     "object_pk",
     "object_id",
@@ -338,6 +360,32 @@ LOGENTRY_COLUMNS = (
 )
 
 
+def audit_case_ids(*, count: int) -> list[int]:
+    """Which generated cases ``count`` audit rows go to: about ten rows per case, seeded."""
+    generated = Case.objects.filter(reference__startswith=CASE_PREFIX).count()
+    if generated == 0:
+        raise ValueError("audit rows need cases: generate referrals first")
+    # Generated cases have ids 1..generated (the referral generator restarts the ids).
+    touched = min(generated, max(1, count // 10))
+    return sorted(random.Random(SEED + 2).sample(range(1, generated + 1), touched))
+
+
+def audit_present(*, count: int) -> tuple[dict[str, int], list[int]] | None:
+    """The counts and cases of an audit data set of this size already there, if any."""
+    transitions = TransitionLog.objects.filter(reason=GENERATED_REASON).count()
+    entries = LogEntry.objects.filter(cid=GENERATED_CID).count()
+    if (transitions, entries) != (count // 2, count - count // 2):
+        return None
+    case_ids = audit_case_ids(count=count)
+    written = {
+        "transition_logs": transitions,
+        "log_entries": entries,
+        "cases_touched": len(case_ids),
+        "reused": 1,
+    }
+    return written, case_ids
+
+
 def audit_generate(*, count: int, partnership: Partnership) -> tuple[dict[str, int], list[int]]:
     """``count`` rows, half TransitionLog and half auditlog LogEntry, over existing cases.
 
@@ -349,11 +397,8 @@ def audit_generate(*, count: int, partnership: Partnership) -> tuple[dict[str, i
     if count < 2:
         raise ValueError(f"audit rows: need at least 2, got {count}")
     rng = random.Random(SEED + 1)
-    total_cases = Case.objects.count()
-    if total_cases == 0:
-        raise ValueError("audit rows need cases: generate referrals first")
-    touched = min(total_cases, max(1, count // 10))
-    case_ids = sorted(rng.sample(range(1, total_cases + 1), touched))
+    case_ids = audit_case_ids(count=count)
+    touched = len(case_ids)
     cases = dict(
         Case.objects.filter(id__in=case_ids).values_list("id", "reference").iterator(10_000)
     )
@@ -386,7 +431,7 @@ def audit_generate(*, count: int, partnership: Partnership) -> tuple[dict[str, i
                     "in_progress",
                     rng.choice(partnership.actor_ids),
                     rng.choice(agency_ids),
-                    "Generated for the benchmark.",
+                    GENERATED_REASON,
                     "{}",
                     at,
                     prev,
@@ -405,6 +450,7 @@ def audit_generate(*, count: int, partnership: Partnership) -> tuple[dict[str, i
                 row_id += 1
                 yield (
                     row_id,
+                    GENERATED_CID,
                     case_ct,
                     str(case_id),
                     case_id,

@@ -94,11 +94,12 @@ def audit_ready(ctx: Context) -> tuple[dict[str, int], list[int]]:
         referrals_ready(ctx)
         partnership = generate.partnership_ensure(actors=ctx.options.actors)
         started = time.perf_counter()
-        written, case_ids = generate.audit_generate(
+        present = ctx.options.reuse_data and generate.audit_present(count=ctx.options.audit_rows)
+        written, case_ids = present or generate.audit_generate(
             count=ctx.options.audit_rows, partnership=partnership
         )
         written["seconds"] = round(time.perf_counter() - started, 1)  # type: ignore[assignment]
-        print(f"  generated {written}", flush=True)
+        print(f"  {'reused' if 'reused' in written else 'generated'} {written}", flush=True)
         ctx.state["audit"] = (written, case_ids, partnership.actor_ids)
     written, case_ids, _ = ctx.state["audit"]
     return written, case_ids
@@ -129,7 +130,7 @@ def audit(ctx: Context) -> list[Figure]:
     log_ids, transition_ids = written["log_entries"], written["transition_logs"]
 
     def by_actor() -> None:
-        until = now - generate.SPAN * rng.random()
+        until = now - generate.WINDOW_END - (generate.SPAN - WINDOW) * rng.random()
         audit_filter_by_actor(actor_id=rng.choice(actor_ids), since=until - WINDOW, until=until)
 
     subjects: list[tuple[str, str, Callable[[], Any], int]] = [
@@ -169,10 +170,11 @@ def audit(ctx: Context) -> list[Figure]:
 
     sample_case = case_ids[len(case_ids) // 2]
     sample_actor = actor_ids[len(actor_ids) // 2]
+    recent = now - generate.WINDOW_END  # the newest 30 days the generator fills
     plans = {
         "audit.filter_by_case.p95": _explain(audit_by_case_querysets(case_id=sample_case)),
         "audit.filter_by_actor_30d.p95": _explain(
-            audit_by_actor_querysets(actor_id=sample_actor, since=now - WINDOW * 6, until=now)
+            audit_by_actor_querysets(actor_id=sample_actor, since=recent - WINDOW, until=recent)
         ),
         "audit.case_history.p95": _explain(
             case_history_querysets(case_id=sample_case), paged=False

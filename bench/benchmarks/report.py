@@ -52,10 +52,14 @@ def referrals_ready(ctx: Context) -> dict[str, int]:
     if "referrals" not in ctx.state:
         partnership = generate.partnership_ensure(actors=ctx.options.actors)
         started = time.perf_counter()
-        written = generate.referrals_generate(count=ctx.options.referrals, partnership=partnership)
+        written = ctx.options.reuse_data and generate.referrals_present(count=ctx.options.referrals)
+        if not written:
+            written = generate.referrals_generate(
+                count=ctx.options.referrals, partnership=partnership
+            )
         written["seconds"] = round(time.perf_counter() - started, 1)  # type: ignore[assignment]
         ctx.state["referrals"] = written
-        print(f"  generated {written}", flush=True)
+        print(f"  {'reused' if 'reused' in written else 'generated'} {written}", flush=True)
     data: dict[str, int] = ctx.state["referrals"]
     return data
 

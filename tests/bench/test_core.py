@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
-from bench.cli import parser
-from bench.core import BenchError, figure, markdown_table, percentile, table
+from bench.cli import main, parser
+from bench.core import (
+    BenchError,
+    Options,
+    figure,
+    markdown_table,
+    percentile,
+    results_write,
+    table,
+)
 from bench.services import mask_url, services_resolve
 
 
@@ -96,3 +107,63 @@ def test_passwords_are_masked_in_printed_urls() -> None:
     assert mask_url("postgres://postgres@127.0.0.1/csp_bench") == (
         "postgres://postgres@127.0.0.1/csp_bench"
     )
+
+
+def _options(tmp_path: Path) -> Options:
+    return Options(
+        quick=True,
+        runs=3,
+        referrals=10,
+        audit_rows=10,
+        actors=2,
+        http_seconds=1,
+        http_warmup=1,
+        clients=1,
+        web_workers=1,
+        tasks_per_run=10,
+        task_rate=50,
+        worker_concurrency=1,
+        queries_per_run=20,
+        only=("report",),
+        output=tmp_path / "r.json",
+    )
+
+
+def test_a_results_file_round_trips_into_the_markdown_table_for_the_docs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    measured = figure("report.x", "ms", "lower", [3, 1, 2], "count(*)", [1, 1, 1])
+    missing = figure("api.y.rps", "req/s", "higher", [], "bare", [5, 6, 7], note="not measured")
+    now = datetime(2026, 6, 2, 13, 0, tzinfo=UTC)
+    path = results_write(
+        path=tmp_path / "2026-06-02.json",
+        started_at=now,
+        finished_at=now,
+        options=_options(tmp_path),
+        services=services_resolve({}),
+        machine={
+            "cores": 2,
+            "python": "3.11",
+            "django": "5.2",
+            "postgresql": "15.2 (Debian)",
+            "rabbitmq": None,
+            "git_commit": "0123456789",
+            "load_average": [1.5, 1, 1],
+        },
+        figures=[measured, missing],
+        benchmarks={"report": {"seconds": 1.0, "figures": 2}},
+    )
+
+    assert main(["--markdown", str(path)]) == 0
+
+    out = capsys.readouterr().out
+    assert "quick run of 2026-06-02T13:00, commit 0123456" in out
+    assert "| report.x | 2 ms | count(*) | 1 ms | 2.00x |" in out
+    assert "| api.y.rps | *not measured* | bare | 6 req/s | - |" in out
+
+
+def test_an_unreadable_results_file_is_refused_naming_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--markdown", str(tmp_path / "missing.json")]) == 2
+    assert "--markdown: cannot read" in capsys.readouterr().err

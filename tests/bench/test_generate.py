@@ -92,3 +92,28 @@ def test_appended_cases_can_be_triaged_through_the_transition_service(people: An
     assert (opening.seq, triage.seq) == (1, 2)
     assert triage.prev_hash == opening.hash
     assert Case.objects.filter(id__in=ids[1:], state="reported").count() == 2
+
+
+def test_a_data_set_of_the_same_size_is_recognised_for_reuse_and_another_is_not() -> None:
+    partnership = generate.partnership_ensure(actors=3)
+    generate.referrals_generate(count=60, partnership=partnership)
+    written, case_ids = generate.audit_generate(count=30, partnership=partnership)
+
+    assert generate.referrals_present(count=60) == {
+        "cases": 54,
+        "case_agencies": 54,
+        "referrals": 60,
+        "reused": 1,
+    }
+    assert generate.referrals_present(count=61) is None
+    assert generate.audit_present(count=30) == ({**written, "reused": 1}, case_ids)
+    assert generate.audit_present(count=32) is None
+
+    # Cases appended by the API benchmark are not generated data: the set is still reusable.
+    generate.asb_cases_append(count=2, partnership=partnership)
+    assert generate.referrals_present(count=60) is not None
+    assert generate.audit_present(count=30) is not None
+
+    # Regenerating the referrals empties the audit tables (their cases are gone).
+    generate.referrals_generate(count=60, partnership=partnership)
+    assert generate.audit_present(count=30) is None
