@@ -52,11 +52,15 @@ class StartListener:
                 data = self._sock.recv(256)
             except TimeoutError:
                 continue
-            token, seq, started = data.decode().split()
+            try:
+                token, seq, started = data.decode().split()
+                number, at = int(seq), float(started)
+            except ValueError:
+                continue  # not one of ours: anything may send to a loopback port
             if token != self.token:
                 continue  # a task left over from an earlier, interrupted run
             with self._changed:
-                self.started[int(seq)] = float(started)
+                self.started[number] = at
                 self._changed.notify_all()
 
     def wait_for(self, seqs: range, timeout: float) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from bench.benchmarks.api import api_installed
-from bench.benchmarks.notify import paced
+from bench.benchmarks.notify import StartListener, paced
 from bench.load import Request, load_run
 from bench.webhooks import WebhookTimingReceiver
 from notifications.signing import generate_webhook_secret
@@ -144,3 +145,14 @@ def test_the_receiver_refuses_unsigned_webhooks_and_does_not_count_them(
             {"ASB-2026-000777"}, event_type="case.transitioned", timeout=0.2
         )
         assert missing == {"ASB-2026-000777"}
+
+
+def test_the_start_listener_keeps_only_its_own_runs_reports() -> None:
+    with StartListener() as listener, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+        target = ("127.0.0.1", listener.port)
+        out.sendto(b"not a report", target)
+        out.sendto(b"0123456789abcdef 1 1700000000.5", target)  # an earlier run's token
+        out.sendto(f"{listener.token} 0 1700000000.25".encode(), target)
+        assert listener.wait_for(range(1), timeout=5) == 0
+        assert listener.wait_for(range(2), timeout=0.2) == 1
+        assert listener.started == {0: 1700000000.25}
