@@ -66,3 +66,10 @@ screenshots: install assets
 
 clean:
 	rm -rf var/broker var/broker-test var/test.sqlite3 build/frontend
+
+# Benchmarks (docs/performance.md): `make bench`, or `make bench QUICK=1` for a run under
+# five minutes. Uses DATABASE_URL / CELERY_BROKER_URL when set (the database's name must
+# contain "bench"), else PostgreSQL and RabbitMQ on 127.0.0.1 with database csp_bench.
+.PHONY: bench
+bench: install
+	$(PY) -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
