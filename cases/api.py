@@ -97,7 +97,8 @@ class _BoundedIsoDateTimeField(IsoDateTimeField):
         result: datetime | None = super().to_python(value)
         if result is not None:
             try:
-                result.astimezone(UTC)
+                # In UTC: PostgreSQL refuses offsets beyond +-15:59 such as -18:01.
+                result = result.astimezone(UTC)
             except OverflowError as exc:
                 # e.g. 0001-01-01T00:00+01:00 is before the first representable instant.
                 raise forms.ValidationError("Enter a date and time within years 1-9999.") from exc

@@ -301,7 +301,8 @@ def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
             continue
         _unknown(item, SUBJECT_FIELDS, p, errors)
         role = item.get("role")
-        if role not in roles:
+        if not isinstance(role, str) or role not in roles:
+            role = None
             errors.add(p + "role", f"Choose one of {', '.join(sorted(roles))}.")
         name = _text(item, "full_name", errors, path=p + "full_name", required=True, max_length=200)
         dob = (

@@ -71,6 +71,9 @@ def test_the_trail_filters_by_actor_case_and_period_newest_first(demo, as_user) 
     future = (timezone.now() + timedelta(hours=1)).isoformat().replace("+", "%2B")
     assert _all(client, f"&since={future}") == []
     assert len(_all(client, f"&until={future}")) == LogEntry.objects.count()
+    # An offset PostgreSQL cannot store is read as the same instant in UTC, not a 500.
+    far_west = "2020-01-01T00:00:00-18:01".replace("-18", "%2D18")
+    assert len(_all(client, f"&since={far_west}")) == LogEntry.objects.count()
 
 
 def test_history_lists_transitions_audit_entries_and_notifications_in_order(demo, as_user) -> None:

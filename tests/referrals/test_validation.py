@@ -116,6 +116,12 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
         },
     ),
     (
+        "subject-role-of-the-wrong-type",
+        "asb",
+        {"subjects": [{"role": ["victim"], "full_name": "Jo"}]},
+        {"subjects[0].role": "Choose one of complainant, perpetrator, victim, witness."},
+    ),
+    (
         "impossible-date-of-birth",
         "early_release",
         {"subjects": [{"role": "offender", "full_name": "C R", "date_of_birth": "1990-13-01"}]},
