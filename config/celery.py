@@ -20,5 +20,13 @@ app.autodiscover_tasks()
 BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Proves the beat -> broker -> worker path end to end; /readyz reports its age.
     "heartbeat": {"task": "notifications.heartbeat", "schedule": 30.0},
+    # The outbox sweep: relays events the after-commit fast path missed (broker down at
+    # commit) and re-enqueues stuck deliveries. Expires so a stopped worker does not come
+    # back to a pile of sweeps.
+    "relay-outbox": {
+        "task": "notifications.relay_outbox",
+        "schedule": 5.0,
+        "options": {"expires": 15.0},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
