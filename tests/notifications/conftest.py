@@ -328,13 +328,27 @@ class WorkerProcess:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def worker_processes() -> Iterator[list[WorkerProcess]]:
-    """Workers a test starts; all stopped (and their logs removed) at the end."""
+def worker_processes(request: pytest.FixtureRequest) -> Iterator[list[WorkerProcess]]:
+    """Workers a test starts; all stopped at the end, their output shown if the test failed."""
     workers: list[WorkerProcess] = []
     yield workers
+    failed = request.node.stash.get(_CALL_FAILED, False)
     for worker in workers:
         worker.stop()
+        if failed:
+            print(f"--- output of the worker on {worker.queue} ---\n{worker.output()[-20000:]}")
         worker.log.unlink(missing_ok=True)
 
 
