@@ -25,5 +25,13 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 15.0,
         "options": {"expires": 15},
     },
+    # The outbox sweep: relays events the after-commit fast path missed (broker down at
+    # commit) and re-enqueues stuck deliveries. Expires so a stopped worker does not come
+    # back to a pile of sweeps.
+    "relay-outbox": {
+        "task": "notifications.relay_outbox",
+        "schedule": 5.0,
+        "options": {"expires": 15.0},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

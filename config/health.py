@@ -9,6 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from notifications.models import WorkerHeartbeat
+
 
 @require_GET
 @never_cache
@@ -40,6 +42,15 @@ def _check_broker() -> str | None:
     return None
 
 
+def _worker_last_seen() -> str | None:
+    """When beat's heartbeat last ran on a worker (information: web can serve without it)."""
+    try:
+        beat = WorkerHeartbeat.objects.filter(name="worker").first()
+    except Exception:
+        return None
+    return beat.beat_at.isoformat() if beat else None
+
+
 @require_GET
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
@@ -49,6 +60,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     body: dict[str, object] = {
         "status": "ok" if not failing else "unavailable",
         "checks": {name: (error or "ok") for name, error in checks.items()},
+        "worker_last_seen": _worker_last_seen() if not checks["database"] else None,
     }
     if failing:
         body["failing"] = failing

@@ -436,3 +436,35 @@ CONTENT_SECURITY_POLICY = {
 
 # Committee reports: counts below this are published as "<5" so victims cannot be identified.
 REPORT_SUPPRESSION_THRESHOLD = env.int("REPORT_SUPPRESSION_THRESHOLD", default=5)
+
+# --- Notifications: outbox relay and deliveries ---
+# Events per sweep; beat runs the sweep every few seconds (config/celery.py).
+NOTIFICATIONS_RELAY_BATCH = env.int("NOTIFICATIONS_RELAY_BATCH", default=100)
+# Retries after the first attempt, and their backoff: base * 2^(n-1), capped, with jitter.
+# The cap must stay well under RabbitMQ's consumer timeout (30 minutes by default): a
+# worker holds a retry's message unacknowledged until its countdown ends.
+NOTIFICATIONS_DELIVERY_MAX_RETRIES = env.int("NOTIFICATIONS_DELIVERY_MAX_RETRIES", default=6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=10.0)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=600.0)
+if not 0 < NOTIFICATIONS_RETRY_MAX_SECONDS <= 1200:
+    raise ImproperlyConfigured(
+        "NOTIFICATIONS_RETRY_MAX_SECONDS must be between 0 and 1200 (20 minutes), well under "
+        "RabbitMQ's 30-minute consumer timeout."
+    )
+if NOTIFICATIONS_DELIVERY_MAX_RETRIES < 0 or NOTIFICATIONS_RETRY_BASE_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "NOTIFICATIONS_DELIVERY_MAX_RETRIES must be 0 or more and "
+        "NOTIFICATIONS_RETRY_BASE_SECONDS more than 0."
+    )
+# How long a delivery stays claimed by the worker sending it. Longer than the task's hard
+# time limit, so only a dead worker's claim ever runs out.
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env.float(
+    "NOTIFICATIONS_SENDING_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30
+)
+# A delivery still unfinished this long after it was due has lost its task; the sweep
+# enqueues it again.
+NOTIFICATIONS_STUCK_AFTER_SECONDS = env.float("NOTIFICATIONS_STUCK_AFTER_SECONDS", default=300.0)
+# Demo data: webhook endpoints at <this>/<agency code>, served by `manage.py webhook_receiver`.
+NOTIFICATIONS_DEMO_WEBHOOK_URL = env.str(
+    "NOTIFICATIONS_DEMO_WEBHOOK_URL", default="http://127.0.0.1:8001/hooks"
+).rstrip("/")

@@ -28,3 +28,11 @@ def test_readyz_names_the_broker_when_it_is_unreachable(client: Client) -> None:
     assert body["checks"]["database"] == "ok"
     assert "broker" in body["checks"]
     assert body["checks"]["broker"] != "ok"
+
+
+def test_readyz_reports_when_a_worker_last_ran_beats_heartbeat(client: Client) -> None:
+    from notifications.services import heartbeat_record
+
+    assert client.get("/readyz").json()["worker_last_seen"] is None
+    beat = heartbeat_record(name="worker", hostname="celery@test")
+    assert client.get("/readyz").json()["worker_last_seen"] == beat.beat_at.isoformat()

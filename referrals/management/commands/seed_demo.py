@@ -4,9 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
+from django.utils import timezone
 
 from cases.audit import SystemCommand
 from cases.models import Case
+from notifications.demo import seed_demo_endpoints
+from notifications.models import Endpoint
+from notifications.services import outbox_mark_historical
 from partners.demo import seed_partnership
 from referrals.demo import seed_demo_cases
 from workflows.sla import sla_demo_deadline_soon
@@ -39,6 +43,10 @@ class Command(SystemCommand):
                 created |= seed_demo_cases()
             except (LookupError, RuntimeError) as exc:
                 raise CommandError(str(exc)) from exc
+            if not Endpoint.objects.exists():
+                # The demo's history is loaded, not lived: nobody is notified of it.
+                outbox_mark_historical(before=timezone.now(), reason="demo history")
+            created |= seed_demo_endpoints(webhook_base_url=settings.NOTIFICATIONS_DEMO_WEBHOOK_URL)
         summary = ", ".join(f"{n} {what}" for what, n in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo partnership ready (created {summary})."))
         case = Case.objects.open().filter(kind="asb", state="reported").order_by("pk").first()

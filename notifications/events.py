@@ -1,0 +1,60 @@
+"""The event vocabulary and the envelope: the whole of what leaves the system about an event.
+
+The envelope carries an id, a type, a time, a case reference, a kind, agency codes, a link
+and the event's flat ``data`` (state names, references, counts). Never names, dates of
+birth, addresses or narrative: a partner follows ``detail_url`` and signs in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from django.conf import settings
+
+from notifications.models import OutboxEvent
+
+# Event types the services emit; subscriptions choose among these.
+EVENT_TYPES = (
+    "referral.raised",
+    "case.transitioned",
+    "case.assigned",
+    "case.risk_changed",
+    "case.review_threshold_met",
+    "duty.recorded",
+    "deadline.approaching",
+    "deadline.breached",
+    "deadline.escalated",
+)
+# The responsible agency's managers hear of these in their inbox as well.
+MANAGER_EVENT_TYPES = frozenset({"deadline.breached", "deadline.escalated"})
+
+EXCHANGE_NAME = "csp.events"
+# The page a partner signs in to; served by the cases UI.
+CASE_PATH = "/cases/{id}/"
+
+
+def detail_url(event: OutboxEvent) -> str:
+    if event.case_id is None:
+        return f"{settings.SITE_URL}/"
+    return settings.SITE_URL + CASE_PATH.format(id=event.case_id)
+
+
+def routing_key(event: OutboxEvent) -> str:
+    """``<kind>.<event type>``, e.g. ``asb.case.transitioned``; ``none.`` when caseless."""
+    return f"{event.kind or 'none'}.{event.type}"
+
+
+def event_envelope(event: OutboxEvent) -> dict[str, Any]:
+    """The JSON envelope every channel and the ``csp.events`` exchange carry."""
+    return {
+        "id": str(event.id),
+        "type": event.type,
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
+        "schema_version": event.schema_version,
+        "case_reference": event.case_reference,
+        "kind": event.kind,
+        "agencies": list(event.agencies),
+        "detail_url": detail_url(event),
+        "data": dict(event.data),
+    }

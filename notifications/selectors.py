@@ -1,0 +1,93 @@
+"""Reads of the notifications app used by more than one caller (admin, API, commands)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Min, QuerySet
+
+from notifications.models import Delivery, DeliveryStatus, Endpoint, InboxItem, OutboxEvent
+from partners.models import Role
+from partners.selectors import user_agency_ids
+
+
+def inbox_unread_count(user: Any) -> int:
+    return InboxItem.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def inbox_items(*, user: Any, unread_only: bool = False) -> QuerySet[InboxItem]:
+    items = InboxItem.objects.filter(user=user).select_related("event")
+    return items.filter(read_at__isnull=True) if unread_only else items
+
+
+def endpoints_for_user(*, user: Any) -> QuerySet[Endpoint]:
+    """Endpoints the user may see: all for staff who may view them, else their agencies'."""
+    if user.has_perm("notifications.view_endpoint"):
+        return Endpoint.objects.select_related("agency")
+    return Endpoint.objects.filter(
+        agency_id__in=user_agency_ids(user, [Role.MANAGER])
+    ).select_related("agency")
+
+
+def deliveries_for_user(*, user: Any, status: str | None = None) -> QuerySet[Delivery]:
+    """Deliveries to endpoints the user may see (the dead-letter list filters on status)."""
+    deliveries = Delivery.objects.filter(
+        endpoint__in=endpoints_for_user(user=user).values("pk")
+    ).select_related("event", "endpoint", "endpoint__agency")
+    return deliveries.filter(status=status) if status else deliveries
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ascending list (``fraction`` 0.5 for p50)."""
+    if not sorted_values:
+        raise ValueError("percentile of no values")
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    unpublished: int
+    oldest_unpublished: datetime | None
+    counts: dict[str, int]
+    delivered_since: int
+    latency_p50: timedelta | None
+    latency_p95: timedelta | None
+    latency_p99: timedelta | None
+
+
+def delivery_status_summary(*, since: datetime) -> StatusSummary:
+    """Outbox backlog, deliveries per status, and latency percentiles of those delivered
+    since ``since`` (inbox deliveries excluded: they are written by the relay itself)."""
+    outbox = OutboxEvent.objects.filter(published_at__isnull=True).aggregate(
+        n=Count("pk"), oldest=Min("occurred_at")
+    )
+    counts = {status: 0 for status in DeliveryStatus.values}
+    for row in Delivery.objects.values("status").annotate(n=Count("pk")).order_by():
+        counts[row["status"]] = row["n"]
+    latencies = sorted(
+        latency.total_seconds()
+        for latency in Delivery.objects.filter(
+            status=DeliveryStatus.DELIVERED,
+            delivered_at__gte=since,
+            endpoint__isnull=False,
+            latency__isnull=False,
+        ).values_list("latency", flat=True)
+        if latency is not None
+    )
+
+    def pct(fraction: float) -> timedelta | None:
+        return timedelta(seconds=percentile(latencies, fraction)) if latencies else None
+
+    return StatusSummary(
+        unpublished=outbox["n"],
+        oldest_unpublished=outbox["oldest"],
+        counts=counts,
+        delivered_since=len(latencies),
+        latency_p50=pct(0.50),
+        latency_p95=pct(0.95),
+        latency_p99=pct(0.99),
+    )

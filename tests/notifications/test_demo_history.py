@@ -1,0 +1,34 @@
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from notifications.models import Delivery, OutboxEvent
+from notifications.services import event_relay, outbox_mark_historical
+from tests.personas import raise_referral
+
+pytestmark = pytest.mark.django_db
+
+
+def test_loaded_history_is_marked_not_relayed_and_new_events_still_go_out(people) -> None:
+    old = raise_referral(people.officer, "asb")
+    marked = outbox_mark_historical(before=timezone.now(), reason="demo history")
+    assert marked == OutboxEvent.objects.filter(case=old.case).count() > 0
+    event = OutboxEvent.objects.filter(case=old.case).first()
+    assert event is not None
+    assert event.published_at is not None
+    assert event.last_error == "not relayed: demo history"
+    assert event_relay(event_id=event.pk) is False
+    assert not Delivery.objects.filter(event=event).exists()
+
+    new = raise_referral(people.officer, "asb", location_text="Elsewhere 1")
+    fresh = OutboxEvent.objects.get(case=new.case, type="referral.raised")
+    assert fresh.published_at is None
+
+
+def test_seed_demo_sets_up_endpoints_without_replaying_the_demo_history() -> None:
+    call_command("seed_demo")
+    assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
+    assert not Delivery.objects.exists()
+    from notifications.models import Endpoint
+
+    assert Endpoint.objects.filter(channel="webhook").count() == 8

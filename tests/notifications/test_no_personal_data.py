@@ -1,0 +1,184 @@
+"""No personal data leaves the system: every event the real services produce, through every
+channel and the csp.events exchange, carries no name, date of birth, place or narrative."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.events import EVENT_TYPES
+from notifications.models import UNFINISHED_STATUSES, Delivery, DeliveryStatus, OutboxEvent
+from notifications.services import emit, subscription_create
+from tests.notifications.conftest import (
+    ExchangeTap,
+    WorkerProcess,
+    app_broker,
+    email_endpoint,
+    notify_endpoint,
+    purge_queue,
+    wait_until,
+    webhook_endpoint,
+)
+from tests.personas import raise_referral
+from tests.support import FakeNotify, SmtpSink, WebhookReceiver
+from workflows.services import case_set_risk, case_transition
+
+pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
+
+# Everything personal the test puts in: people, birth dates, places, narrative, identifiers,
+# safe-contact details, a reason that names someone, and the staff who acted.
+PERSONAL = [
+    "Jane Resident",
+    "Alice Victim",
+    "Bob Partner",
+    "Carl Released",
+    "Fatima Example",
+    "1990-04-01",
+    "Quay Street",
+    "Loud music every night",
+    "controlling behaviour",
+    "no fixed abode",
+    "disclosed at school",
+    "weekdays 10-12",
+    "A1234BC",
+    "X123456",
+    "spoke to the complainant at her door",
+    "Priya Shah",
+    "Tom Hughes",
+    "Grace Okafor",
+    "Daniel Reid",
+]
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def produce_every_event_type(people: Any) -> None:
+    """Referrals of each kind, transitions, a risk change, the FGM duty, a case review,
+    and the deadline events the SLA scanner emits."""
+    coordinator = people.asb_coordinator
+    asb = [raise_referral(people.officer, "asb").case for _ in range(3)]  # 3rd: case review
+    case = asb[0]
+    reason = "Triaged: spoke to the complainant at her door, Jane Resident, 14 Quay Street"
+    case_transition(case_id=case.pk, name="triage", by=coordinator, reason=reason)
+    case_transition(
+        case_id=case.pk, name="assign", by=coordinator, reason=reason, data={"officer": "manager"}
+    )
+    case_set_risk(case_id=case.pk, risk="high", by=coordinator, reason=reason)
+
+    vawg = raise_referral(people.officer, "vawg").case
+    case_transition(case_id=vawg.pk, name="assess_risk", by=people.idva, reason=reason)
+    raise_referral(
+        people.idva,
+        "vawg",
+        category="fgm",
+        summary="FGM disclosed at school by the pupil.",
+        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 15}],
+        details={"fgm_known": True, "victim_age": 15},
+    )
+
+    released = raise_referral(people.officer, "early_release").case
+    case_transition(case_id=released.pk, name="start_planning", by=people.probation, reason=reason)
+
+    now = timezone.now()
+    with transaction.atomic():
+        for type in ("deadline.approaching", "deadline.breached", "deadline.escalated"):
+            emit(
+                type=type,
+                case=case,
+                occurred_at=now,
+                data={
+                    "deadline": "first_contact",
+                    "due_at": (now - timedelta(hours=1)).isoformat(),
+                },
+            )
+
+
+@pytest.fixture
+def worker(
+    request: pytest.FixtureRequest, smtp_email: SmtpSink, worker_processes: list[WorkerProcess]
+) -> Iterator[None]:
+    """A real worker that is quick on the configured broker, sending email to the sink.
+
+    Some hundred tasks run here. On RabbitMQ the in-process solo worker can leave an ack
+    waiting for kombu's 10-second poll, so a prefork subprocess on its own queue does the
+    work; a prefork worker polls the filesystem transport once a second, so there the
+    in-process worker does.
+    """
+    if not settings.CELERY_BROKER_IS_AMQP:
+        request.getfixturevalue("celery_worker")
+        yield
+        return
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-privacy"
+    purge_queue(queue)
+    process = WorkerProcess(
+        queue=queue,
+        broker_url=str(settings.CELERY_BROKER_URL),
+        env={"EMAIL_URL": f"smtp://{smtp_email.host}:{smtp_email.port}"},
+    ).start()
+    worker_processes.append(process)
+    with app_broker(queue=queue):
+        process.wait_ready()
+        yield
+
+
+def test_no_payload_email_or_notify_request_carries_personal_data(
+    people: Any,
+    webhook_receiver: WebhookReceiver,
+    smtp_email: SmtpSink,
+    fake_notify: FakeNotify,
+    exchange_tap: ExchangeTap,
+    worker: None,
+) -> None:
+    for code in ("council-asb", "victim-services", "probation"):
+        webhook_endpoint(code, webhook_receiver)
+        email_endpoint(code, f"{code}@kestrelvale.example")
+        notify_endpoint(code, fake_notify, f"{code}.duty@kestrelvale.example")
+    # The police referred every case: let them hear everything too, by webhook.
+    subscription_create(endpoint=webhook_endpoint("kestrel-police", webhook_receiver), by=None)
+
+    produce_every_event_type(people)
+    wait_until(
+        lambda: (
+            not OutboxEvent.objects.filter(published_at__isnull=True).exists()
+            and not Delivery.objects.filter(status__in=UNFINISHED_STATUSES).exists()
+        ),
+        timeout=180,
+        what="every event to be relayed and delivered",
+    )
+
+    assert not Delivery.objects.filter(status=DeliveryStatus.DEAD).exists()
+    types = {str(pk): type for pk, type in OutboxEvent.objects.values_list("id", "type")}
+    assert set(types.values()) == set(EVENT_TYPES)  # every type was produced
+
+    webhooks = [r.body.decode() + json.dumps(r.headers) for r in webhook_receiver.requests]
+    emails = [
+        "\n".join(f"{k}: {v}" for k, v in m.message.items())
+        + "\n".join(
+            part.get_content() for part in m.message.walk() if part.get_content_maintype() == "text"
+        )
+        for m in smtp_email.messages
+    ]
+    notify_calls = [json.dumps(r.json) + json.dumps(r.headers) for r in fake_notify.requests]
+    published = [
+        m.body if isinstance(m.body, str) else m.body.decode() for m in exchange_tap.drain()
+    ]
+
+    for channel, texts in {
+        "webhook": webhooks,
+        "email": emails,
+        "notify": notify_calls,
+        "csp.events": published,
+    }.items():
+        seen = {types[uuid] for text in texts for uuid in UUID.findall(text) if uuid in types}
+        assert seen == set(EVENT_TYPES), f"{channel} did not carry every event type"
+        leaks = {p for p in PERSONAL for text in texts if p.lower() in text.lower()}
+        assert leaks == set(), f"{channel} leaked {sorted(leaks)}"
+    assert all(r.valid for r in webhook_receiver.requests)
+    assert all(r.auth_error == "" for r in fake_notify.requests)
