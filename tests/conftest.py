@@ -40,6 +40,43 @@ def broker_error() -> str | None:
     return None
 
 
+_WORKER_RUNNING = False
+
+
+def _worker_quiesce(timeout: float = 20.0) -> None:
+    """Drop queued tasks and wait until the in-process worker has finished its current one.
+
+    Transactional tests really commit, so the outbox's after-commit fast path enqueues relay
+    tasks. Were the session worker to run one while pytest-django flushes the database
+    (TRUNCATE takes ACCESS EXCLUSIVE locks), PostgreSQL would report a deadlock.
+    """
+    import time
+
+    from celery.worker import state
+
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.control.purge()
+        if not state.active_requests and not state.reserved_requests:
+            return
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_worker_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    # Autouse fixtures of the conftest are set up after pytest-django's database fixture,
+    # so this teardown runs before the flush.
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if _WORKER_RUNNING and transactional:
+        _worker_quiesce()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[object]:
     """A real Celery worker thread consuming from the configured broker."""
@@ -61,7 +98,12 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
             loglevel="WARNING",
         ) as worker,
     ):
-        yield worker
+        global _WORKER_RUNNING
+        _WORKER_RUNNING = True
+        try:
+            yield worker
+        finally:
+            _WORKER_RUNNING = False
 
 
 @pytest.fixture
