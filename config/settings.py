@@ -186,6 +186,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         # Exchange bindings and pidbox state, kept out of the working directory.
         "control_folder": str(_control_dir),
+        # The folder is polled; kombu's default of 1 s makes every task wait up to a second.
+        "polling_interval": 0.1,
     }
 elif CELERY_BROKER_IS_AMQP:
     # Publisher confirms: publish() returns only once RabbitMQ has taken the message.

@@ -28,6 +28,7 @@ from notifications.services.outbox import (
     enqueue,
     event_relay,
     heartbeat_record,
+    outbox_bulk_load,
     outbox_mark_historical,
     outbox_sweep,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "heartbeat_record",
     "inbox_mark_all_read",
     "inbox_mark_read",
+    "outbox_bulk_load",
     "outbox_mark_historical",
     "outbox_sweep",
     "retry_backoff",

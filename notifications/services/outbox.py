@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -62,6 +65,21 @@ FORBIDDEN_DATA_KEYS = frozenset(
 )
 
 
+# Off inside ``outbox_bulk_load()``: a bulk load must not flood the broker with a relay
+# task per event; the sweep (or outbox_mark_historical) deals with those rows instead.
+_fast_path: ContextVar[bool] = ContextVar("outbox_fast_path", default=True)
+
+
+@contextmanager
+def outbox_bulk_load() -> Iterator[None]:
+    """Write events without the after-commit relay task, for loading many records at once."""
+    token = _fast_path.set(False)
+    try:
+        yield
+    finally:
+        _fast_path.reset(token)
+
+
 def emit(
     *,
     type: str,
@@ -106,7 +124,8 @@ def emit(
         data=data,
         actor_id=actor_id,
     )
-    transaction.on_commit(partial(enqueue, TASK_RELAY_EVENT, str(event.id)))
+    if _fast_path.get():
+        transaction.on_commit(partial(enqueue, TASK_RELAY_EVENT, str(event.id)))
     return event
 
 

@@ -32,3 +32,16 @@ def test_seed_demo_sets_up_endpoints_without_replaying_the_demo_history() -> Non
     from notifications.models import Endpoint
 
     assert Endpoint.objects.filter(channel="webhook").count() == 8
+
+
+def test_a_bulk_load_writes_events_without_queueing_a_relay_task_per_event(
+    people, django_capture_on_commit_callbacks
+) -> None:
+    from notifications.services import outbox_bulk_load
+
+    with django_capture_on_commit_callbacks() as bulk, outbox_bulk_load():
+        raise_referral(people.officer, "asb")
+    with django_capture_on_commit_callbacks() as normal:
+        second = raise_referral(people.officer, "asb", location_text="Elsewhere 2")
+    assert bulk == []
+    assert len(normal) == OutboxEvent.objects.filter(case=second.case).count() > 0

@@ -10,7 +10,7 @@ from cases.audit import SystemCommand
 from cases.models import Case
 from notifications.demo import seed_demo_endpoints
 from notifications.models import Endpoint
-from notifications.services import outbox_mark_historical
+from notifications.services import outbox_bulk_load, outbox_mark_historical
 from partners.demo import seed_partnership
 from referrals.demo import seed_demo_cases
 from workflows.sla import sla_demo_deadline_soon
@@ -40,7 +40,8 @@ class Command(SystemCommand):
         created = seed_partnership(password=str(settings.DEMO_PASSWORD))
         if not no_cases:
             try:
-                created |= seed_demo_cases()
+                with outbox_bulk_load():
+                    created |= seed_demo_cases()
             except (LookupError, RuntimeError) as exc:
                 raise CommandError(str(exc)) from exc
             if not Endpoint.objects.exists():
