@@ -49,6 +49,10 @@ class Options:
     only: tuple[str, ...]
     output: Path
     reuse_data: bool = False
+    deadlines: int = 20_000
+    deadlines_due: int = 200
+    lag_window: float = 15.0
+    scan_interval: float | None = None  # None: beat's schedule for the scanner
 
 
 @dataclass(frozen=True)
@@ -331,6 +335,34 @@ def explain_sql(query: str, params: Sequence[Any] = ()) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def explain_calls(call: Callable[[], Any]) -> tuple[list[str], int]:
+    """Run ``call`` once and EXPLAIN (ANALYZE, BUFFERS) each SELECT it sent, as sent.
+
+    The plans are of the product code's own SQL, not of a copy of it. Also returns how many
+    queries the call made (the baselines match that number of round trips).
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    sent = [q["sql"] for q in captured.captured_queries]
+    plans = [explain_sql(q) for q in sent if q.lstrip().upper().startswith("SELECT")]
+    return plans, len(sent)
+
+
+def seq_scans(plans: Iterable[str]) -> list[str]:
+    """Tables any of the plans read by a sequential scan."""
+    return sorted(
+        {
+            line.split("Seq Scan on ", 1)[1].split()[0]
+            for p in plans
+            for line in p.splitlines()
+            if "Seq Scan on " in line
+        }
+    )
 
 
 def figures_load(path: Path) -> tuple[dict[str, Any], list[Figure]]:
