@@ -144,6 +144,13 @@ def parser() -> argparse.ArgumentParser:
         "15 s): what the lag would be at another cadence",
     )
     p.add_argument(
+        "--query-timeout",
+        type=_positive_float,
+        default=30.0,
+        help="seconds one query of the report and audit figures may take before PostgreSQL "
+        "cancels it and the figure is reported as not measured (default 30)",
+    )
+    p.add_argument(
         "--reuse-data",
         action="store_true",
         help="keep generated data already in the database when its size matches",
@@ -190,6 +197,7 @@ def options_build(args: argparse.Namespace, known: tuple[str, ...], today: str) 
         deadlines_due=size("deadlines_due"),
         lag_window=size("lag_window"),
         scan_interval=args.scan_interval,
+        query_timeout=args.query_timeout,
     )
 
 

@@ -100,3 +100,26 @@ def test_explain_calls_plans_each_select_the_call_sends(data: dict[str, Any]) ->
 
 def _asb_ids() -> list[int]:
     return list(Case.objects.filter(kind=CaseKind.ASB).values_list("id", flat=True))
+
+
+def test_a_statement_past_the_timeout_is_cancelled_and_still_explained() -> None:
+    from django.db import OperationalError, connection
+
+    from bench.core import statement_timeout, timed_out
+
+    def slow() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(5)")
+
+    with statement_timeout(0.05):
+        with pytest.raises(OperationalError) as caught:
+            slow()
+        assert timed_out(caught.value)
+        plans, queries = explain_calls(slow, analyze=False)
+    assert queries == 1
+    (plan,) = plans
+    assert "Result" in plan
+    assert "actual time" not in plan  # planned, not run
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
