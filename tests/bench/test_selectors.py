@@ -123,3 +123,40 @@ def test_a_statement_past_the_timeout_is_cancelled_and_still_explained() -> None
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"
+
+
+def test_a_report_past_the_statement_timeout_is_not_measured_and_keeps_its_plan(
+    tmp_path: Any,
+) -> None:
+    from bench.benchmarks.report import report
+    from bench.core import Context, Options
+    from bench.services import services_resolve
+
+    partnership = generate.partnership_ensure(actors=2)
+    written = generate.referrals_generate(count=20_000, partnership=partnership)
+    options = Options(
+        quick=True,
+        runs=3,
+        referrals=20_000,
+        audit_rows=10,
+        actors=2,
+        http_seconds=1,
+        http_warmup=1,
+        clients=1,
+        web_workers=1,
+        tasks_per_run=10,
+        task_rate=50,
+        worker_concurrency=1,
+        queries_per_run=20,
+        only=("report",),
+        output=tmp_path / "r.json",
+        query_timeout=0.001,  # 1 ms: no GROUP BY over 20,000 rows finishes in time
+    )
+    ctx = Context(options=options, services=services_resolve({}), state={"referrals": written})
+
+    (result,) = report(ctx)
+
+    assert result.runs == ()
+    assert result.note.startswith("not measured: a query ran past the 0.001 s statement timeout")
+    assert result.detail["too_slow"] is True
+    assert "referrals_referral" in result.detail["explain"]
