@@ -53,7 +53,7 @@ run: seed assets
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}
 
 test: install assets
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not faults" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -73,3 +73,10 @@ clean:
 .PHONY: bench
 bench: install
 	$(PY) -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+# Fault injection (tests/faults/, docs/performance.md): PostgreSQL cut away during an API
+# burst, 50 concurrent transitions on one case. Needs PostgreSQL (DATABASE_URL); each
+# scenario prints sent, committed, duplicated and lost. QUICK=1 is the variant CI runs.
+.PHONY: faults
+faults: install
+	FAULTS_LONG=$(if $(QUICK),,1) $(PY) -m pytest -m faults -s tests/faults $(PYTEST_ARGS)

@@ -27,6 +27,9 @@ FULL = {
     "http_warmup": 2.0,
     "tasks_per_run": 500,
     "queries_per_run": 200,
+    "deadlines": 1_000_000,
+    "deadlines_due": 1_000,
+    "lag_window": 30.0,
 }
 QUICK = {
     "referrals": 20_000,
@@ -36,6 +39,9 @@ QUICK = {
     "http_warmup": 1.0,
     "tasks_per_run": 100,
     "queries_per_run": 50,
+    "deadlines": 20_000,
+    "deadlines_due": 200,
+    "lag_window": 15.0,
 }
 
 
@@ -119,6 +125,31 @@ def parser() -> argparse.ArgumentParser:
         type=_positive_int(20),
         help="queries per audit run (p95 needs 20+)",
     )
+    p.add_argument("--deadlines", type=_positive_int(10), help="open deadlines to generate")
+    p.add_argument(
+        "--due-deadlines",
+        dest="deadlines_due",
+        type=_positive_int(1),
+        help="of those, how many are due in each scan pass (and per detection-lag run)",
+    )
+    p.add_argument(
+        "--lag-window",
+        type=_positive_float,
+        help="seconds over which each detection-lag run's deadlines fall due",
+    )
+    p.add_argument(
+        "--scan-interval",
+        type=_positive_float,
+        help="seconds between scans in the detection-lag runs (default: beat's schedule, "
+        "15 s): what the lag would be at another cadence",
+    )
+    p.add_argument(
+        "--query-timeout",
+        type=_positive_float,
+        default=30.0,
+        help="seconds one query of the report and audit figures may take before PostgreSQL "
+        "cancels it and the figure is reported as not measured (default 30)",
+    )
     p.add_argument(
         "--reuse-data",
         action="store_true",
@@ -162,6 +193,11 @@ def options_build(args: argparse.Namespace, known: tuple[str, ...], today: str) 
         only=_names(args.only, known),
         output=args.output or RESULTS_DIR / f"{today}.json",
         reuse_data=args.reuse_data,
+        deadlines=size("deadlines"),
+        deadlines_due=size("deadlines_due"),
+        lag_window=size("lag_window"),
+        scan_interval=args.scan_interval,
+        query_timeout=args.query_timeout,
     )
 
 

@@ -7,13 +7,14 @@ the median of its runs, printed beside the baseline measured in the same invocat
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import platform
 import statistics
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +50,11 @@ class Options:
     only: tuple[str, ...]
     output: Path
     reuse_data: bool = False
+    deadlines: int = 20_000
+    deadlines_due: int = 200
+    lag_window: float = 15.0
+    scan_interval: float | None = None  # None: beat's schedule for the scanner
+    query_timeout: float = 30.0  # seconds; a slower query is reported, not waited for
 
 
 @dataclass(frozen=True)
@@ -324,13 +330,74 @@ def results_write(
     return path
 
 
-def explain_sql(query: str, params: Sequence[Any] = ()) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of raw SQL, as the text PostgreSQL prints."""
+def explain_sql(query: str, params: Sequence[Any] = (), *, analyze: bool = True) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of raw SQL, as the text PostgreSQL prints; with
+    ``analyze=False`` the plan alone, for a query too slow to run."""
+    from django.db import connection
+
+    options = "ANALYZE, BUFFERS" if analyze else "COSTS"
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN ({options}) {query}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@contextlib.contextmanager
+def statement_timeout(seconds: float) -> Iterator[None]:
+    """PostgreSQL cancels any statement of this connection that runs longer than this."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, false)", [str(int(seconds * 1000))]
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether a database error is PostgreSQL cancelling a statement at its timeout."""
+    from psycopg.errors import QueryCanceled
+
+    return isinstance(exc.__cause__, QueryCanceled) or isinstance(exc, QueryCanceled)
+
+
+def explain_calls(call: Callable[[], Any], *, analyze: bool = True) -> tuple[list[str], int]:
+    """Run ``call`` once and EXPLAIN (ANALYZE, BUFFERS) each SELECT it sent, as sent.
+
+    The plans are of the product code's own SQL, not of a copy of it. Also returns how many
+    queries the call made (the baselines match that number of round trips). With
+    ``analyze=False`` the call may fail (a statement timeout): the statements it sent up to
+    then are explained without running them.
+    """
+    from django.db import DatabaseError, connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        if analyze:
+            call()
+        else:
+            with contextlib.suppress(DatabaseError):
+                call()
+    sent = [q["sql"] for q in captured.captured_queries]
+    plans = [
+        explain_sql(q, analyze=analyze) for q in sent if q.lstrip().upper().startswith("SELECT")
+    ]
+    return plans, len(sent)
+
+
+def seq_scans(plans: Iterable[str]) -> list[str]:
+    """Tables any of the plans read by a sequential scan."""
+    return sorted(
+        {
+            line.split("Seq Scan on ", 1)[1].split()[0]
+            for p in plans
+            for line in p.splitlines()
+            if "Seq Scan on " in line
+        }
+    )
 
 
 def figures_load(path: Path) -> tuple[dict[str, Any], list[Figure]]:

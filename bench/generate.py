@@ -47,6 +47,8 @@ ACTOR_PREFIX = "bench-actor-"
 WINDOW_END = timedelta(days=60)
 # Marks of generated rows, so a later run can recognise (and reuse) a data set.
 CASE_PREFIX = "GEN-"
+POOL_PREFIX = "POOL-ASB-"  # cases the API benchmark transitions, one request each
+SCAN_PREFIX = "SCAN-ASB-"  # cases carrying the scan benchmark's deadlines
 REFERRAL_PREFIX = "GREF-"
 GENERATED_REASON = "Generated for the benchmark."
 GENERATED_CID = "bench-generated"
@@ -480,6 +482,45 @@ def audit_generate(*, count: int, partnership: Partnership) -> tuple[dict[str, i
     return written, case_ids
 
 
+def _asb_case_rows(
+    ids: Iterable[int], *, prefix: str, partnership: Partnership, now: datetime
+) -> Iterator[tuple[Any, ...]]:
+    """Minimal ASB cases in "reported", led by the council's ASB team."""
+    agency = partnership.agency_ids[LEAD_AGENCY[CaseKind.ASB]]
+    opener = partnership.actor_ids[0]
+    for i in ids:
+        yield (
+            i,
+            f"{prefix}{i:09d}",
+            "asb",
+            "noise",
+            "reported",
+            "standard",
+            partnership.ward_ids[i % len(partnership.ward_ids)],
+            f"{i} Pool Street",
+            "",
+            None,
+            None,
+            agency,
+            1,
+            "{}",
+            opener,
+            now,
+            now,
+            "",
+        )
+
+
+def _next_case_ids(count: int) -> list[int]:
+    """``count`` ids above every case there is; call inside the transaction that uses them."""
+    with connection.cursor() as cursor:
+        # Serialise appenders, then take ids above everything already there.
+        cursor.execute("LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cases_case")
+        first = int(cursor.fetchone()[0]) + 1
+    return list(range(first, first + count))
+
+
 def asb_cases_append(*, count: int, partnership: Partnership) -> list[int]:
     """Append ``count`` ASB cases in "reported", led by the council's ASB team.
 
@@ -491,38 +532,11 @@ def asb_cases_append(*, count: int, partnership: Partnership) -> list[int]:
     agency = partnership.agency_ids[LEAD_AGENCY[CaseKind.ASB]]
     opener = partnership.actor_ids[0]
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            # Serialise appenders, then take ids above everything already there.
-            cursor.execute("LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE")
-            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cases_case")
-            first = int(cursor.fetchone()[0]) + 1
-        ids = list(range(first, first + count))
+        ids = _next_case_ids(count)
         copy_rows(
             "cases_case",
             CASE_COLUMNS,
-            (
-                (
-                    i,
-                    f"POOL-ASB-{i:09d}",
-                    "asb",
-                    "noise",
-                    "reported",
-                    "standard",
-                    partnership.ward_ids[i % len(partnership.ward_ids)],
-                    f"{i} Pool Street",
-                    "",
-                    None,
-                    None,
-                    agency,
-                    1,
-                    "{}",
-                    opener,
-                    now,
-                    now,
-                    "",
-                )
-                for i in ids
-            ),
+            _asb_case_rows(ids, prefix=POOL_PREFIX, partnership=partnership, now=now),
         )
         copy_rows(
             "cases_caseagency",
@@ -552,3 +566,155 @@ def asb_cases_append(*, count: int, partnership: Partnership) -> list[int]:
         )
         _sequence_sync("cases_case")
     return ids
+
+
+DEADLINE_COLUMNS = (
+    "id",
+    "case_id",
+    "policy_id",
+    "started_at",
+    "clock_from",
+    "due_at",
+    "warn_at",
+    "responsible_agency_id",
+    "status",
+    "met_by",
+    "warned_at",
+    "cancel_reason",
+    "escalation_level",
+    "pause_reason",
+    "pause_total",
+    "scan_failures",
+    "scan_error",
+    "updated_at",
+)
+# Not-yet-due deadlines fall due between 1 hour and 60 days from now; the due ones fell due
+# within the last 15 minutes (a scanner that was down briefly, or a 17:00 anchor).
+NOT_DUE_SPAN = (timedelta(hours=1), timedelta(days=60))
+DUE_SPAN = timedelta(minutes=15)
+
+
+def deadline_cases_ensure(*, count: int, partnership: Partnership) -> list[int]:
+    """Ids of ``count`` SCAN- cases for the deadlines, appending only the missing ones.
+
+    Kept between runs (the deadlines are not): re-creating a million cases each time would
+    cost more than the benchmark. A referral data set generated later truncates them.
+    """
+    existing = list(
+        Case.objects.filter(reference__startswith=SCAN_PREFIX)
+        .order_by("id")
+        .values_list("id", flat=True)[:count]
+    )
+    missing = count - len(existing)
+    if missing <= 0:
+        return existing
+    now = timezone.now()
+    agency = partnership.agency_ids[LEAD_AGENCY[CaseKind.ASB]]
+    with transaction.atomic():
+        _bulk_session()
+        ids = _next_case_ids(missing)
+        copy_rows(
+            "cases_case",
+            CASE_COLUMNS,
+            _asb_case_rows(ids, prefix=SCAN_PREFIX, partnership=partnership, now=now),
+        )
+        copy_rows(
+            "cases_caseagency",
+            ("case_id", "agency_id", "role", "added_at"),
+            ((i, agency, "lead", now) for i in ids),
+        )
+        _sequence_sync("cases_case")
+        _sequence_sync("cases_caseagency")
+    vacuum_analyze("cases_case", "cases_caseagency")
+    return existing + ids
+
+
+def deadlines_generate(
+    *, count: int, due: int, partnership: Partnership
+) -> tuple[dict[str, int], list[int]]:
+    """``count`` open deadlines, ``due`` of them due now, one per SCAN- case.
+
+    Every other table's deadlines are removed first (TRUNCATE). Deadlines use the four ASB
+    policies in turn, owed by the council's ASB team. Those past their warning point are
+    marked warned, so the scan's only work is the breaches. Returns the row counts and the
+    ids of the deadlines that are not due, in a seeded order for ``deadlines_arm``.
+    """
+    if not 1 <= due <= count:
+        raise ValueError(f"deadlines: need 1 <= due <= count, got due={due}, count={count}")
+    from workflows.models import SlaPolicy
+    from workflows.sla import seed_sla_policies
+
+    seed_sla_policies()  # a flushed test database has lost the migration's seed
+    case_ids = deadline_cases_ensure(count=count, partnership=partnership)
+    policies = list(
+        SlaPolicy.objects.filter(kind=CaseKind.ASB).order_by("code").values_list("id", flat=True)
+    )
+    agency = partnership.agency_ids[LEAD_AGENCY[CaseKind.ASB]]
+    rng = random.Random(SEED + 3)
+    now = timezone.now()
+    due_ids = set(rng.sample(range(1, count + 1), due))
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        low, high = (span.total_seconds() for span in NOT_DUE_SPAN)
+        for n, case_id in enumerate(case_ids, start=1):
+            if n in due_ids:
+                due_at = now - DUE_SPAN * rng.random()
+            else:
+                due_at = now + timedelta(seconds=rng.uniform(low, high))
+            started = due_at - timedelta(days=rng.uniform(1, 28))
+            warn_at = started + (due_at - started) * 0.75
+            yield (
+                n,
+                case_id,
+                policies[n % len(policies)],
+                started,
+                started,
+                due_at,
+                warn_at,
+                agency,
+                "open",
+                "",
+                warn_at if warn_at <= now else None,
+                "",
+                0,
+                "",
+                "0",
+                0,
+                "",
+                started,
+            )
+
+    with transaction.atomic():
+        _bulk_session()
+        _truncate("workflows_deadline")
+        written = {"deadlines": copy_rows("workflows_deadline", DEADLINE_COLUMNS, rows())}
+        _sequence_sync("workflows_deadline")
+    vacuum_analyze("workflows_deadline")
+    not_due = [n for n in range(1, count + 1) if n not in due_ids]
+    rng.shuffle(not_due)
+    written.update(cases=len(case_ids), due=due)
+    return written, not_due
+
+
+def deadlines_arm(*, ids: Sequence[int], due_at: Sequence[datetime]) -> int:
+    """Make open deadlines fall due at the given times (already warned, as in production).
+
+    The whole clock moves with the due time (start, warning), so the rows stay consistent.
+    """
+    if len(ids) != len(due_at):
+        raise ValueError(f"deadlines_arm: {len(ids)} ids but {len(due_at)} due times")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE workflows_deadline AS d
+               SET due_at = v.due,
+                   warn_at = d.warn_at + (v.due - d.due_at),
+                   warned_at = d.warn_at + (v.due - d.due_at),
+                   started_at = d.started_at + (v.due - d.due_at),
+                   clock_from = d.clock_from + (v.due - d.due_at)
+              FROM unnest(%s::bigint[], %s::timestamptz[]) AS v (id, due)
+             WHERE d.id = v.id AND d.status = 'open'
+            """,
+            [list(ids), list(due_at)],
+        )
+        return int(cursor.rowcount)

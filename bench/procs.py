@@ -117,11 +117,17 @@ class Server:
 
 
 class Gunicorn(Server):
-    """The product's WSGI app (under bench settings) on a loopback port, sync workers."""
+    """The product's WSGI app (under bench settings) on a loopback port, sync workers.
+
+    ``threads`` above 1 switches to gthread workers: more requests in flight at once than
+    there are processes (the fault suite races 50 requests on one case row).
+    """
 
     name = "gunicorn"
 
-    def __init__(self, *, workers: int, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *, workers: int, threads: int = 1, env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.workers = workers
         super().__init__(
@@ -139,6 +145,7 @@ class Gunicorn(Server):
                 # Room for the clients' connections while every worker is busy.
                 "--backlog",
                 "256",
+                *(["--threads", str(threads)] if threads > 1 else []),
             ],
             env=env,
         )

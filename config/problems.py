@@ -5,19 +5,29 @@ Every error the API returns is ``application/problem+json`` with ``type``, ``tit
 field paths such as ``subjects[0].full_name`` or ``data.agency``. The DRF exception handler,
 the 404/500 handlers and the sign-in lockout response all build it here, so the shape
 cannot drift between them.
+
+While the database cannot be reached (PostgreSQL restarting, a failover, the network), any
+request that needs it answers 503 with Retry-After: a problem document under /api/ and the
+"service unavailable" page elsewhere, never a 500. Nothing is half-written: PostgreSQL rolls
+back a transaction whose connection is lost before it commits. Django reconnects on the next
+request (CONN_HEALTH_CHECKS), so the service recovers without a restart.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+import sys
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template import loader
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from rest_framework import exceptions
@@ -25,9 +35,16 @@ from rest_framework import exceptions
 from referrals.validation import ReferralInvalid
 from workflows.errors import InvalidTransitionData, UnknownTransition, WorkflowError
 
+logger = logging.getLogger(__name__)
+
 CONTENT_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
 TYPE_PREFIX = "urn:csp-casework:problem:"
+# What Django raises when the database cannot be reached or drops the connection: refused or
+# reset connections, "the database system is shutting down", a connection closed mid-request.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+# A PostgreSQL restart or failover takes seconds; clients should not retry in a tight loop.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def problem_type(slug: str) -> str:
@@ -110,10 +127,32 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
     # config.rest, which imports this module.
     from rest_framework.views import set_rollback
 
+    request = context.get("request")
+    if isinstance(exc, DATABASE_UNAVAILABLE) and request is not None:
+        return database_unavailable(request, exc)
     response = _problem_for(exc)
     if response is not None:
         set_rollback()
     return response
+
+
+def database_unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """503 while the database is unreachable: problem details under /api/, a page elsewhere."""
+    logger.warning("%s %s: database unavailable: %s", request.method, request.path, exc)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    if is_api(request):
+        return ProblemResponse(
+            503,
+            type=problem_type("database-unavailable"),
+            title="Service temporarily unavailable",
+            detail="The service cannot reach its database. Try again in a few seconds; if you "
+            "were saving something, check whether it was saved before you send it again.",
+            headers=headers,
+        )
+    # Rendered without the request, as Django's own 500 page is: context processors would
+    # query the database that just failed.
+    page = loader.get_template("503.html").render()
+    return HttpResponse(page, status=503, headers=headers)
 
 
 def _problem_for(exc: Exception) -> HttpResponse | None:
@@ -196,6 +235,11 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception, so sys.exc_info() still holds it.
+    # A database outage raised outside a DRF view (middleware, pages) lands here.
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable(request, exc)
     if not is_api(request):
         return defaults.server_error(request)
     # The traceback goes to the log (django.request); the client gets no internals.

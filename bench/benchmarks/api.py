@@ -198,6 +198,12 @@ SUBJECTS = [
 ]
 
 
+def conn_max_age() -> int | None:
+    """The gunicorn workers' CONN_MAX_AGE (they inherit this process's environment)."""
+    value = settings.DATABASES["default"].get("CONN_MAX_AGE")
+    return None if value is None else int(value)
+
+
 def _figures(prefix: str, runs: list[Run] | None, base: list[Run], note: str) -> list[Figure]:
     measured = runs or []
     failures = "; ".join(r.load.failure_note() for r in measured if r.load.failures)
@@ -211,7 +217,12 @@ def _figures(prefix: str, runs: list[Run] | None, base: list[Run], note: str) ->
             f"{BASELINE_NAME} req/s",
             [r.load.rps for r in base],
             note=note,
-            detail={"requests": [r.load.completed for r in measured]},
+            detail={
+                "requests": [r.load.completed for r in measured],
+                "failed": [sum(r.load.failures.values()) for r in measured],
+                "window_s": [round(r.load.window, 2) for r in measured],
+                "conn_max_age": conn_max_age(),
+            },
         ),
         figure(
             f"{prefix}.p50",
@@ -289,5 +300,7 @@ def api(ctx: Context) -> list[Figure]:
     if base_failures:
         figures[0].detail["baseline_failures"] = base_failures
     figures[0].detail["baseline_requests"] = [r.load.completed for r in base_runs]
+    figures[0].detail["baseline_failed"] = [sum(r.load.failures.values()) for r in base_runs]
+    figures[0].detail["conn_max_age"] = conn_max_age()
     figures[0].detail["baseline_rps_median"] = statistics.median(r.load.rps for r in base_runs)
     return figures
