@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from config import api_urls
-from tests.api.conftest import Demo
+from tests.api.conftest import Demo, Notified
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,28 @@ ENDPOINTS = {
     ("/api/v1/cases/{id}/", "get"),
     ("/api/v1/cases/{id}/transitions/", "post"),
     ("/api/v1/cases/{id}/history/", "get"),
+    ("/api/v1/cases/{id}/deadlines/{deadline_id}/pause/", "post"),
+    ("/api/v1/cases/{id}/deadlines/{deadline_id}/resume/", "post"),
+    ("/api/v1/cases/{id}/milestones/", "post"),
+    ("/api/v1/deadlines/", "get"),
     ("/api/v1/audit/", "get"),
     ("/api/v1/reports/crime-types-by-ward/", "get"),
+    ("/api/v1/reports/sla-breaches/", "get"),
+    ("/api/v1/agencies/{id}/endpoints/", "get"),
+    ("/api/v1/agencies/{id}/endpoints/", "post"),
+    ("/api/v1/agencies/{id}/endpoints/{endpoint_id}/", "get"),
+    ("/api/v1/agencies/{id}/endpoints/{endpoint_id}/", "patch"),
+    ("/api/v1/agencies/{id}/endpoints/{endpoint_id}/rotate-secret/", "post"),
+    ("/api/v1/agencies/{id}/subscriptions/", "get"),
+    ("/api/v1/agencies/{id}/subscriptions/", "post"),
+    ("/api/v1/agencies/{id}/subscriptions/{subscription_id}/", "get"),
+    ("/api/v1/agencies/{id}/subscriptions/{subscription_id}/", "patch"),
+    ("/api/v1/agencies/{id}/subscriptions/{subscription_id}/", "delete"),
+    ("/api/v1/notifications/", "get"),
+    ("/api/v1/notifications/{id}/read/", "post"),
+    ("/api/v1/notifications/read-all/", "post"),
+    ("/api/v1/deliveries/", "get"),
+    ("/api/v1/deliveries/{id}/retry/", "post"),
 }
 
 
@@ -75,7 +96,10 @@ def _routes(patterns: list[Any], prefix: str) -> set[str]:
 
 def test_every_v1_route_is_in_the_document(db: None) -> None:
     # Holds for routes added later: a new endpoint without a schema fails here.
-    routes = {r.replace("<id:pk>", "{id}") for r in _routes(api_urls.v1, "/api/v1/")}
+    routes = {
+        re.sub(r"<id:(\w+)>", lambda m: "{" + ("id" if m[1] == "pk" else m[1]) + "}", r)
+        for r in _routes(api_urls.v1, "/api/v1/")
+    }
     assert routes == {path for path, _ in ENDPOINTS}
 
 
@@ -95,7 +119,7 @@ def test_every_operation_documents_its_problem_responses(db: None) -> None:
 
 
 @pytest.fixture
-def live_schema(demo: Demo, settings: Any) -> Iterator[Any]:
+def live_schema(notified: Demo, settings: Any) -> Iterator[Any]:
     # Generous rate limits: the run sends hundreds of writes as one user from one address.
     settings.API_THROTTLE_RATES = {"token": "100000/min", "write": "100000/min"}
     # Django's test client keeps the test's database connection open across requests; a
@@ -109,14 +133,36 @@ def live_schema(demo: Demo, settings: Any) -> Iterator[Any]:
         request_finished.connect(close_old_connections)
 
 
+def _known_ids(demo: Notified, path: str) -> dict[str, list[int]]:
+    """For each path parameter, ids that exist: some the manager may reach, some not."""
+    cases = [demo.case(name) for name in ("asb", "licensed", "vawg", "early_release")]
+    if path.startswith("/api/v1/agencies/"):
+        return {
+            "id": [demo.asb_agency.pk, demo.probation_agency.pk],
+            "endpoint_id": [demo.asb_mailbox.pk, demo.asb_webhook.pk, demo.probation_mailbox.pk],
+            "subscription_id": [demo.asb_subscription.pk, demo.probation_subscription.pk],
+        }
+    if path.startswith("/api/v1/notifications/"):
+        return {"id": [item.pk for item in demo.inbox("manager")[:2]]}
+    if path.startswith("/api/v1/deliveries/"):
+        return {"id": [demo.asb_dead.pk, demo.probation_dead.pk]}
+    return {
+        "id": [c.pk for c in cases],
+        "deadline_id": [
+            demo.deadline("asb", "asb_triage").pk,
+            demo.deadline("vawg", "vawg_high_risk_triage").pk,
+        ],
+    }
+
+
 @pytest.mark.parametrize(("path", "method"), sorted(ENDPOINTS))
 def test_generated_requests_get_no_5xx_and_match_the_schema(
-    demo: Demo, live_schema: Any, path: str, method: str
+    notified: Notified, live_schema: Any, path: str, method: str
 ) -> None:
     operation = live_schema[path][method.upper()]
-    token, _ = Token.objects.get_or_create(user=demo.user("manager"))
-    # One case the manager sees and three they do not, besides whatever id is generated.
-    case_ids = [demo.case(name).pk for name in ("asb", "licensed", "vawg", "early_release")]
+    token, _ = Token.objects.get_or_create(user=notified.user("manager"))
+    # Besides whatever ids are generated, ids that exist: some the manager may reach, some not.
+    known = _known_ids(notified, path)
     strategy = hypothesis.strategies.one_of(
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
@@ -132,10 +178,11 @@ def test_generated_requests_get_no_5xx_and_match_the_schema(
     @hypothesis.seed(20261129)
     @hypothesis.given(case=strategy, pick=hypothesis.strategies.integers(0, 4))
     def run(case: Any, pick: int) -> None:
-        if pick and case.path_parameters and "id" in case.path_parameters:
-            case.path_parameters["id"] = str(case_ids[pick - 1])
-        if method == "delete":  # keep the token the rest of the run signs in with
-            token.save()
+        for name, ids in known.items():
+            if pick and case.path_parameters and name in case.path_parameters:
+                case.path_parameters[name] = str(ids[(pick - 1) % len(ids)])
+        if method == "delete" and path.endswith("/auth/token/"):
+            token.save()  # keep the token the rest of the run signs in with
         case.call_and_validate(
             headers={"Authorization": f"Token {token.key}"},
             checks=[not_a_server_error, response_schema_conformance],
