@@ -355,11 +355,14 @@ def deadlines_visible_to(
 ) -> QuerySet[Deadline]:
     """Deadlines of the cases ``user`` may see in full (every case for an auditor; for a
     manager, those their agency leads or takes part in), plus any personal duty the user
-    owes: its owner may see only the outline of the case (a VAWG referrer owing the FGM
-    report) but must know when the duty falls due. Soonest due first."""
+    owes on a case they see at all: its owner may see only the outline of the case (a VAWG
+    referrer owing the FGM report) but must know when the duty falls due. Soonest due first.
+    """
     if not getattr(user, "is_authenticated", False):
         return Deadline.objects.none()
-    seen = Q(case__in=Case.objects.for_user_full(user).values("pk")) | Q(responsible_user=user)
+    seen = Q(case__in=Case.objects.for_user_full(user).values("pk")) | Q(
+        responsible_user=user, case__in=Case.objects.for_user(user).values("pk")
+    )
     qs = Deadline.objects.filter(seen)
     if status:
         qs = qs.filter(status=status)

@@ -123,6 +123,19 @@ def test_the_person_who_owes_a_personal_duty_sees_its_deadline_on_a_case_seen_in
     assert "deadlines" not in detail
 
 
+def test_a_duty_owed_on_a_case_its_owner_cannot_see_at_all_stays_hidden(
+    demo: Any, as_user: Any
+) -> None:
+    # e.g. a duty recorded by someone who joined their referral to another agency's case.
+    deadline = demo.deadline("early_release", "release_pre_release_plan")
+    Deadline.objects.filter(pk=deadline.pk).update(responsible_user=demo.user("outsider"))
+    assert _listed(as_user("outsider")) == set()
+    pause = as_user("outsider").post(
+        f"/api/v1/cases/{deadline.case_id}/deadlines/{deadline.pk}/pause/", PAUSE
+    )
+    assert pause.status_code == 404
+
+
 # --- RAG status on the case -------------------------------------------------------------
 
 
