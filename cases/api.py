@@ -184,6 +184,11 @@ class WardRefSerializer(serializers.ModelSerializer[Ward]):
         fields = ["code", "name"]
 
 
+class PersonSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
 class CaseRefSerializer(serializers.ModelSerializer[Case]):
     """A case as the referrer of a VAWG case sees it: reference and state, nothing more."""
 

@@ -295,7 +295,7 @@ def releases_due(*, user: Any, today: date, days: int) -> list[ReleaseDue]:
 
 
 # --- Deadlines as people see them: RAG status, need-to-know lists, the breaches report ----
-# Shared by the API (workflows/api.py) and the case and manager pages.
+# Shared by the API (workflows/api/) and the case and manager pages.
 
 
 class Rag(StrEnum):

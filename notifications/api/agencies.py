@@ -1,5 +1,4 @@
-"""Notification endpoints: an agency's endpoints and subscriptions (its managers only), the
-caller's in-app inbox, and the delivery records managers and auditors review.
+"""An agency's notification set-up: its endpoints and subscriptions, for its managers only.
 
 Thin: reads through ``notifications.selectors``, writes through ``notifications.services``
 (which check every target, the SSRF guard included, and raise errors naming the field).
@@ -11,58 +10,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import path
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_field,
-)
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api import AgencyRefSerializer, StrictSerializer, service_errors, valid_query
+from cases.api import AgencyRefSerializer, StrictSerializer, service_errors
 from cases.models import CaseKind
 from notifications.events import EVENT_TYPES
-from notifications.models import (
-    Channel,
-    Delivery,
-    DeliveryStatus,
-    Endpoint,
-    InboxItem,
-    OutboxEvent,
-    Subscription,
-)
-from notifications.selectors import (
-    agency_endpoints,
-    agency_subscriptions,
-    endpoint_deliveries_for_oversight,
-    inbox_items,
-    inbox_unread_count,
-)
+from notifications.models import Channel, Endpoint, Subscription
+from notifications.selectors import agency_endpoints, agency_subscriptions
 from notifications.services import (
-    delivery_retry,
     endpoint_create,
     endpoint_rotate_secret,
     endpoint_update,
-    inbox_mark_all_read,
-    inbox_mark_read,
     subscription_create,
     subscription_delete,
     subscription_update,
 )
 from partners.models import Agency, Role
 from partners.selectors import user_has_role
-
-
-class Conflict(exceptions.APIException):
-    status_code = 409
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
 
 
 def managed_agency(user: Any, agency_id: int) -> Agency:
@@ -330,257 +297,3 @@ class AgencySubscriptionDetailView(generics.GenericAPIView[Subscription]):
         subscription = _agency_subscription(request, pk, subscription_id)
         subscription_delete(subscription_id=subscription.pk, by=request.user)
         return Response(status=204)
-
-
-# --- The inbox --------------------------------------------------------------------------
-
-
-class EventRefSerializer(serializers.ModelSerializer[OutboxEvent]):
-    """An event as partners receive it: ids and codes, never personal data."""
-
-    case = serializers.IntegerField(source="case_id", allow_null=True)
-
-    class Meta:
-        model = OutboxEvent
-        fields = ["id", "type", "occurred_at", "case", "case_reference", "kind", "data"]
-
-
-class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
-    event = EventRefSerializer()
-
-    class Meta:
-        model = InboxItem
-        fields = ["id", "event", "created_at", "read_at"]
-
-
-class InboxPageSerializer(serializers.Serializer[Any]):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    unread_count = serializers.IntegerField(help_text="Unread items in the whole inbox.")
-    results = InboxItemSerializer(many=True)
-
-
-class InboxQuery(forms.Form):
-    unread = forms.NullBooleanField(required=False)
-
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("page", int, description="A page number within the results."),
-    OpenApiParameter("page_size", int, description="Results per page (at most 200)."),
-]
-
-
-class InboxView(generics.GenericAPIView[InboxItem]):
-    """The caller's own notifications, newest first."""
-
-    serializer_class = InboxItemSerializer
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("unread", bool, description="true: unread items only."),
-            *PAGE_PARAMETERS,
-        ],
-        responses=InboxPageSerializer,
-    )
-    def get(self, request: Request) -> Response:
-        unread = valid_query(InboxQuery(request.query_params))["unread"]
-        items = inbox_items(user=request.user, unread_only=bool(unread))
-        page = self.paginate_queryset(items.order_by("-created_at", "-pk")) or []
-        response = self.get_paginated_response(InboxItemSerializer(page, many=True).data)
-        response.data["unread_count"] = inbox_unread_count(request.user)
-        return response
-
-
-class InboxItemReadView(generics.GenericAPIView[InboxItem]):
-    serializer_class = InboxItemSerializer
-
-    @extend_schema(request=None, responses=InboxItemSerializer)
-    def post(self, request: Request, pk: int) -> Response:
-        try:
-            item = inbox_mark_read(item_id=pk, user=request.user)
-        except InboxItem.DoesNotExist as exc:
-            raise exceptions.NotFound() from exc  # someone else's item is as good as none
-        return Response(InboxItemSerializer(item).data)
-
-
-class ReadAllSerializer(serializers.Serializer[Any]):
-    marked = serializers.IntegerField(help_text="Items that were unread.")
-    unread_count = serializers.IntegerField()
-
-
-class InboxReadAllView(generics.GenericAPIView[InboxItem]):
-    serializer_class = ReadAllSerializer
-
-    @extend_schema(request=None, responses=ReadAllSerializer)
-    def post(self, request: Request) -> Response:
-        marked = inbox_mark_all_read(user=request.user)
-        return Response({"marked": marked, "unread_count": inbox_unread_count(request.user)})
-
-
-# --- Deliveries -------------------------------------------------------------------------
-
-
-class DeliveryEndpointSerializer(serializers.ModelSerializer[Endpoint]):
-    agency = AgencyRefSerializer()
-
-    class Meta:
-        model = Endpoint
-        fields = ["id", "name", "channel", "agency"]
-
-
-class RecipientSerializer(serializers.Serializer[Any]):
-    username = serializers.CharField()
-    name = serializers.CharField(source="get_full_name")
-
-
-@extend_schema_field(
-    {"type": "number", "nullable": True, "description": "Seconds from event to delivery."}
-)
-class LatencyField(serializers.Field[Any, Any, Any, Any]):
-    def to_representation(self, value: Any) -> float:
-        return round(value.total_seconds(), 3)
-
-
-class CaseDeliverySerializer(serializers.ModelSerializer[Delivery]):
-    """One delivery of a case's event, as its history shows it: to an agency's endpoint
-    (name and agency, never the address) or to a person's inbox."""
-
-    endpoint = DeliveryEndpointSerializer(allow_null=True)
-    recipient = RecipientSerializer(source="user", allow_null=True)
-    latency = LatencyField(allow_null=True)
-
-    class Meta:
-        model = Delivery
-        fields = [
-            "id",
-            "channel",
-            "endpoint",
-            "recipient",
-            "status",
-            "attempts",
-            "created_at",
-            "delivered_at",
-            "latency",
-        ]
-
-
-class DeliverySerializer(serializers.ModelSerializer[Delivery]):
-    """A delivery to an agency's endpoint, with what went wrong, for managers and auditors."""
-
-    event = EventRefSerializer()
-    endpoint = DeliveryEndpointSerializer()
-    latency = LatencyField(allow_null=True)
-
-    class Meta:
-        model = Delivery
-        fields = [
-            "id",
-            "event",
-            "endpoint",
-            "channel",
-            "status",
-            "attempts",
-            "last_error",
-            "reference",
-            "created_at",
-            "next_attempt_at",
-            "sent_at",
-            "failed_at",
-            "delivered_at",
-            "latency",
-        ]
-
-
-class DeliveryQuery(forms.Form):
-    status = forms.ChoiceField(choices=DeliveryStatus.choices, required=False)
-    agency = forms.CharField(max_length=50, required=False)
-
-
-class CanReviewDeliveries(BasePermission):
-    message = "Deliveries are open to managers (their agency's) and auditors."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return user_has_role(request.user, Role.MANAGER, Role.AUDITOR)
-
-
-class DeliveryListView(generics.GenericAPIView[Delivery]):
-    """Deliveries to agencies' endpoints, newest first: managers see their agency's,
-    auditors every agency's. ``?status=dead`` is the dead-letter list."""
-
-    permission_classes = [IsAuthenticated, CanReviewDeliveries]
-    queryset = Delivery.objects.none()  # the schema's model; rows come from a selector
-    serializer_class = DeliverySerializer
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=DeliveryStatus.values),
-            OpenApiParameter("agency", str, description="Agency code of the endpoint."),
-        ],
-        responses=DeliverySerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        params = valid_query(DeliveryQuery(request.query_params))
-        deliveries = endpoint_deliveries_for_oversight(
-            user=request.user,
-            status=params["status"] or None,
-            agency_code=params["agency"].strip() or None,
-        )
-        page = self.paginate_queryset(deliveries) or []
-        return self.get_paginated_response(DeliverySerializer(page, many=True).data)
-
-
-class DeliveryRetryView(generics.GenericAPIView[Delivery]):
-    permission_classes = [IsAuthenticated, CanReviewDeliveries]
-    serializer_class = DeliverySerializer
-
-    @extend_schema(
-        request=None,
-        responses={
-            200: DeliverySerializer,
-            409: OpenApiResponse(description="Not dead, or its endpoint is deactivated."),
-        },
-        description="Send a dead delivery again from its first attempt: managers of the "
-        "endpoint's agency (an auditor may see it but not retry it: 403).",
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        delivery = endpoint_deliveries_for_oversight(user=request.user).filter(pk=pk).first()
-        if delivery is None:
-            raise exceptions.NotFound()
-        try:
-            delivery_retry(delivery_id=delivery.pk, by=request.user)
-        except DjangoValidationError as exc:
-            # The row's state, not the request, is at fault: a conflict, as for transitions.
-            raise Conflict(" ".join(exc.messages)) from exc
-        delivery.refresh_from_db()
-        return Response(DeliverySerializer(delivery).data)
-
-
-urlpatterns = [
-    path("agencies/<id:pk>/endpoints/", AgencyEndpointsView.as_view(), name="api-endpoints"),
-    path(
-        "agencies/<id:pk>/endpoints/<id:endpoint_id>/",
-        AgencyEndpointDetailView.as_view(),
-        name="api-endpoint",
-    ),
-    path(
-        "agencies/<id:pk>/endpoints/<id:endpoint_id>/rotate-secret/",
-        AgencyEndpointRotateSecretView.as_view(),
-        name="api-endpoint-rotate-secret",
-    ),
-    path(
-        "agencies/<id:pk>/subscriptions/",
-        AgencySubscriptionsView.as_view(),
-        name="api-subscriptions",
-    ),
-    path(
-        "agencies/<id:pk>/subscriptions/<id:subscription_id>/",
-        AgencySubscriptionDetailView.as_view(),
-        name="api-subscription",
-    ),
-    path("notifications/", InboxView.as_view(), name="api-inbox"),
-    path("notifications/read-all/", InboxReadAllView.as_view(), name="api-inbox-read-all"),
-    path("notifications/<id:pk>/read/", InboxItemReadView.as_view(), name="api-inbox-read"),
-    path("deliveries/", DeliveryListView.as_view(), name="api-deliveries"),
-    path("deliveries/<id:pk>/retry/", DeliveryRetryView.as_view(), name="api-delivery-retry"),
-]
