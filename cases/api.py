@@ -8,11 +8,15 @@ RFC 9457 problem details in ``config.problems``; paging, parsing and rate limits
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import register_converter
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
@@ -20,6 +24,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from cases.access import (
@@ -40,7 +45,11 @@ class StrictSerializer(serializers.Serializer):
         unknown: dict[str, Any] = {}
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = {str(key): ["Unknown field."] for key in data if key not in writable}
+            unknown = {
+                str(key): ["This field is read-only." if key in self.fields else "Unknown field."]
+                for key in data
+                if key not in writable
+            }
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
@@ -51,6 +60,18 @@ class StrictSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(unknown)
         return value
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Run a service call, turning the ``django.core.exceptions.ValidationError`` it raises
+    (a dict naming each field, as services do) into the API's 400 naming the same fields."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise serializers.ValidationError(exc.message_dict) from exc
+        raise serializers.ValidationError({"body": exc.messages}) from exc
 
 
 def visible_case_or_404(user: Any, pk: int) -> tuple[Case, Visibility]:
@@ -111,6 +132,34 @@ class BoundedIsoDateTimeFilter(IsoDateTimeFilter):
     field_class = _BoundedIsoDateTimeField
 
 
+class DateRangeQuery(forms.Form):
+    """``?from=&to=`` for a report: London dates, both optional, both inclusive."""
+
+    # "from" is a Python keyword, so both fields are added by name.
+    def __init__(self, data: Any) -> None:
+        super().__init__(data)
+        self.fields["from"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+        self.fields["to"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            self.add_error("to", "Must be on or after 'from'.")
+        if end and end >= date.max:
+            self.add_error("to", "Enter a date before 9999-12-31.")
+        return cleaned
+
+
+def valid_query(form: forms.Form) -> dict[str, Any]:
+    """A query-string form's cleaned values, or a 400 naming each bad parameter."""
+    if not form.is_valid():
+        raise serializers.ValidationError(
+            {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+        )
+    return form.cleaned_data
+
+
 def constant_field(value: str) -> serializers.SerializerMethodField:
     """A read-only field that always holds ``value`` (documented as a one-value enum, so a
     response matches exactly one branch of a oneOf)."""
@@ -133,6 +182,11 @@ class WardRefSerializer(serializers.ModelSerializer[Ward]):
     class Meta:
         model = Ward
         fields = ["code", "name"]
+
+
+class PersonSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
 
 
 class CaseRefSerializer(serializers.ModelSerializer[Case]):
@@ -177,6 +231,40 @@ def case_rows(cases: list[Case], *, full_ids: set[int]) -> list[dict[str, Any]]:
         CaseSummarySerializer(c).data if c.pk in full_ids else CaseRefSerializer(c).data
         for c in cases
     ]
+
+
+def csv_cell(value: Any) -> Any:
+    """A value safe to put in a spreadsheet cell."""
+    # Formula injection: text starting with = + - @ would run as a formula.
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return value
+
+
+class CsvRenderer(BaseRenderer):
+    """Renders ``data[rows_key]`` (a list of dicts) as CSV with ``columns`` in order; a
+    subclass may adjust each row's cells in ``cells``. Errors never reach a renderer: they
+    are problem documents (config.problems)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+    columns: list[str] = []
+    rows_key = "rows"
+
+    def cells(self, row: dict[str, Any], data: Any) -> dict[str, Any]:
+        return row
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.columns)
+        for row in data[self.rows_key]:
+            cells = self.cells(dict(row), data)
+            writer.writerow([csv_cell(cells[c]) for c in self.columns])
+        return out.getvalue().encode("utf-8")
 
 
 class IdConverter:

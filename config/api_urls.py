@@ -11,6 +11,7 @@ v1 = [
     path("", include("config.api")),
     path("", include("referrals.api")),
     path("", include("workflows.api")),
+    path("", include("notifications.api")),
 ]
 
 urlpatterns = [

@@ -470,3 +470,16 @@ NOTIFICATIONS_STUCK_AFTER_SECONDS = env.float("NOTIFICATIONS_STUCK_AFTER_SECONDS
 NOTIFICATIONS_DEMO_WEBHOOK_URL = env.str(
     "NOTIFICATIONS_DEMO_WEBHOOK_URL", default="http://127.0.0.1:8001/hooks"
 ).rstrip("/")
+
+# --- API: notification and SLA endpoints ----------------------------------------------
+# One schema name per choice set, where two fields share a name ("channel", "status").
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "CaseKindEnum": "cases.models.CaseKind",
+        "EndpointChannelEnum": "notifications.models.Channel",
+        "DeliveryChannelEnum": "notifications.models.DeliveryChannel",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
+        "DeadlineStatusEnum": "workflows.models.DeadlineStatus",
+        "PauseReasonEnum": "workflows.models.PauseReason",
+    }
+)

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import math
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Min, QuerySet
 
-from notifications.models import Delivery, DeliveryStatus, Endpoint, InboxItem, OutboxEvent
+from notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    Endpoint,
+    InboxItem,
+    OutboxEvent,
+    Subscription,
+)
 from partners.models import Role
-from partners.selectors import user_agency_ids
+from partners.selectors import user_agency_ids, user_has_role
 
 
 def inbox_unread_count(user: Any) -> int:
@@ -91,3 +100,54 @@ def delivery_status_summary(*, since: datetime) -> StatusSummary:
         latency_p95=pct(0.95),
         latency_p99=pct(0.99),
     )
+
+
+# --- Agencies' notification set-up and delivery records, for the API and the pages ------
+# Access by role only (never user.has_perm(): it is True for every superuser): the agency's
+# managers look after its endpoints; auditors may review every agency's deliveries.
+
+
+def agency_endpoints(*, agency_id: int) -> QuerySet[Endpoint]:
+    return Endpoint.objects.filter(agency_id=agency_id).select_related("agency").order_by("pk")
+
+
+def agency_subscriptions(*, agency_id: int) -> QuerySet[Subscription]:
+    return (
+        Subscription.objects.filter(agency_id=agency_id)
+        .select_related("agency", "endpoint")
+        .order_by("pk")
+    )
+
+
+def endpoint_deliveries_for_oversight(
+    *, user: Any, status: str | None = None, agency_code: str | None = None
+) -> QuerySet[Delivery]:
+    """Deliveries to agencies' endpoints that ``user`` may review, newest first: every
+    agency's for an auditor, their own agencies' for a manager, none for anyone else.
+    (Inbox deliveries are complete when written; they are not reviewed here.)"""
+    if user_has_role(user, Role.AUDITOR):
+        deliveries = Delivery.objects.filter(endpoint__isnull=False)
+    else:
+        agencies = user_agency_ids(user, [Role.MANAGER])
+        deliveries = Delivery.objects.filter(endpoint__agency_id__in=agencies)
+    if status:
+        deliveries = deliveries.filter(status=status)
+    if agency_code:
+        deliveries = deliveries.filter(endpoint__agency__code=agency_code)
+    return deliveries.select_related("event", "endpoint", "endpoint__agency").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def deliveries_by_event(*, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Delivery]]:
+    """Every delivery of the given events (a case's "notifications sent"), oldest first,
+    keyed by event id; an event with none maps to nothing."""
+    grouped: dict[uuid.UUID, list[Delivery]] = {}
+    rows = (
+        Delivery.objects.filter(event_id__in=list(event_ids))
+        .select_related("endpoint", "endpoint__agency", "user")
+        .order_by("created_at", "pk")
+    )
+    for delivery in rows:
+        grouped.setdefault(delivery.event_id, []).append(delivery)
+    return grouped

@@ -7,10 +7,7 @@ the shapes for the OpenAPI document and render responses.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 import django_filters
@@ -27,7 +24,7 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, generics, serializers
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,9 +36,12 @@ from cases.api import (
     CanReadReports,
     CaseRefSerializer,
     CaseSummarySerializer,
+    CsvRenderer,
+    DateRangeQuery,
     WardRefSerializer,
     case_rows,
     constant_field,
+    valid_query,
 )
 from cases.catalogue import (
     CATEGORIES,
@@ -71,6 +71,8 @@ from referrals.selectors import (
 from referrals.services import referral_raise
 from referrals.validation import MAX_SUMMARY, SUBJECT_ROLES, validate_referral
 from workflows.machines import MACHINES
+from workflows.models import PauseReason
+from workflows.sla.names import MILESTONES
 from workflows.transition_data import ACCEPTED
 
 MAX_DUPLICATES = 20
@@ -420,9 +422,13 @@ class KindMetaSerializer(CodeLabelSerializer):
     details = DetailFieldSerializer(many=True)
     states = CodeLabelSerializer(many=True)
     transitions = TransitionMetaSerializer(many=True)
+    milestones = CodeLabelSerializer(
+        many=True, help_text="Steps recorded with POST /api/v1/cases/{id}/milestones/."
+    )
 
 
 class AgencyMetaSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="As in /api/v1/agencies/{id}/...")
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
@@ -443,6 +449,9 @@ class MetaSerializer(serializers.Serializer[Any]):
     need_types = CodeLabelSerializer(many=True)
     need_statuses = CodeLabelSerializer(many=True)
     risk_levels = CodeLabelSerializer(many=True)
+    pause_reasons = CodeLabelSerializer(
+        many=True, help_text="reason_code values for pausing an SLA deadline."
+    )
 
 
 def _transitions(kind: str) -> list[dict[str, Any]]:
@@ -482,6 +491,9 @@ def form_metadata() -> dict[str, Any]:
             "details": DETAILS_SHAPE[kind],
             "states": _choices(MACHINES[kind].STATES),
             "transitions": _transitions(kind),
+            "milestones": [
+                {"code": m.name, "label": m.label} for m in MILESTONES.get(kind, {}).values()
+            ],
         }
         for kind in CaseKind
     ]
@@ -489,7 +501,9 @@ def form_metadata() -> dict[str, Any]:
         "kinds": kinds,
         "wards": list(Ward.objects.order_by("code").values("code", "name")),
         "agencies": list(
-            Agency.objects.filter(is_active=True).order_by("code").values("code", "name", "kind")
+            Agency.objects.filter(is_active=True)
+            .order_by("code")
+            .values("id", "code", "name", "kind")
         ),
         "dash": {
             "questions": [{"code": code, "label": text} for code, text in DASH_QUESTIONS],
@@ -500,6 +514,7 @@ def form_metadata() -> dict[str, Any]:
         "need_types": _choices(NeedType.choices),
         "need_statuses": _choices(NeedStatus.choices),
         "risk_levels": _choices(RiskLevel.choices),
+        "pause_reasons": _choices(PauseReason.choices),
     }
 
 
@@ -524,23 +539,8 @@ REPORT_KINDS = [
 ]
 
 
-class CrimeTypesQuery(forms.Form):
-    # ``from`` is a Python keyword, so the form reads it from the data dict by name.
+class CrimeTypesQuery(DateRangeQuery):
     kind = forms.ChoiceField(choices=REPORT_KINDS, required=False)
-
-    def __init__(self, data: Any) -> None:
-        super().__init__(data)
-        self.fields["from"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-        self.fields["to"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("from"), cleaned.get("to")
-        if start and end and start > end:
-            self.add_error("to", "Must be on or after 'from'.")
-        if end and end >= date.max:
-            self.add_error("to", "Enter a date before 9999-12-31.")
-        return cleaned
 
 
 class CrimeTypeRowSerializer(serializers.Serializer[CrimeTypeRow]):
@@ -580,31 +580,13 @@ CSV_COLUMNS = [
 ]
 
 
-def _csv_cell(value: Any) -> Any:
-    # Spreadsheet formula injection: text starting with = + - @ would run as a formula.
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
+class CrimeTypesCsvRenderer(CsvRenderer):
+    columns = CSV_COLUMNS
 
-
-class CrimeTypesCsvRenderer(BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        threshold = data["suppression_threshold"]
-        for row in data["rows"]:
-            cells = dict(row)
-            if cells["suppressed"]:
-                cells["count"] = f"<{threshold}"
-            writer.writerow([_csv_cell(cells[c]) for c in CSV_COLUMNS])
-        return out.getvalue().encode("utf-8")
+    def cells(self, row: dict[str, Any], data: Any) -> dict[str, Any]:
+        if row["suppressed"]:
+            row["count"] = f"<{data['suppression_threshold']}"
+        return row
 
 
 class CrimeTypesByWardView(APIView):
@@ -628,12 +610,7 @@ class CrimeTypesByWardView(APIView):
         'in CSV, "<5".',
     )
     def get(self, request: Request) -> Response:
-        query = CrimeTypesQuery(request.query_params)
-        if not query.is_valid():
-            raise serializers.ValidationError(
-                {field: [str(e) for e in errors] for field, errors in query.errors.items()}
-            )
-        params = query.cleaned_data
+        params = valid_query(CrimeTypesQuery(request.query_params))
         rows = crime_types_by_ward(
             occurred_from=params["from"],
             occurred_to=params["to"],

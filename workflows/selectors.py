@@ -11,9 +11,10 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from cases.models import Case, CaseKind, Subject, SubjectRole, SupportNeed
@@ -21,7 +22,7 @@ from partners.models import Role
 from partners.selectors import user_agency_ids, user_has_role
 from workflows.calendar import LONDON
 from workflows.machines import as_machine
-from workflows.models import Deadline, DeadlineStatus
+from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
 from workflows.services import available_transitions
 from workflows.sla.clock import current_calendar
 
@@ -291,3 +292,162 @@ def releases_due(*, user: Any, today: date, days: int) -> list[ReleaseDue]:
             )
         )
     return rows
+
+
+# --- Deadlines as people see them: RAG status, need-to-know lists, the breaches report ----
+# Shared by the API (workflows/api/) and the case and manager pages.
+
+
+class Rag(StrEnum):
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+def deadline_rag(deadline: Deadline, *, now: datetime) -> Rag | None:
+    """Red when breached or past due (before a scan records the breach), amber past the
+    warning point, green before it; None for a met or cancelled deadline (no clock runs).
+
+    A paused clock is judged at the moment it stopped: its due and warning times move on
+    by the pause when it resumes, so time spent paused brings it no nearer.
+    """
+    if deadline.status == DeadlineStatus.BREACHED:
+        return Rag.RED
+    if deadline.status != DeadlineStatus.OPEN:
+        return None
+    at = deadline.paused_at or now
+    if at >= deadline.due_at:
+        return Rag.RED
+    if at >= deadline.warn_at:
+        return Rag.AMBER
+    return Rag.GREEN
+
+
+@dataclass(frozen=True)
+class RatedDeadline:
+    deadline: Deadline
+    rag: Rag | None  # None once met or cancelled
+
+
+def rate_deadlines(deadlines: Iterable[Deadline], *, now: datetime) -> list[RatedDeadline]:
+    return [RatedDeadline(deadline=d, rag=deadline_rag(d, now=now)) for d in deadlines]
+
+
+def _deadline_rows(qs: QuerySet[Deadline]) -> QuerySet[Deadline]:
+    return qs.select_related("case", "policy", "responsible_agency", "responsible_user").order_by(
+        "due_at", "pk"
+    )
+
+
+def case_running_deadlines(*, case_id: int, now: datetime) -> list[RatedDeadline]:
+    """The case's running deadlines (open, or breached and still unresolved), soonest due
+    first, each with its RAG status at ``now``."""
+    qs = Deadline.objects.filter(case_id=case_id, status__in=ACTIVE_DEADLINE_STATUSES)
+    return rate_deadlines(_deadline_rows(qs), now=now)
+
+
+def deadlines_visible_to(
+    *,
+    user: Any,
+    status: str | None = None,
+    agency_code: str | None = None,
+    kind: str | None = None,
+) -> QuerySet[Deadline]:
+    """Deadlines of the cases ``user`` may see in full (every case for an auditor; for a
+    manager, those their agency leads or takes part in), plus any personal duty the user
+    owes on a case they see at all: its owner may see only the outline of the case (a VAWG
+    referrer owing the FGM report) but must know when the duty falls due. Soonest due first.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Deadline.objects.none()
+    seen = Q(case__in=Case.objects.for_user_full(user).values("pk")) | Q(
+        responsible_user=user, case__in=Case.objects.for_user(user).values("pk")
+    )
+    qs = Deadline.objects.filter(seen)
+    if status:
+        qs = qs.filter(status=status)
+    if agency_code:
+        qs = qs.filter(responsible_agency__code=agency_code)
+    if kind:
+        qs = qs.filter(case__kind=kind)
+    return _deadline_rows(qs)
+
+
+def deadline_visible_to(*, user: Any, case_id: int, deadline_id: int) -> Deadline | None:
+    """One deadline of one case, if ``user`` may see it (see ``deadlines_visible_to``)."""
+    return deadlines_visible_to(user=user).filter(case_id=case_id, pk=deadline_id).first()
+
+
+def cases_filter_open_breach(cases: QuerySet[Case], *, breached: bool) -> QuerySet[Case]:
+    """``cases`` with (``breached``) or without an unresolved breached deadline."""
+    has_breach = Exists(
+        Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.BREACHED)
+    )
+    return cases.filter(has_breach) if breached else cases.exclude(has_breach)
+
+
+@dataclass(frozen=True)
+class SlaBreachRow:
+    agency_code: str
+    agency_name: str
+    kind: str
+    decided: int  # deadlines due in the window whose outcome is known
+    breached: int  # of which breached (whatever happened next)
+    met_late: int  # of the breached, met after their due time
+    unresolved: int  # of the breached, still neither met nor cancelled
+
+    @property
+    def rate(self) -> float:
+        return self.breached / self.decided if self.decided else 0.0
+
+
+def sla_breaches_by_agency_and_kind(
+    *,
+    since: date | None,
+    until: date | None,
+    agency_ids: Iterable[int] | None = None,
+) -> list[SlaBreachRow]:
+    """Per responsible agency and case kind, deadlines due in [since, until) (London
+    dates; None leaves that end open) that were decided, and how many of them breached.
+
+    Decided as in ``breach_rate_by_agency_month``: met (on time or late), breached, or
+    cancelled after breaching. A breach is recorded at the due time, so the window is by
+    due date, the day each breach happened.
+    """
+    decided = Q(status__in=[DeadlineStatus.MET, DeadlineStatus.BREACHED]) | Q(
+        status=DeadlineStatus.CANCELLED, breached_at__isnull=False
+    )
+    qs = Deadline.objects.filter(decided)
+    if since is not None:
+        qs = qs.filter(due_at__gte=_london_midnight(since))
+    if until is not None:
+        qs = qs.filter(due_at__lt=_london_midnight(until))
+    if agency_ids is not None:
+        qs = qs.filter(responsible_agency_id__in=list(agency_ids))
+    breached = Q(breached_at__isnull=False)
+    rows = (
+        qs.values(
+            agency_code=F("responsible_agency__code"),
+            agency_name=F("responsible_agency__name"),
+            case_kind=F("case__kind"),
+        )
+        .annotate(
+            decided=Count("id"),
+            breached=Count("id", filter=breached),
+            met_late=Count("id", filter=breached & Q(status=DeadlineStatus.MET)),
+            unresolved=Count("id", filter=Q(status=DeadlineStatus.BREACHED)),
+        )
+        .order_by("agency_code", "case_kind")
+    )
+    return [
+        SlaBreachRow(
+            agency_code=r["agency_code"],
+            agency_name=r["agency_name"],
+            kind=r["case_kind"],
+            decided=r["decided"],
+            breached=r["breached"],
+            met_late=r["met_late"],
+            unresolved=r["unresolved"],
+        )
+        for r in rows
+    ]

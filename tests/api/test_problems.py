@@ -223,7 +223,7 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(demo, as_user) -
     client = as_user("auditor")
     client.raise_request_exception = False
     with mock.patch(
-        "workflows.api.case_history", autospec=True, side_effect=RuntimeError("db secret")
+        "workflows.api.cases.case_history", autospec=True, side_effect=RuntimeError("db secret")
     ):
         response = client.get(f"/api/v1/cases/{demo.case('asb').pk}/history/")
     problem = assert_problem(response, 500)

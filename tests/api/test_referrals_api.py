@@ -156,6 +156,25 @@ def test_meta_lists_kinds_categories_wards_dash_and_transitions(demo, as_user) -
     }
 
 
+def test_meta_gives_agency_ids_milestones_and_pause_reasons_for_the_sla_endpoints(
+    demo, as_user
+) -> None:
+    meta = as_user("manager").get("/api/v1/meta/").json()
+    asb_team = next(a for a in meta["agencies"] if a["code"] == "council-asb")
+    assert asb_team["id"] == demo.user("manager").memberships.get().agency_id
+    milestones = {k["code"]: [m["code"] for m in k["milestones"]] for k in meta["kinds"]}
+    assert milestones == {
+        "asb": ["review_risk", "acknowledge_case_review"],
+        "vawg": ["report_fgm_to_police"],
+        "early_release": ["complete_pre_release_plan", "confirm_accommodation"],
+    }
+    assert [r["code"] for r in meta["pause_reasons"]] == [
+        "awaiting_victim_contact",
+        "awaiting_partner_information",
+        "subject_unavailable",
+    ]
+
+
 @pytest.mark.parametrize("kind", ["asb", "vawg", "early_release"])
 def test_the_published_details_shape_names_exactly_the_fields_validation_accepts(kind) -> None:
     assert {f["name"] for f in DETAILS_SHAPE[kind]} == DETAIL_FIELDS[kind]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from config import api_urls
-from tests.api.conftest import Demo
+from tests.api.conftest import Demo, Notified
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,28 @@ ENDPOINTS = {
     ("/api/v1/cases/{id}/", "get"),
     ("/api/v1/cases/{id}/transitions/", "post"),
     ("/api/v1/cases/{id}/history/", "get"),
+    ("/api/v1/cases/{id}/deadlines/{deadline_id}/pause/", "post"),
+    ("/api/v1/cases/{id}/deadlines/{deadline_id}/resume/", "post"),
+    ("/api/v1/cases/{id}/milestones/", "post"),
+    ("/api/v1/deadlines/", "get"),
     ("/api/v1/audit/", "get"),
     ("/api/v1/reports/crime-types-by-ward/", "get"),
+    ("/api/v1/reports/sla-breaches/", "get"),
+    ("/api/v1/agencies/{id}/endpoints/", "get"),
+    ("/api/v1/agencies/{id}/endpoints/", "post"),
+    ("/api/v1/agencies/{id}/endpoints/{endpoint_id}/", "get"),
+    ("/api/v1/agencies/{id}/endpoints/{endpoint_id}/", "patch"),
+    ("/api/v1/agencies/{id}/endpoints/{endpoint_id}/rotate-secret/", "post"),
+    ("/api/v1/agencies/{id}/subscriptions/", "get"),
+    ("/api/v1/agencies/{id}/subscriptions/", "post"),
+    ("/api/v1/agencies/{id}/subscriptions/{subscription_id}/", "get"),
+    ("/api/v1/agencies/{id}/subscriptions/{subscription_id}/", "patch"),
+    ("/api/v1/agencies/{id}/subscriptions/{subscription_id}/", "delete"),
+    ("/api/v1/notifications/", "get"),
+    ("/api/v1/notifications/{id}/read/", "post"),
+    ("/api/v1/notifications/read-all/", "post"),
+    ("/api/v1/deliveries/", "get"),
+    ("/api/v1/deliveries/{id}/retry/", "post"),
 }
 
 
@@ -75,7 +96,10 @@ def _routes(patterns: list[Any], prefix: str) -> set[str]:
 
 def test_every_v1_route_is_in_the_document(db: None) -> None:
     # Holds for routes added later: a new endpoint without a schema fails here.
-    routes = {r.replace("<id:pk>", "{id}") for r in _routes(api_urls.v1, "/api/v1/")}
+    routes = {
+        re.sub(r"<id:(\w+)>", lambda m: "{" + ("id" if m[1] == "pk" else m[1]) + "}", r)
+        for r in _routes(api_urls.v1, "/api/v1/")
+    }
     assert routes == {path for path, _ in ENDPOINTS}
 
 
@@ -95,7 +119,7 @@ def test_every_operation_documents_its_problem_responses(db: None) -> None:
 
 
 @pytest.fixture
-def live_schema(demo: Demo, settings: Any) -> Iterator[Any]:
+def live_schema(notified: Demo, settings: Any) -> Iterator[Any]:
     # Generous rate limits: the run sends hundreds of writes as one user from one address.
     settings.API_THROTTLE_RATES = {"token": "100000/min", "write": "100000/min"}
     # Django's test client keeps the test's database connection open across requests; a
@@ -109,14 +133,45 @@ def live_schema(demo: Demo, settings: Any) -> Iterator[Any]:
         request_finished.connect(close_old_connections)
 
 
+def _known_ids(demo: Notified, path: str) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+    """Path parameters that exist, as coherent sets: those the manager may reach, and those
+    in another agency or case or mismatched (another agency's endpoint under theirs)."""
+    if path.startswith("/api/v1/agencies/"):
+        asb, probation = demo.asb_agency.pk, demo.probation_agency.pk
+        asb_sub, probation_sub = demo.asb_subscription.pk, demo.probation_subscription.pk
+        return [
+            {"id": asb, "endpoint_id": demo.asb_mailbox.pk, "subscription_id": asb_sub},
+            {"id": asb, "endpoint_id": demo.asb_webhook.pk, "subscription_id": asb_sub},
+        ], [
+            {"id": probation, "endpoint_id": demo.probation_mailbox.pk},
+            {"id": asb, "endpoint_id": demo.probation_mailbox.pk, "subscription_id": probation_sub},
+        ]
+    if path.startswith("/api/v1/notifications/"):
+        return [{"id": item.pk} for item in demo.inbox("manager")], []
+    if path.startswith("/api/v1/deliveries/"):
+        return [{"id": demo.asb_dead.pk}], [{"id": demo.probation_dead.pk}]
+    triage = demo.deadline("asb", "asb_triage").pk
+    others = {
+        "licensed": "asb_triage",
+        "vawg": "vawg_high_risk_triage",
+        "early_release": "release_pre_release_plan",
+    }
+    return [{"id": demo.case("asb").pk, "deadline_id": triage}], [
+        *(
+            {"id": demo.case(n).pk, "deadline_id": demo.deadline(n, c).pk}
+            for n, c in others.items()
+        ),
+        {"id": demo.case("asb").pk, "deadline_id": demo.deadline("vawg", others["vawg"]).pk},
+    ]
+
+
 @pytest.mark.parametrize(("path", "method"), sorted(ENDPOINTS))
 def test_generated_requests_get_no_5xx_and_match_the_schema(
-    demo: Demo, live_schema: Any, path: str, method: str
+    notified: Notified, live_schema: Any, path: str, method: str
 ) -> None:
     operation = live_schema[path][method.upper()]
-    token, _ = Token.objects.get_or_create(user=demo.user("manager"))
-    # One case the manager sees and three they do not, besides whatever id is generated.
-    case_ids = [demo.case(name).pk for name in ("asb", "licensed", "vawg", "early_release")]
+    token, _ = Token.objects.get_or_create(user=notified.user("manager"))
+    reachable, unreachable = _known_ids(notified, path)
     strategy = hypothesis.strategies.one_of(
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
@@ -130,15 +185,146 @@ def test_generated_requests_get_no_5xx_and_match_the_schema(
         phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
     )
     @hypothesis.seed(20261129)
-    @hypothesis.given(case=strategy, pick=hypothesis.strategies.integers(0, 4))
+    # pick 0-3 (Hypothesis favours 0) use ids the manager may reach, so that answers to
+    # requests that get through are checked too; 4-6 ids they may not; 7-8 generated ones.
+    @hypothesis.given(case=strategy, pick=hypothesis.strategies.integers(0, 8))
     def run(case: Any, pick: int) -> None:
-        if pick and case.path_parameters and "id" in case.path_parameters:
-            case.path_parameters["id"] = str(case_ids[pick - 1])
-        if method == "delete":  # keep the token the rest of the run signs in with
-            token.save()
+        pool = reachable if pick <= 3 else unreachable or reachable
+        if pick <= 6 and case.path_parameters:
+            chosen = pool[pick % len(pool)]
+            for name in set(case.path_parameters) & set(chosen):
+                case.path_parameters[name] = str(chosen[name])
+        if method == "delete" and path.endswith("/auth/token/"):
+            token.save()  # keep the token the rest of the run signs in with
         case.call_and_validate(
             headers={"Authorization": f"Token {token.key}"},
             checks=[not_a_server_error, response_schema_conformance],
         )
 
     run()
+
+
+def test_answers_to_requests_that_succeed_match_the_schema(
+    notified: Notified, live_schema: Any
+) -> None:
+    """Generated requests mostly fail validation; these known-good ones, as the manager,
+    check each success answer of the SLA and notification endpoints against the schema."""
+    token, _ = Token.objects.get_or_create(user=notified.user("manager"))
+    asb, asb_agency = notified.case("asb").pk, notified.asb_agency.pk
+    triage = notified.deadline("asb", "asb_triage").pk
+    mailbox, webhook = notified.asb_mailbox.pk, notified.asb_webhook.pk
+    subscription = notified.asb_subscription.pk
+    item = notified.inbox("manager")[0].pk
+    calls: list[tuple[str, str, dict[str, Any], Any, dict[str, str], int]] = [
+        ("/api/v1/cases/{id}/", "GET", {"id": asb}, None, {}, 200),
+        ("/api/v1/cases/{id}/history/", "GET", {"id": notified.stale.pk}, None, {}, 200),
+        ("/api/v1/cases/", "GET", {}, None, {"breached": "true"}, 200),
+        ("/api/v1/deadlines/", "GET", {}, None, {"status": "breached"}, 200),
+        ("/api/v1/deadlines/", "GET", {}, None, {}, 200),
+        (
+            "/api/v1/cases/{id}/deadlines/{deadline_id}/pause/",
+            "POST",
+            {"id": asb, "deadline_id": triage},
+            {"reason_code": "subject_unavailable", "reason": "In hospital"},
+            {},
+            200,
+        ),
+        (
+            "/api/v1/cases/{id}/deadlines/{deadline_id}/resume/",
+            "POST",
+            {"id": asb, "deadline_id": triage},
+            {},
+            {},
+            200,
+        ),
+        (
+            "/api/v1/cases/{id}/milestones/",
+            "POST",
+            {"id": asb},
+            {"milestone": "review_risk", "reason": "Reviewed"},
+            {},
+            200,
+        ),
+        ("/api/v1/reports/sla-breaches/", "GET", {}, None, {}, 200),
+        ("/api/v1/agencies/{id}/endpoints/", "GET", {"id": asb_agency}, None, {}, 200),
+        (
+            "/api/v1/agencies/{id}/endpoints/",
+            "POST",
+            {"id": asb_agency},
+            {"channel": "webhook", "name": "New hook", "url": "https://93.184.216.34/new"},
+            {},
+            201,
+        ),
+        (
+            "/api/v1/agencies/{id}/endpoints/{endpoint_id}/",
+            "PATCH",
+            {"id": asb_agency, "endpoint_id": mailbox},
+            {"name": "Renamed"},
+            {},
+            200,
+        ),
+        (
+            "/api/v1/agencies/{id}/endpoints/{endpoint_id}/",
+            "GET",
+            {"id": asb_agency, "endpoint_id": mailbox},
+            None,
+            {},
+            200,
+        ),
+        (
+            "/api/v1/agencies/{id}/endpoints/{endpoint_id}/rotate-secret/",
+            "POST",
+            {"id": asb_agency, "endpoint_id": webhook},
+            None,
+            {},
+            200,
+        ),
+        ("/api/v1/agencies/{id}/subscriptions/", "GET", {"id": asb_agency}, None, {}, 200),
+        (
+            "/api/v1/agencies/{id}/subscriptions/",
+            "POST",
+            {"id": asb_agency},
+            {"endpoint": mailbox, "kinds": ["asb"]},
+            {},
+            201,
+        ),
+        (
+            "/api/v1/agencies/{id}/subscriptions/{subscription_id}/",
+            "PATCH",
+            {"id": asb_agency, "subscription_id": subscription},
+            {"event_types": ["deadline.breached"], "is_active": False},
+            {},
+            200,
+        ),
+        (
+            "/api/v1/agencies/{id}/subscriptions/{subscription_id}/",
+            "GET",
+            {"id": asb_agency, "subscription_id": subscription},
+            None,
+            {},
+            200,
+        ),
+        (
+            "/api/v1/agencies/{id}/subscriptions/{subscription_id}/",
+            "DELETE",
+            {"id": asb_agency, "subscription_id": subscription},
+            None,
+            {},
+            204,
+        ),
+        ("/api/v1/notifications/", "GET", {}, None, {"unread": "true"}, 200),
+        ("/api/v1/notifications/{id}/read/", "POST", {"id": item}, None, {}, 200),
+        ("/api/v1/notifications/read-all/", "POST", {}, None, {}, 200),
+        ("/api/v1/deliveries/", "GET", {}, None, {"status": "dead"}, 200),
+        ("/api/v1/deliveries/{id}/retry/", "POST", {"id": notified.asb_dead.pk}, None, {}, 200),
+    ]
+    for path, method, params, body, query, status in calls:
+        operation = live_schema[path][method]
+        kwargs: dict[str, Any] = {"path_parameters": params, "query": query}
+        if body is not None:
+            kwargs.update(body=body, media_type="application/json")
+        response = operation.Case(**kwargs).call_and_validate(
+            headers={"Authorization": f"Token {token.key}"},
+            checks=[not_a_server_error, response_schema_conformance],
+        )
+        assert response.status_code == status, (path, method, response.text)

@@ -1,7 +1,9 @@
-"""Case endpoints: list, detail, transitions, history; and the audit trail.
+"""Case endpoints: list, detail (with running deadlines), transitions, milestones, history.
 
 Thin: need-to-know comes from ``Case.objects.for_user()`` (via ``cases.api``), state changes
-from ``workflows.services.case_transition``, history from ``workflows.history``.
+from ``workflows.services.case_transition`` and ``workflows.sla``, history from
+``workflows.history``. Every read of a VAWG case in full is logged
+(``cases.services.case_viewed``).
 """
 
 from __future__ import annotations
@@ -10,44 +12,45 @@ import re
 from typing import Any
 
 import django_filters
-from auditlog.models import LogEntry
-from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
-from django.urls import path
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
 )
 from rest_framework import exceptions, generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.access import Visibility, audit_scope, case_visibility, is_auditor
+from cases.access import Visibility, case_visibility
 from cases.api import (
     AgencyRefSerializer,
-    BoundedIsoDateTimeFilter,
-    CanReadAuditTrail,
     CaseRefSerializer,
     CaseSummarySerializer,
+    PersonSerializer,
     StrictSerializer,
     case_rows,
     visible_case_or_404,
 )
 from cases.models import MEMBER_ROLES, Case, CaseAgency, CaseKind, Subject, SupportNeed
+from cases.services import case_viewed
+from notifications.api.deliveries import CaseDeliverySerializer
+from notifications.models import Delivery
+from notifications.selectors import deliveries_by_event
 from partners.models import Agency
-from workflows.errors import ConcurrentChange
-from workflows.history import (
-    CaseHistory,
-    action_name,
-    audit_entries_for_user,
-    audit_filter_case,
-    case_history,
-)
+from workflows.api.audit import AuditEntrySerializer
+from workflows.api.sla import DeadlineSerializer
+from workflows.errors import ConcurrentChange, UnknownTransition
+from workflows.history import CaseHistory, case_history
 from workflows.machines import MACHINES, as_machine
+from workflows.selectors import case_running_deadlines, cases_filter_open_breach
 from workflows.services import available_transitions, case_transition
+from workflows.sla import case_milestone_record
+from workflows.sla.names import MILESTONES
 
 ALL_STATES = sorted({code for machine in MACHINES.values() for code, _ in machine.STATES})
 ETAG_RE = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
@@ -93,19 +96,15 @@ class SupportNeedSerializer(serializers.ModelSerializer[SupportNeed]):
         fields = ["need", "status", "agency", "notes", "updated_at"]
 
 
-class PersonSerializer(serializers.Serializer[Any]):
-    username = serializers.CharField()
-    name = serializers.CharField(source="get_full_name")
-
-
 class CaseDetailSerializer(CaseSummarySerializer):
-    """A case in full, with what the caller may do to it now."""
+    """A case in full, with what the caller may do to it now and its running deadlines."""
 
     agencies = CaseAgencySerializer(source="case_agencies", many=True)
     assigned_officer = PersonSerializer(allow_null=True)
     subjects = SubjectSerializer(many=True)
     needs = SupportNeedSerializer(many=True)
     available_transitions = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
 
     class Meta(CaseSummarySerializer.Meta):
         fields = [
@@ -124,10 +123,17 @@ class CaseDetailSerializer(CaseSummarySerializer):
             "subjects",
             "needs",
             "available_transitions",
+            "deadlines",
         ]
 
     def get_available_transitions(self, case: Case) -> list[str]:
         return available_transitions(case=as_machine(case), user=self.context["request"].user)
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, case: Case) -> Any:
+        """Open deadlines and unresolved breaches, soonest due first."""
+        rows = case_running_deadlines(case_id=case.pk, now=self.context["now"])
+        return DeadlineSerializer(rows, many=True).data
 
 
 CASE_ITEM = PolymorphicProxySerializer(
@@ -155,7 +161,8 @@ def case_response(case: Case, request: Request, *, status: int = 200) -> Respons
         full = Case.objects.select_related(
             "ward", "responsible_agency", "assigned_officer"
         ).prefetch_related("case_agencies__agency", "subjects", "needs__agency")
-        body = CaseDetailSerializer(full.get(pk=case.pk), context={"request": request}).data
+        context = {"request": request, "now": timezone.now()}
+        body = CaseDetailSerializer(full.get(pk=case.pk), context=context).data
     else:
         body = CaseRefSerializer(case).data
     return Response(body, status=status, headers={"ETag": etag(case)})
@@ -175,6 +182,10 @@ class CaseFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(
         method="filter_q", max_length=24, help_text="Part of the case reference"
+    )
+    breached = django_filters.BooleanFilter(
+        method="filter_breached",
+        help_text="true: cases with an unresolved breached deadline; false: without one",
     )
 
     class Meta:
@@ -197,6 +208,14 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         return queryset.filter(reference__icontains=value.strip())
+
+    def filter_breached(
+        self, queryset: QuerySet[Case], name: str, value: bool | None
+    ) -> QuerySet[Case]:
+        if value is None:
+            return queryset
+        # How a case's clocks stand is a detail, like its ward: outlines are not found by it.
+        return self._full_only(cases_filter_open_breach(queryset, breached=value))
 
 
 class CaseListView(generics.ListAPIView[Case]):
@@ -226,11 +245,14 @@ class CaseListView(generics.ListAPIView[Case]):
 class CaseDetailView(APIView):
     @extend_schema(
         responses={200: CASE_DETAIL},
-        description="The case in full (or in outline for a VAWG referrer). The ETag header "
-        "carries the version; send it back as If-Match when you change the case.",
+        description="The case in full (or in outline for a VAWG referrer), with its running "
+        "deadlines. The ETag header carries the version; send it back as If-Match when you "
+        "change the case. Reading a VAWG case in full is recorded in its audit trail.",
     )
     def get(self, request: Request, pk: int) -> Response:
-        case, _ = visible_case_or_404(request.user, pk)
+        case, visibility = visible_case_or_404(request.user, pk)
+        if visibility is Visibility.FULL:
+            case_viewed(case=case, by=request.user)  # logs VAWG reads; other kinds pass
         return case_response(case, request)
 
 
@@ -315,39 +337,6 @@ class TransitionLogFullSerializer(TransitionLogSerializer):
     data = serializers.JSONField()  # type: ignore[assignment]
 
 
-class AuditEntrySerializer(serializers.ModelSerializer[LogEntry]):
-    at = serializers.DateTimeField(source="timestamp")
-    action = serializers.SerializerMethodField()
-    object_type = serializers.SerializerMethodField()
-    actor = serializers.SlugRelatedField[User](
-        slug_field="username", read_only=True, allow_null=True
-    )
-
-    class Meta:
-        model = LogEntry
-        fields = [
-            "id",
-            "at",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "actor",
-            "changes",
-        ]
-
-    def get_action(self, entry: LogEntry) -> str:
-        return action_name(entry)
-
-    def get_object_type(self, entry: LogEntry) -> str:
-        return f"{entry.content_type.app_label}.{entry.content_type.model}"
-
-
-class AuditTrailEntrySerializer(AuditEntrySerializer):
-    class Meta(AuditEntrySerializer.Meta):
-        fields = [*AuditEntrySerializer.Meta.fields, "remote_addr"]
-
-
 class NotificationEventSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     type = serializers.CharField()
@@ -355,6 +344,13 @@ class NotificationEventSerializer(serializers.Serializer[Any]):
     agencies = serializers.ListField(child=serializers.CharField())
     data = serializers.JSONField()  # type: ignore[assignment]
     published_at = serializers.DateTimeField(allow_null=True)
+    deliveries = serializers.SerializerMethodField()
+
+    @extend_schema_field(CaseDeliverySerializer(many=True))
+    def get_deliveries(self, event: Any) -> Any:
+        """Who was told, how, and when: one row per endpoint or inbox."""
+        rows: list[Delivery] = self.context["deliveries"].get(event.id, [])
+        return CaseDeliverySerializer(rows, many=True).data
 
 
 class CaseHistorySerializer(serializers.Serializer[CaseHistory]):
@@ -373,53 +369,57 @@ class CaseHistorySerializer(serializers.Serializer[CaseHistory]):
 class CaseHistoryView(APIView):
     @extend_schema(
         responses={200: CaseHistorySerializer},
-        description="Transitions, audit entries and notifications sent, oldest first. A VAWG "
-        "referrer sees the state changes only: no names, reasons, audit entries or events.",
+        description="Transitions, audit entries and notifications sent (each event with its "
+        "deliveries: channel, endpoint and agency or inbox recipient, status, attempts, "
+        "delivered_at, latency in seconds), oldest first. A VAWG referrer sees the state "
+        "changes only: no names, reasons, audit entries or notifications. Reading a VAWG "
+        "case's history in full is recorded in its audit trail.",
     )
     def get(self, request: Request, pk: int) -> Response:
         case, visibility = visible_case_or_404(request.user, pk)
         full = visibility is Visibility.FULL
+        if full:
+            case_viewed(case=case, by=request.user)  # logs VAWG reads; other kinds pass
         history = case_history(case=case, full=full)
-        return Response(CaseHistorySerializer(history, context={"full": full}).data)
+        deliveries = deliveries_by_event(event_ids=[e.id for e in history.notifications])
+        context = {"full": full, "deliveries": deliveries}
+        return Response(CaseHistorySerializer(history, context=context).data)
 
 
-class AuditFilter(django_filters.FilterSet):
-    actor = django_filters.CharFilter(field_name="actor__username", max_length=150)
-    case = django_filters.CharFilter(
-        method="filter_case", max_length=24, help_text="id or reference"
+# --- Milestones ---------------------------------------------------------------------
+
+
+class MilestoneSerializer(StrictSerializer):
+    milestone = serializers.CharField(
+        max_length=50,
+        help_text="One of the case kind's milestones: "
+        + "; ".join(f"{kind}: {', '.join(names)}" for kind, names in MILESTONES.items()),
     )
-    since = BoundedIsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    until = BoundedIsoDateTimeFilter(field_name="timestamp", lookup_expr="lte")
-
-    class Meta:
-        model = LogEntry
-        fields = ["actor", "case", "since", "until"]
-
-    def filter_case(
-        self, queryset: QuerySet[LogEntry], name: str, value: str
-    ) -> QuerySet[LogEntry]:
-        return audit_filter_case(queryset, value)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class AuditTrailView(generics.ListAPIView[LogEntry]):
-    """The audit trail: every entry for auditors; for managers, entries about the cases
-    their agency leads or takes part in. Newest first."""
-
-    permission_classes = [CanReadAuditTrail]
-    serializer_class = AuditTrailEntrySerializer
-    filterset_class = AuditFilter
-
-    def get_queryset(self) -> QuerySet[LogEntry]:
-        if getattr(self, "swagger_fake_view", False):  # drf-spectacular building the schema
-            return LogEntry.objects.none()
-        user = self.request.user
-        return audit_entries_for_user(scope=audit_scope(user), everything=bool(is_auditor(user)))
-
-
-urlpatterns = [
-    path("cases/", CaseListView.as_view(), name="api-cases"),
-    path("cases/<id:pk>/", CaseDetailView.as_view(), name="api-case"),
-    path("cases/<id:pk>/transitions/", CaseTransitionView.as_view(), name="api-case-transitions"),
-    path("cases/<id:pk>/history/", CaseHistoryView.as_view(), name="api-case-history"),
-    path("audit/", AuditTrailView.as_view(), name="api-audit"),
-]
+class CaseMilestoneView(APIView):
+    @extend_schema(
+        request=MilestoneSerializer,
+        responses={
+            200: CASE_DETAIL,
+            409: OpenApiResponse(description="The case is closed."),
+        },
+        description="Record a step that is not a state change (a risk review held, the FGM "
+        "report made) on the case's log; it meets the deadlines waiting for it. A personal "
+        "duty can be recorded only by the person who owes it.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case, _ = visible_case_or_404(request.user, pk)
+        body = MilestoneSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            case_milestone_record(
+                case_id=case.pk,
+                milestone=body.validated_data["milestone"],
+                by=request.user,
+                reason=body.validated_data["reason"],
+            )
+        except UnknownTransition as exc:
+            raise exceptions.ValidationError({"milestone": str(exc)}) from exc
+        return case_response(Case.objects.get(pk=case.pk), request)

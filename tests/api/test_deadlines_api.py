@@ -1,0 +1,474 @@
+"""SLA deadlines through the API: the need-to-know list, RAG status on the case, the
+breached filter, pausing, resuming and milestones, and the SLA breaches report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from cases.models import Case
+from tests.api.conftest import Notified
+from tests.personas import dash, raise_referral
+from workflows.models import Deadline, DeadlineStatus, TransitionLog
+from workflows.selectors import Rag, deadline_rag
+from workflows.sla import deadlines_scan
+
+pytestmark = pytest.mark.django_db
+
+PAUSE = {"reason_code": "awaiting_partner_information", "reason": "Waiting for housing"}
+
+
+def _listed(client: Any, query: str = "") -> set[tuple[str, str]]:
+    response = client.get(f"/api/v1/deadlines/{query}")
+    assert response.status_code == 200, response.json()
+    return {(row["case"]["reference"], row["policy"]["code"]) for row in response.json()["results"]}
+
+
+def _refs(notified: Notified, *names: str) -> set[tuple[str, str]]:
+    policies = {
+        "asb": ["asb_triage"],
+        "licensed": ["asb_triage"],
+        "vawg": ["vawg_high_risk_triage"],
+        "early_release": ["release_pre_release_plan", "release_accommodation_confirmed"],
+    }
+    pairs = {(notified.stale.reference, "asb_triage")} if "stale" in names else set()
+    for name in set(names) - {"stale"}:
+        pairs |= {(notified.case(name).reference, code) for code in policies[name]}
+    return pairs
+
+
+# --- The list ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "seen"),
+    [
+        # The officer raised the ASB cases (seen in full) and the VAWG case (outline only).
+        ("officer", ("asb", "licensed", "stale")),
+        ("asb_coordinator", ("asb", "stale")),
+        ("idva", ("vawg",)),
+        ("probation", ("early_release",)),
+        ("caseworker", ()),
+        ("manager", ("asb", "stale")),
+        ("auditor", ("asb", "licensed", "vawg", "early_release", "stale")),
+        ("outsider", ()),
+    ],
+)
+def test_each_persona_lists_the_deadlines_of_the_cases_they_see_in_full(
+    notified: Notified, as_user: Any, persona: str, seen: tuple[str, ...]
+) -> None:
+    assert _listed(as_user(persona)) == _refs(notified, *seen)
+
+
+def test_the_list_filters_by_status_responsible_agency_and_kind(
+    notified: Notified, as_user: Any
+) -> None:
+    auditor = as_user("auditor")
+    assert _listed(auditor, "?status=breached") == _refs(notified, "stale")
+    assert _listed(auditor, "?agency=council-licensing") == _refs(notified, "licensed")
+    assert _listed(auditor, "?kind=vawg") == _refs(notified, "vawg")
+    assert _listed(auditor, "?kind=asb&status=open") == _refs(notified, "asb", "licensed")
+
+
+def test_a_bad_filter_is_a_400_naming_the_parameter(notified: Notified, as_user: Any) -> None:
+    response = as_user("auditor").get("/api/v1/deadlines/?status=late")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["status"]
+
+
+def test_a_breached_deadline_row_says_when_it_breached_and_how_far_it_escalated(
+    notified: Notified, as_user: Any
+) -> None:
+    [row] = as_user("manager").get("/api/v1/deadlines/?status=breached").json()["results"]
+    deadline = Deadline.objects.get(case=notified.stale)
+    assert row["id"] == deadline.pk
+    assert row["rag"] == "red"
+    assert row["breached_at"] is not None
+    assert row["escalation_level"] == deadline.escalation_level == 3
+    assert row["responsible_agency"]["code"] == "council-asb"
+    assert row["case"] == {
+        "id": notified.stale.pk,
+        "reference": notified.stale.reference,
+        "kind": "asb",
+        "state": "reported",
+    }
+
+
+def test_the_person_who_owes_a_personal_duty_sees_its_deadline_on_a_case_seen_in_outline(
+    demo: Any, as_user: Any
+) -> None:
+    officer = demo.user("officer")
+    fgm = raise_referral(
+        officer,
+        "vawg",
+        category="fgm",
+        details={"dash": dash(3), "fgm_known": True, "victim_age": 15},
+    ).case
+    response = as_user("officer").get("/api/v1/deadlines/?kind=vawg")
+    owed = [r for r in response.json()["results"] if r["case"]["id"] == fgm.pk]
+    assert {r["policy"]["code"] for r in owed} == {
+        "vawg_fgm_police_report",
+        "vawg_fgm_police_report_limit",
+    }
+    assert all(r["responsible_person"]["username"] == "officer" for r in owed)
+    # The case itself stays an outline to them, deadlines and all.
+    detail = as_user("officer").get(f"/api/v1/cases/{fgm.pk}/").json()
+    assert detail["visibility"] == "outline"
+    assert "deadlines" not in detail
+
+
+def test_a_duty_owed_on_a_case_its_owner_cannot_see_at_all_stays_hidden(
+    demo: Any, as_user: Any
+) -> None:
+    # e.g. a duty recorded by someone who joined their referral to another agency's case.
+    deadline = demo.deadline("early_release", "release_pre_release_plan")
+    Deadline.objects.filter(pk=deadline.pk).update(responsible_user=demo.user("outsider"))
+    assert _listed(as_user("outsider")) == set()
+    pause = as_user("outsider").post(
+        f"/api/v1/cases/{deadline.case_id}/deadlines/{deadline.pk}/pause/", PAUSE
+    )
+    assert pause.status_code == 404
+
+
+# --- RAG status on the case -------------------------------------------------------------
+
+
+def _case_deadlines(client: Any, case: Case) -> list[dict[str, Any]]:
+    response = client.get(f"/api/v1/cases/{case.pk}/")
+    assert response.status_code == 200
+    deadlines: list[dict[str, Any]] = response.json()["deadlines"]
+    return deadlines
+
+
+def test_the_case_shows_its_running_deadlines_with_policy_times_and_who_is_responsible(
+    demo: Any, as_user: Any
+) -> None:
+    case = demo.case("early_release")
+    rows = _case_deadlines(as_user("probation"), case)
+    assert [r["policy"]["code"] for r in rows] == [
+        "release_pre_release_plan",
+        "release_accommodation_confirmed",
+    ]
+    first = rows[0]
+    deadline = demo.deadline("early_release", "release_pre_release_plan")
+    assert first["policy"]["name"] == deadline.policy.name
+    assert first["status"] == "open"
+    assert first["due_at"] == deadline.due_at.isoformat().replace("+00:00", "Z")
+    assert first["warn_at"] == deadline.warn_at.isoformat().replace("+00:00", "Z")
+    assert first["responsible_agency"]["code"] == "probation"
+    assert first["responsible_person"] is None
+    assert first["paused"] is False
+
+
+def test_rag_is_green_then_amber_past_the_warning_then_red_past_due_before_any_scan(
+    demo: Any, as_user: Any
+) -> None:
+    client, case = as_user("asb_coordinator"), demo.case("asb")
+    deadline = demo.deadline("asb", "asb_triage")
+    assert _case_deadlines(client, case)[0]["rag"] == "green"
+    with time_machine.travel(deadline.warn_at + timedelta(minutes=1), tick=False):
+        assert _case_deadlines(client, case)[0]["rag"] == "amber"
+    with time_machine.travel(deadline.due_at + timedelta(minutes=1), tick=False):
+        [row] = _case_deadlines(client, case)
+        assert (row["status"], row["rag"]) == ("open", "red")
+
+
+def test_a_breached_deadline_stays_on_the_case_and_is_red(notified: Notified, as_user: Any):
+    [row] = _case_deadlines(as_user("manager"), notified.stale)
+    assert (row["status"], row["rag"]) == ("breached", "red")
+
+
+def test_a_paused_clock_keeps_the_colour_it_had_when_it_stopped(demo: Any) -> None:
+    deadline = demo.deadline("asb", "asb_triage")
+    deadline.paused_at = deadline.warn_at - timedelta(hours=1)
+    assert deadline_rag(deadline, now=deadline.due_at + timedelta(days=1)) is Rag.GREEN
+    deadline.paused_at = deadline.warn_at + timedelta(hours=1)
+    assert deadline_rag(deadline, now=deadline.due_at + timedelta(days=1)) is Rag.AMBER
+    deadline.status = DeadlineStatus.MET
+    assert deadline_rag(deadline, now=deadline.due_at) is None
+
+
+# --- ?breached= on the case list --------------------------------------------------------
+
+
+def test_the_case_list_finds_cases_with_an_unresolved_breach(
+    notified: Notified, as_user: Any
+) -> None:
+    client = as_user("asb_coordinator")
+    breached = client.get("/api/v1/cases/?breached=true").json()["results"]
+    assert [c["id"] for c in breached] == [notified.stale.pk]
+    others = client.get("/api/v1/cases/?breached=false").json()["results"]
+    assert [c["id"] for c in others] == [notified.case("asb").pk]
+
+
+def test_the_breached_filter_never_finds_a_case_seen_only_in_outline(
+    notified: Notified, as_user: Any
+) -> None:
+    vawg = notified.case("vawg")
+    Deadline.objects.filter(case=vawg).update(
+        status=DeadlineStatus.BREACHED, breached_at=timezone.now()
+    )
+    client = as_user("officer")  # the VAWG case's referrer
+    for value in ("true", "false"):
+        ids = {c["id"] for c in client.get(f"/api/v1/cases/?breached={value}").json()["results"]}
+        assert vawg.pk not in ids
+    assert vawg.pk in {c["id"] for c in client.get("/api/v1/cases/").json()["results"]}
+
+
+# --- Pause and resume -------------------------------------------------------------------
+
+
+def _pause_url(case: Case, deadline: Deadline, action: str = "pause") -> str:
+    return f"/api/v1/cases/{case.pk}/deadlines/{deadline.pk}/{action}/"
+
+
+def test_pausing_stops_the_clock_and_records_who_why_and_for_how_long(
+    demo: Any, as_user: Any
+) -> None:
+    case, deadline = demo.case("asb"), demo.deadline("asb", "asb_triage")
+    response = as_user("asb_coordinator").post(_pause_url(case, deadline), PAUSE)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["paused"], body["pause_reason"]) == (True, "awaiting_partner_information")
+    assert body["pause_expires_at"] is not None
+    log = TransitionLog.objects.filter(case=case).latest("seq")
+    assert (log.transition, log.actor.username, log.reason) == (  # type: ignore[union-attr]
+        "pause_sla",
+        "asb_coordinator",
+        "Waiting for housing",
+    )
+    assert log.data["deadline"] == deadline.pk
+
+
+def test_resuming_moves_the_due_time_on_by_the_time_paused(demo: Any, as_user: Any) -> None:
+    case, deadline = demo.case("asb"), demo.deadline("asb", "asb_triage")
+    client = as_user("asb_coordinator")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert client.post(_pause_url(case, deadline), PAUSE).status_code == 200
+    with time_machine.travel(start + timedelta(hours=5), tick=False):
+        response = client.post(_pause_url(case, deadline, "resume"), {"reason": "Info in"})
+    assert response.status_code == 200
+    assert response.json()["paused"] is False
+    resumed = Deadline.objects.get(pk=deadline.pk)
+    assert resumed.due_at == deadline.due_at + timedelta(hours=5)
+    assert TransitionLog.objects.filter(case=case).latest("seq").transition == "resume_sla"
+
+
+def test_a_bad_reason_code_is_a_400_naming_it_and_pauses_nothing(demo: Any, as_user: Any):
+    case, deadline = demo.case("asb"), demo.deadline("asb", "asb_triage")
+    response = as_user("asb_coordinator").post(
+        _pause_url(case, deadline), {"reason_code": "on_holiday", "note": "x"}
+    )
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {"reason_code", "note"}
+    assert Deadline.objects.get(pk=deadline.pk).paused_at is None
+
+
+@pytest.mark.parametrize(
+    ("setup", "action"),
+    [
+        ("statutory", "pause"),  # release clocks cannot be paused
+        ("paused", "pause"),
+        ("running", "resume"),
+    ],
+)
+def test_a_pause_or_resume_the_clock_does_not_allow_is_a_409(
+    demo: Any, as_user: Any, setup: str, action: str
+) -> None:
+    if setup == "statutory":
+        client = as_user("probation")
+        case, deadline = (
+            demo.case("early_release"),
+            demo.deadline("early_release", "release_pre_release_plan"),
+        )
+    else:
+        client = as_user("asb_coordinator")
+        case, deadline = demo.case("asb"), demo.deadline("asb", "asb_triage")
+        if setup == "paused":
+            assert client.post(_pause_url(case, deadline), PAUSE).status_code == 200
+    body = PAUSE if action == "pause" else {}
+    response = client.post(_pause_url(case, deadline, action), body)
+    assert response.status_code == 409
+    assert response.json()["type"] == "urn:csp-casework:problem:conflict"
+
+
+def test_someone_who_sees_the_case_but_is_not_responsible_gets_403(demo: Any, as_user: Any) -> None:
+    case, deadline = demo.case("asb"), demo.deadline("asb", "asb_triage")
+    for persona in ("officer", "auditor"):
+        response = as_user(persona).post(_pause_url(case, deadline), PAUSE)
+        assert response.status_code == 403, persona
+    assert Deadline.objects.get(pk=deadline.pk).paused_at is None
+
+
+def test_another_cases_deadline_is_404_under_any_case_path(demo: Any, as_user: Any) -> None:
+    vawg_deadline = demo.deadline("vawg", "vawg_high_risk_triage")
+    # The coordinator leads the ASB case but may not see the VAWG case at all.
+    coordinator = as_user("asb_coordinator")
+    assert coordinator.post(_pause_url(demo.case("asb"), vawg_deadline), PAUSE).status_code == 404
+    assert coordinator.post(_pause_url(demo.case("vawg"), vawg_deadline), PAUSE).status_code == 404
+    # Even the IDVA, who may pause it, cannot reach it through another case's path.
+    idva = as_user("idva")
+    assert idva.post(_pause_url(demo.case("asb"), vawg_deadline), PAUSE).status_code == 404
+    assert Deadline.objects.get(pk=vawg_deadline.pk).paused_at is None
+
+
+# --- Milestones -------------------------------------------------------------------------
+
+
+def _milestone(client: Any, case: Case, body: dict[str, Any]) -> Any:
+    return client.post(f"/api/v1/cases/{case.pk}/milestones/", body)
+
+
+def test_a_milestone_is_logged_and_the_case_returned(demo: Any, as_user: Any) -> None:
+    case = demo.case("asb")
+    response = _milestone(
+        as_user("asb_coordinator"), case, {"milestone": "review_risk", "reason": "Reviewed"}
+    )
+    assert response.status_code == 200
+    assert response.json()["id"] == case.pk
+    assert response.headers["ETag"] == f'W/"{case.version}"'
+    log = TransitionLog.objects.filter(case=case).latest("seq")
+    assert (log.transition, log.reason) == ("review_risk", "Reviewed")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"milestone": "start_planning", "reason": "x"}, "milestone"),
+        ({"milestone": "review_risk"}, "reason"),
+        ({"milestone": "review_risk", "reason": "x", "data": {}}, "data"),
+    ],
+)
+def test_a_bad_milestone_request_is_a_400_naming_the_field(
+    demo: Any, as_user: Any, body: dict[str, Any], field: str
+) -> None:
+    response = _milestone(as_user("asb_coordinator"), demo.case("asb"), body)
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_a_milestone_on_a_closed_case_is_a_409(demo: Any, as_user: Any) -> None:
+    client, case = as_user("asb_coordinator"), demo.case("asb")
+    closed = client.post(
+        f"/api/v1/cases/{case.pk}/transitions/",
+        {"transition": "no_further_action", "reason": "Resolved by the landlord"},
+    )
+    assert closed.status_code == 200
+    response = _milestone(client, case, {"milestone": "review_risk", "reason": "Late"})
+    assert response.status_code == 409
+
+
+def test_only_the_person_who_owes_the_fgm_report_may_record_it_and_it_meets_the_deadline(
+    demo: Any, as_user: Any
+) -> None:
+    fgm = raise_referral(
+        demo.user("officer"),
+        "vawg",
+        category="fgm",
+        details={"dash": dash(3), "fgm_known": True, "victim_age": 15},
+    ).case
+    body = {"milestone": "report_fgm_to_police", "reason": "Reported to the MASH"}
+    assert _milestone(as_user("idva"), fgm, body).status_code == 403
+    response = _milestone(as_user("officer"), fgm, body)
+    assert response.status_code == 200
+    assert response.json()["visibility"] == "outline"  # still only the outline for them
+    met = Deadline.objects.get(case=fgm, policy__code="vawg_fgm_police_report")
+    assert (met.status, met.met_by) == ("met", "report_fgm_to_police")
+
+
+# --- The SLA breaches report ------------------------------------------------------------
+
+
+def _licensing_breach(demo: Any) -> Case:
+    """A licensed-premises ASB case (council licensing leads) whose triage breached."""
+    with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
+        case = raise_referral(demo.user("officer"), "asb", category="licensed_premises").case
+    deadlines_scan()
+    return case
+
+
+def _report(client: Any, query: str = "") -> list[dict[str, Any]]:
+    response = client.get(f"/api/v1/reports/sla-breaches/{query}")
+    assert response.status_code == 200, response.json()
+    rows: list[dict[str, Any]] = response.json()["rows"]
+    return rows
+
+
+def test_auditors_see_every_agencys_breaches_and_managers_their_own(
+    notified: Notified, as_user: Any
+) -> None:
+    _licensing_breach(notified)
+    row = {
+        "kind": "asb",
+        "decided": 1,
+        "breached": 1,
+        "met_late": 0,
+        "unresolved": 1,
+        "breach_rate": 1.0,
+    }
+    asb = {"agency_code": "council-asb", "agency_name": "Kestrel Vale Council ASB Team", **row}
+    licensing = {
+        "agency_code": "council-licensing",
+        "agency_name": "Kestrel Vale Council Licensing",
+        **row,
+    }
+    assert _report(as_user("auditor")) == [asb, licensing]
+    assert _report(as_user("manager")) == [asb]
+
+
+def test_a_breach_met_late_counts_as_breached_and_no_longer_unresolved(
+    notified: Notified, as_user: Any
+) -> None:
+    triaged = as_user("asb_coordinator").post(
+        f"/api/v1/cases/{notified.stale.pk}/transitions/",
+        {"transition": "triage", "reason": "Finally triaged"},
+    )
+    assert triaged.status_code == 200
+    [row] = _report(as_user("manager"))
+    assert (row["breached"], row["met_late"], row["unresolved"]) == (1, 1, 0)
+
+
+def test_the_report_counts_deadlines_by_the_london_day_they_fell_due(
+    notified: Notified, as_user: Any
+) -> None:
+    due = timezone.localdate(Deadline.objects.get(case=notified.stale).due_at)
+    client = as_user("auditor")
+    assert len(_report(client, f"?from={due}&to={due}")) == 1
+    assert _report(client, f"?from={due + timedelta(days=1)}") == []
+    assert _report(client, f"?to={due - timedelta(days=1)}") == []
+
+
+def test_the_report_downloads_as_csv(notified: Notified, as_user: Any) -> None:
+    response = as_user("manager").get("/api/v1/reports/sla-breaches/?format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="sla-breaches-start-to-now.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        [
+            "agency_code",
+            "agency_name",
+            "kind",
+            "decided",
+            "breached",
+            "met_late",
+            "unresolved",
+            "breach_rate",
+        ],
+        ["council-asb", "Kestrel Vale Council ASB Team", "asb", "1", "1", "0", "1", "1.0"],
+    ]
+
+
+def test_a_period_ending_before_it_starts_is_a_400_naming_to(demo: Any, as_user: Any) -> None:
+    response = as_user("auditor").get("/api/v1/reports/sla-breaches/?from=2026-05-02&to=2026-05-01")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["to"]

@@ -1,0 +1,41 @@
+"""The workflows app's endpoints: cases, SLA deadlines and the audit trail."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from workflows.api.audit import AuditTrailView
+from workflows.api.cases import (
+    CaseDetailView,
+    CaseHistoryView,
+    CaseListView,
+    CaseMilestoneView,
+    CaseTransitionView,
+)
+from workflows.api.sla import (
+    DeadlineListView,
+    DeadlinePauseView,
+    DeadlineResumeView,
+    SlaBreachesReportView,
+)
+
+urlpatterns = [
+    path("cases/", CaseListView.as_view(), name="api-cases"),
+    path("cases/<id:pk>/", CaseDetailView.as_view(), name="api-case"),
+    path("cases/<id:pk>/transitions/", CaseTransitionView.as_view(), name="api-case-transitions"),
+    path("cases/<id:pk>/history/", CaseHistoryView.as_view(), name="api-case-history"),
+    path(
+        "cases/<id:pk>/deadlines/<id:deadline_id>/pause/",
+        DeadlinePauseView.as_view(),
+        name="api-deadline-pause",
+    ),
+    path(
+        "cases/<id:pk>/deadlines/<id:deadline_id>/resume/",
+        DeadlineResumeView.as_view(),
+        name="api-deadline-resume",
+    ),
+    path("cases/<id:pk>/milestones/", CaseMilestoneView.as_view(), name="api-case-milestones"),
+    path("deadlines/", DeadlineListView.as_view(), name="api-deadlines"),
+    path("audit/", AuditTrailView.as_view(), name="api-audit"),
+    path("reports/sla-breaches/", SlaBreachesReportView.as_view(), name="api-report-sla-breaches"),
+]
