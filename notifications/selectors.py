@@ -11,7 +11,7 @@ from django.db.models import Count, Min, QuerySet
 
 from notifications.models import Delivery, DeliveryStatus, Endpoint, InboxItem, OutboxEvent
 from partners.models import Role
-from partners.selectors import user_agency_ids
+from partners.selectors import user_agency_ids, user_has_role
 
 
 def inbox_unread_count(user: Any) -> int:
@@ -91,3 +91,21 @@ def delivery_status_summary(*, since: datetime) -> StatusSummary:
         latency_p95=pct(0.95),
         latency_p99=pct(0.99),
     )
+
+
+# --- Pages: the failed and dead notifications list (appended for issue 7) ----------------
+
+
+def deliveries_failing_for_reader(*, user: Any) -> QuerySet[Delivery]:
+    """Failed and dead deliveries to agencies' endpoints that ``user`` may read, newest
+    failure first: every one for an auditor (who reads, never retries), otherwise those
+    ``deliveries_for_user`` allows (staff with the permission, managers at the agency).
+    Inbox rows never fail, so they are not listed."""
+    failing = [DeliveryStatus.FAILED, DeliveryStatus.DEAD]
+    if user_has_role(user, Role.AUDITOR):
+        deliveries = Delivery.objects.filter(endpoint__isnull=False).select_related(
+            "event", "endpoint", "endpoint__agency"
+        )
+    else:
+        deliveries = deliveries_for_user(user=user)
+    return deliveries.filter(status__in=failing).order_by("-failed_at", "-id")
