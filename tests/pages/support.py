@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import time_machine
+from django.utils import timezone
 
 from cases.models import Case
 from notifications.models import Channel, Delivery, DeliveryStatus, Endpoint, OutboxEvent
 from notifications.services import endpoint_create, event_relay
+from partners.demo import WARDS, ward_code
 from partners.models import Agency
 from tests.personas import raise_referral
 from workflows.models import BankHoliday, Deadline
+from workflows.services import case_transition
 from workflows.sla import deadlines_scan, seed_bank_holidays, seed_sla_policies
 
 
@@ -62,3 +65,28 @@ def make_dead(delivery: Delivery, *, error: str = "550 mailbox unavailable") -> 
     )
     delivery.refresh_from_db()
     return delivery
+
+
+def seed_breach_history(people: Any, *, months: int = 6) -> list[Case]:
+    """ASB referrals over the past ``months`` months, each month's triaged in time but one,
+    whose triage deadline the scanner then breaches: a trend for the breaches page."""
+    now = timezone.now()
+    breached = []
+    for back in range(months, 0, -1):
+        with time_machine.travel(now - timedelta(days=30 * back), tick=False):
+            for n in range(back % 3 + 2):
+                case = raise_referral(
+                    people.officer,
+                    "asb",
+                    ward=ward_code((back * 3 + n) % len(WARDS)),
+                    location_text=f"{back}-{n} Quay Street",
+                    subjects=[{"role": "complainant", "full_name": f"Resident {back}-{n}"}],
+                ).case
+                if n:
+                    case_transition(
+                        case_id=case.pk, name="triage", by=people.asb_coordinator, reason="seen"
+                    )
+                else:
+                    breached.append(case)
+    deadlines_scan()
+    return breached

@@ -40,6 +40,7 @@ from workflows.selectors import (
     releases_due,
 )
 from workflows.services import available_transitions, case_transition
+from workflows.sla.names import Milestone
 from workflows.views.manage import changed_fields
 
 # The most notifications and audit entries a case page lists (the API pages through all).
@@ -96,9 +97,10 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             **summary,
             "now": now,
             "duties": duties,
-            "milestones": [
-                m for m in milestones_for_user(case=case, user=request.user) if m.owed_by_detail
-            ],
+            "milestones": _awaited(
+                [m for m in milestones_for_user(case=case, user=request.user) if m.owed_by_detail],
+                duties,
+            ),
         }
         return render(request, "workflows/case_outline.html", context)
     # A VAWG case read in full is logged, whoever reads it (need-to-know with access logs).
@@ -115,7 +117,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         **summary,
         "now": now,
         "actions": actions,
-        "milestones": milestones_for_user(case=case, user=request.user),
+        "milestones": _awaited(milestones_for_user(case=case, user=request.user), deadlines),
         "deadlines": [d for d in deadlines if d["active"]],
         "past_deadlines": [d for d in deadlines if not d["active"]],
         "timeline": _timeline(case),
@@ -156,6 +158,17 @@ def _deadlines(case: Case, *, user: Any, now: datetime) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: not row["active"])
 
 
+def _awaited(milestones: list[Milestone], deadlines: list[dict[str, Any]]) -> list[Milestone]:
+    """The milestones a running deadline waits for: the steps worth offering on the page."""
+    waiting = {
+        name
+        for row in deadlines
+        if row["deadline"].status in ACTIVE_DEADLINE_STATUSES
+        for name in row["deadline"].policy.met_by
+    }
+    return [m for m in milestones if m.name in waiting]
+
+
 def _timeline(case: Case) -> list[dict[str, Any]]:
     """Transitions and the notifications sent about them, newest first.
 
@@ -176,8 +189,8 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
         {"type": "event", "at": e.occurred_at, "event": e, "label": event_label(e.type)}
         for e in events
     ]
-    # Transitions before the events they caused when both carry the same instant.
-    return sorted(entries, key=lambda e: (e["at"], e["type"] == "transition"), reverse=True)
+    # Newest first; at the same instant an event sits above the change that caused it.
+    return sorted(entries, key=lambda e: (e["at"], e["type"] == "event"), reverse=True)
 
 
 def _audit_entries(case: Case) -> list[dict[str, Any]]:
