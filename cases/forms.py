@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+from django import forms
 
 
 class GovukFormMixin:
@@ -25,3 +28,46 @@ class GovukFormMixin:
             if errors:
                 summary.append({"href": f"#{name}", "text": str(errors[0])})
         return summary
+
+
+def _date_part() -> forms.CharField:
+    return forms.CharField(required=False, strip=True, max_length=4)
+
+
+class DateRangeForm(GovukFormMixin, forms.Form):
+    """A search or report period as two GOV.UK date inputs, ``from`` and ``to`` (both
+    optional, inclusive). ``cleaned_data`` gains ``since`` and ``until`` (dates or None)."""
+
+    from_day = _date_part()
+    from_month = _date_part()
+    from_year = _date_part()
+    to_day = _date_part()
+    to_month = _date_part()
+    to_year = _date_part()
+    date_labels = {"from": "The start date", "to": "The end date"}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["since"] = self._date("from", cleaned)
+        cleaned["until"] = self._date("to", cleaned)
+        since, until = cleaned["since"], cleaned["until"]
+        if since and until and until < since:
+            self.add_error("to_day", "The end date must be the same as or after the start date")
+        return cleaned
+
+    def _date(self, prefix: str, cleaned: dict[str, Any]) -> date | None:
+        label = self.date_labels[prefix]
+        parts = {p: cleaned.get(f"{prefix}_{p}") or "" for p in ("day", "month", "year")}
+        if not any(parts.values()):
+            return None
+        missing = [p for p, v in parts.items() if not v]
+        if missing:
+            self.add_error(f"{prefix}_day", f"{label} must include a {' and '.join(missing)}")
+            return None
+        try:
+            if not all(v.isdigit() for v in parts.values()) or len(parts["year"]) != 4:
+                raise ValueError(prefix)
+            return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        except ValueError:
+            self.add_error(f"{prefix}_day", f"{label} must be a real date")
+            return None

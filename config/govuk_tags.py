@@ -9,9 +9,12 @@ that id, as the Design System's error summary pattern expects.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms, template
+
+from notifications.labels import delivery_status_colour, event_label
 
 register = template.Library()
 
@@ -198,3 +201,40 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping[key]
     except (KeyError, IndexError, TypeError):
         return ""
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def duration_words(delta: timedelta) -> str:
+    """A length of time in words, to the two largest units: "2 days 3 hours", "40 minutes"."""
+    seconds = int(abs(delta).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _plural(days, "day") + (f" {_plural(hours, 'hour')}" if hours else "")
+    if hours:
+        return _plural(hours, "hour") + (f" {_plural(minutes, 'minute')}" if minutes else "")
+    return _plural(minutes, "minute") if minutes else "less than a minute"
+
+
+@register.filter
+def time_left(due: datetime, now: datetime) -> str:
+    """``due|time_left:now``: "3 days 2 hours left" or "5 hours overdue"."""
+    if not isinstance(due, datetime) or not isinstance(now, datetime):
+        return ""
+    delta = due - now
+    return f"{duration_words(delta)} {'left' if delta.total_seconds() > 0 else 'overdue'}"
+
+
+@register.filter(name="event_label")
+def event_label_filter(event_type: str) -> str:
+    return event_label(event_type)
+
+
+@register.filter
+def delivery_colour(status: str) -> str:
+    """The GOV.UK tag modifier for a delivery status ("" is the default blue)."""
+    return delivery_status_colour(status)

@@ -7,8 +7,19 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from cases.access import can_read_audit_trail, can_read_reports
+from notifications.selectors import inbox_unread_count
 from partners.selectors import user_memberships
 from workflows.selectors import can_use_release_tracker
+
+# Pages under the managers' start page: the "Management" item is current on each of them.
+MANAGEMENT_PAGES = {
+    ("", "manage"),
+    ("workflows", "breaches"),
+    ("workflows", "audit"),
+    ("notifications", "failing"),
+    ("reports", "crime_types"),
+}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -26,7 +37,22 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         entries.append(
             ("Early release", "workflows:early_release", here == ("workflows", "early_release"))
         )
-    items = [{"text": t, "href": reverse(url), "current": current} for t, url, current in entries]
+    if can_read_reports(user) or can_read_audit_trail(user):
+        entries.append(("Management", "manage", here in MANAGEMENT_PAGES))
+    items: list[dict[str, Any]] = [
+        {"text": t, "href": reverse(url), "current": current, "count": None}
+        for t, url, current in entries
+    ]
+    # The inbox goes second, with its unread count: what is new is the first thing to see.
+    items.insert(
+        1,
+        {
+            "text": "Inbox",
+            "href": reverse("notifications:inbox"),
+            "current": here == ("notifications", "inbox"),
+            "count": inbox_unread_count(user),
+        },
+    )
     name = user.get_full_name() or user.get_username()
     agencies = sorted({m.agency.name for m in memberships})
     return {

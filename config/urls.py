@@ -19,6 +19,9 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("referrals/", include("referrals.urls")),
     path("", include("workflows.urls")),
+    path("", include("notifications.urls")),
+    path("manage/", views.manage, name="manage"),
+    path("reports/", include("referrals.report_urls")),
 ]
 
 # Problem details (RFC 9457) under /api/, Django's usual pages elsewhere.

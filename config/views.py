@@ -1,4 +1,5 @@
-"""Pages that belong to no single app: home, sign-in and the accessibility statement."""
+"""Pages that belong to no single app: home, sign-in, the managers' start page and the
+accessibility statement."""
 
 from __future__ import annotations
 
@@ -6,14 +7,34 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from cases.access import can_read_audit_trail, can_read_reports
 from config.forms import SignInForm
+from notifications.labels import event_label
+from notifications.selectors import (
+    deliveries_failing_for_reader,
+    inbox_items,
+    inbox_unread_count,
+)
 from partners.selectors import primary_agency
 from referrals.selectors import referrals_recent
 from workflows.labels import in_workflow_order, state_label, transition_label
-from workflows.selectors import can_use_release_tracker, cases_awaiting_action
+from workflows.selectors import (
+    DEADLINES_DUE_SOON,
+    can_use_release_tracker,
+    cases_awaiting_action,
+    deadline_display_status,
+    deadlines_for_user,
+    open_breaches,
+)
+from workflows.views.manage import visible_agency_ids
+
+# How many unread notifications the home page lists (the inbox has them all).
+HOME_INBOX_ITEMS = 5
 
 
 @login_required
@@ -31,14 +52,47 @@ def home(request: HttpRequest) -> HttpResponse:
         {"referral": r, "state": state_label(r.case)}
         for r in referrals_recent(user=request.user, limit=10)
     ]
+    now = timezone.now()
+    deadlines = [
+        {"deadline": d, "rag": deadline_display_status(d, now=now)}
+        for d in deadlines_for_user(user=request.user, now=now)
+    ]
+    unread = [
+        {"item": item, "label": event_label(item.event.type)}
+        for item in inbox_items(user=request.user, unread_only=True).order_by("-created_at", "-id")[
+            :HOME_INBOX_ITEMS
+        ]
+    ]
     return render(
         request,
         "home.html",
         {
+            "now": now,
+            "deadlines": deadlines,
+            "due_soon_days": DEADLINES_DUE_SOON.days,
+            "unread": unread,
+            "unread_count": inbox_unread_count(request.user),
             "awaiting": awaiting,
             "referrals": referrals,
             "release_tracker": can_use_release_tracker(request.user),
             "can_raise": primary_agency(request.user) is not None,
+        },
+    )
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    """The managers' and auditors' start page: breaches, audit trail, failed notifications
+    and the committee report, each with what needs looking at now."""
+    user = request.user
+    if not (can_read_reports(user) or can_read_audit_trail(user)):
+        raise PermissionDenied("These pages are for managers and auditors.")
+    return render(
+        request,
+        "manage.html",
+        {
+            "open_breaches": open_breaches(agency_ids=visible_agency_ids(user)).count(),
+            "failing": deliveries_failing_for_reader(user=user).count(),
         },
     )
 

@@ -151,3 +151,21 @@ def deliveries_by_event(*, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, li
     for delivery in rows:
         grouped.setdefault(delivery.event_id, []).append(delivery)
     return grouped
+
+
+# --- Pages: the failed and dead notifications list (appended for issue 7) ----------------
+
+
+def deliveries_failing_for_reader(*, user: Any) -> QuerySet[Delivery]:
+    """Failed and dead deliveries to agencies' endpoints that ``user`` may read, newest
+    failure first: every one for an auditor (who reads, never retries), otherwise those
+    ``deliveries_for_user`` allows (staff with the permission, managers at the agency).
+    Inbox rows never fail, so they are not listed."""
+    failing = [DeliveryStatus.FAILED, DeliveryStatus.DEAD]
+    if user_has_role(user, Role.AUDITOR):
+        deliveries = Delivery.objects.filter(endpoint__isnull=False).select_related(
+            "event", "endpoint", "endpoint__agency"
+        )
+    else:
+        deliveries = deliveries_for_user(user=user)
+    return deliveries.filter(status__in=failing).order_by("-failed_at", "-id")

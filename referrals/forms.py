@@ -28,7 +28,7 @@ from cases.catalogue import (
     Category,
     dash_score,
 )
-from cases.forms import GovukFormMixin
+from cases.forms import DateRangeForm, GovukFormMixin
 from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
 from referrals.validation import CleanReferral, ReferralInvalid, validate_referral
@@ -791,3 +791,23 @@ FORMS: dict[str, type[ReferralForm]] = {
     CaseKind.VAWG: VawgReferralForm,
     CaseKind.EARLY_RELEASE: EarlyReleaseReferralForm,
 }
+
+
+# --- Committee report: crime types by ward ----------------------------------------------
+
+# Incidents only: an early-release case is a person leaving prison, not a crime reported.
+REPORT_KINDS = [
+    (CaseKind.ASB.value, CaseKind.ASB.label),
+    (CaseKind.VAWG.value, CaseKind.VAWG.label),
+]
+
+
+class CrimeTypesReportForm(DateRangeForm):
+    """The report's period (the day each incident happened, London time) and kind."""
+
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "Both"), *REPORT_KINDS],
+        error_messages={"invalid_choice": "Select anti-social behaviour, VAWG or both"},
+    )
+    date_labels = {"from": "The start date", "to": "The end date"}

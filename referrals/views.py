@@ -6,19 +6,34 @@ person confirms; only the last step calls ``referral_raise``, the same service a
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from cases.access import can_read_reports
 from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD
+from cases.charts import Series, bar_chart
+from cases.csv_export import csv_response
 from cases.models import CaseKind
 from partners.selectors import primary_agency
-from referrals.forms import FORMS, KIND_HINTS, KindForm, ReferralForm
+from referrals.forms import (
+    FORMS,
+    KIND_HINTS,
+    REPORT_KINDS,
+    CrimeTypesReportForm,
+    KindForm,
+    ReferralForm,
+)
 from referrals.models import Referral
+from referrals.reports import crime_types_by_ward
 from referrals.selectors import duplicates_visible
 from referrals.services import referral_raise
 from referrals.validation import CleanReferral, ReferralInvalid
@@ -209,4 +224,107 @@ def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         "referrals/confirmation.html",
         {"referral": referral, "joined": joined, "state": state_label(referral.case)},
+    )
+
+
+# --- Committee report: crime types by ward ----------------------------------------------
+
+# The most ward and category pairs the chart draws (a committee page, not a data dump).
+CHART_BARS = 25
+CRIME_TYPES_CSV_HEADER = [
+    "ward_code",
+    "ward_name",
+    "kind",
+    "category",
+    "category_label",
+    "police_uk_category",
+    "count",
+    "suppressed",
+]
+
+
+def _period(since: date | None, until: date | None) -> str:
+    if since and until:
+        return f"{since:%-d %B %Y} to {until:%-d %B %Y}"
+    if since:
+        return f"From {since:%-d %B %Y}"
+    if until:
+        return f"Up to {until:%-d %B %Y}"
+    return "All dates"
+
+
+@login_required
+def crime_types_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """ASB and VAWG referrals per ward and category, for committee: a table, a bar chart,
+    a CSV download and a print layout. Small numbers are withheld ("<5")."""
+    if not can_read_reports(request.user):
+        raise PermissionDenied("Reports are for managers and auditors.")
+    form = CrimeTypesReportForm(request.GET or None)
+    valid = not form.is_bound or form.is_valid()
+    filters = form.cleaned_data if form.is_bound and valid else {}
+    since, until, kind = filters.get("since"), filters.get("until"), filters.get("kind") or ""
+    threshold = settings.REPORT_SUPPRESSION_THRESHOLD
+    rows = (
+        crime_types_by_ward(
+            occurred_from=since,
+            occurred_to=until,
+            kinds=[kind] if kind else [k for k, _ in REPORT_KINDS],
+        )
+        if valid
+        else []
+    )
+    shown = [f"<{threshold}" if r.suppressed else str(r.count) for r in rows]
+    if valid and request.GET.get("format") == "csv":
+        span = f"{since or 'start'}-to-{until or timezone.localdate()}"
+        return csv_response(
+            filename=f"crime-types-by-ward-{span}.csv",
+            header=CRIME_TYPES_CSV_HEADER,
+            rows=(
+                [
+                    r.ward_code,
+                    r.ward_name,
+                    r.kind,
+                    r.category,
+                    r.category_label,
+                    r.police_uk_category,
+                    text,
+                    "true" if r.suppressed else "false",
+                ]
+                for r, text in zip(rows, shown, strict=True)
+            ),
+        )
+    period = _period(since, until)
+    kinds_text = dict(REPORT_KINDS).get(kind, "Anti-social behaviour and VAWG")
+    # The chart shows the largest published counts; withheld ones are only in the table,
+    # where "<5" says what it is (a bar for them would be a length someone could measure).
+    charted = sorted(
+        (r for r in rows if r.count is not None), key=lambda r: (-(r.count or 0), r.ward_name)
+    )[:CHART_BARS]
+    chart = bar_chart(
+        title=f"Referrals by ward and category: {period}",
+        description=(
+            f"Bar chart of {kinds_text.lower()} referrals, {period.lower()}: the "
+            f"{len(charted)} ward and category pairs with the most referrals, largest first. "
+            f"Counts under {threshold} are not charted. The table gives every figure."
+        ),
+        categories=[f"{r.ward_name}: {r.category_label}" for r in charted],
+        series=Series("Referrals", "count", [r.count for r in charted]),
+    )
+    query = request.GET.copy()
+    query["format"] = "csv"
+    return render(
+        request,
+        "referrals/crime_types_report.html",
+        {
+            "form": form,
+            "error_summary": form.error_summary(),
+            "valid": valid,
+            "rows": list(zip(rows, shown, strict=True)),
+            "chart": chart,
+            "period": period,
+            "kinds_text": kinds_text,
+            "threshold": threshold,
+            "csv_query": query.urlencode(),
+            "produced": timezone.localtime(),
+        },
     )

@@ -18,9 +18,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cases.catalogue import DASH_QUESTIONS, dash_score
-from cases.forms import GovukFormMixin
-from cases.models import Case, RiskLevel
-from partners.models import Agency, Membership
+from cases.forms import DateRangeForm, GovukFormMixin
+from cases.models import Case, CaseKind, RiskLevel
+from partners.models import Agency, Membership, Ward
+from workflows.models import PauseReason
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 DASH_CHOICES = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
@@ -268,3 +269,60 @@ FORMS: dict[str, type[TransitionForm]] = {
 
 def transition_form_class(name: str) -> type[TransitionForm]:
     return FORMS.get(name, TransitionForm)
+
+
+# --- SLA clocks and milestones on the case page --------------------------------------------
+
+
+class PauseForm(GovukFormMixin, forms.Form):
+    """Why a clock stops: a reason code (required by the service) and an optional note."""
+
+    reason = forms.ChoiceField(
+        choices=PauseReason.choices,
+        error_messages={
+            "required": "Select why the clock is paused",
+            "invalid_choice": "Select why the clock is paused",
+        },
+    )
+    note = forms.CharField(required=False, strip=True, widget=forms.Textarea, max_length=2000)
+
+
+class ResumeForm(GovukFormMixin, forms.Form):
+    note = forms.CharField(required=False, strip=True, widget=forms.Textarea, max_length=2000)
+
+
+class MilestoneForm(GovukFormMixin, forms.Form):
+    reason = forms.CharField(
+        strip=True,
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"required": "Enter what was done"},
+    )
+
+
+# --- Manager pages ----------------------------------------------------------------------
+
+
+class BreachFilterForm(GovukFormMixin, forms.Form):
+    """Narrow the open breaches: kind, ward, and (for those who see several) agency."""
+
+    kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *CaseKind.choices])
+    ward = forms.ChoiceField(required=False, choices=[])
+    agency = forms.ChoiceField(required=False, choices=[])
+
+    def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wards = Ward.objects.order_by("name")
+        self.fields["ward"].choices = [("", "All wards")] + [(w.code, w.name) for w in wards]  # type: ignore[attr-defined]
+        self.fields["agency"].choices = [("", "All your agencies")] + [  # type: ignore[attr-defined]
+            (a.code, a.name) for a in agencies
+        ]
+
+
+class AuditSearchForm(DateRangeForm):
+    """Search the audit trail by who acted, which case, and when (London dates, inclusive)."""
+
+    actor = forms.CharField(required=False, strip=True, max_length=150)
+    case = forms.CharField(required=False, strip=True, max_length=24)
+    date_labels = {"from": "The date from", "to": "The date to"}
+    field_order = ["actor", "case"]

@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
-from cases.models import Case, CaseKind, Subject, SubjectRole, SupportNeed
+from cases.models import CLOSED_STATES, Case, CaseKind, Subject, SubjectRole, SupportNeed
 from partners.models import Role
 from partners.selectors import user_agency_ids, user_has_role
 from workflows.calendar import LONDON
@@ -25,6 +25,8 @@ from workflows.machines import as_machine
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
 from workflows.services import available_transitions
 from workflows.sla.clock import current_calendar
+from workflows.sla.names import MILESTONES, Milestone
+from workflows.sla.pause import MANAGING_ROLES
 
 # The first step that counts as triage in each workflow (time-to-triage starts at opening).
 TRIAGE_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -451,3 +453,92 @@ def sla_breaches_by_agency_and_kind(
         )
         for r in rows
     ]
+
+
+# --- Pages: deadlines on the home and case pages, what a person may do to a clock ---------
+# Appended for the web pages (issue 7); the SLA services stay the authority on every write.
+
+# How far ahead the home page looks for deadlines; breached ones are always shown.
+DEADLINES_DUE_SOON = timedelta(days=7)
+
+
+def deadlines_for_user(
+    *, user: Any, now: datetime, within: timedelta = DEADLINES_DUE_SOON, limit: int = 20
+) -> list[Deadline]:
+    """Active deadlines the user answers for, due within ``within`` of now (breached ones
+    whenever they fell due), soonest first.
+
+    Answering for one means owing it personally, being the case's assigned officer, or
+    holding a working role (not auditor) at the responsible agency. The case must be one
+    the user sees in full, unless the deadline is their own personal duty (the referrer of
+    a VAWG case who owes the FGM report sees only its outline, and still owes the report).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    mine = (
+        Q(responsible_user=user)
+        | Q(case__assigned_officer=user)
+        | Q(responsible_agency_id__in=user_agency_ids(user, MANAGING_ROLES))
+    )
+    return list(
+        Deadline.objects.filter(mine, status__in=ACTIVE_DEADLINE_STATUSES)
+        .filter(Q(status=DeadlineStatus.BREACHED) | Q(due_at__lte=now + within))
+        .filter(
+            Q(responsible_user=user, case__in=Case.objects.for_user(user).values("pk"))
+            | Q(case__in=Case.objects.for_user_full(user).values("pk"))
+        )
+        .select_related("case", "case__ward", "policy", "responsible_agency", "responsible_user")
+        .order_by("due_at", "pk")[:limit]
+    )
+
+
+def deadline_display_status(deadline: Deadline, *, now: datetime) -> str:
+    """For the pages: ``red`` (breached or past due), ``amber`` (past its warning point),
+    ``green``, or ``paused`` (the clock is stopped); ``met`` and ``cancelled`` once over.
+    (The API's three-colour ``deadline_rag`` judges a paused clock where it stopped.)"""
+    if deadline.status in (DeadlineStatus.MET, DeadlineStatus.CANCELLED):
+        return str(deadline.status)
+    if deadline.paused_at is not None:
+        return "paused"
+    if deadline.status == DeadlineStatus.BREACHED or deadline.due_at <= now:
+        return "red"
+    if deadline.warn_at <= now:
+        return "amber"
+    return "green"
+
+
+def may_manage_deadline(*, user: Any, deadline: Deadline) -> bool:
+    """Whether ``deadline_pause``/``deadline_resume`` would let ``user`` act on it: the
+    person who owes it, or a working role at the responsible agency (as the service checks)."""
+    if deadline.responsible_user_id is not None and deadline.responsible_user_id == user.pk:
+        return True
+    return user_has_role(user, *MANAGING_ROLES, agency=deadline.responsible_agency_id)
+
+
+def deadline_can_pause(deadline: Deadline, *, now: datetime) -> bool:
+    """An open, running clock, not yet due, whose policy still has pause time to credit."""
+    cap = timedelta(hours=deadline.policy.max_pause_hours)
+    return (
+        deadline.status == DeadlineStatus.OPEN
+        and deadline.paused_at is None
+        and deadline.due_at > now
+        and cap > deadline.pause_total
+    )
+
+
+def milestones_for_user(*, case: Case, user: Any) -> list[Milestone]:
+    """The milestones of the case's kind ``user`` may record on it now (open cases only),
+    by the rules ``case_milestone_record`` applies."""
+    if case.state in CLOSED_STATES:
+        return []
+    allowed = []
+    for milestone in MILESTONES.get(case.kind, {}).values():
+        if milestone.owed_by_detail:
+            duty = case.details.get(milestone.owed_by_detail)
+            if isinstance(duty, dict) and duty.get("owed_by") == user.pk:
+                allowed.append(milestone)
+        elif (milestone.assignee and case.assigned_officer_id == user.pk) or user_has_role(
+            user, *milestone.roles, agency=case.responsible_agency_id
+        ):
+            allowed.append(milestone)
+    return allowed

@@ -5,11 +5,31 @@ from workflows import views
 app_name = "workflows"
 
 urlpatterns = [
+    # Before the reference route: notifications link to /cases/<id>/ (their detail_url).
+    path("cases/<int:pk>/", views.case_by_id, name="case_by_id"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path(
         "cases/<str:reference>/actions/<slug:name>/",
         views.case_transition_form,
         name="transition",
     ),
+    path(
+        "cases/<str:reference>/deadlines/<int:deadline_id>/pause/",
+        views.deadline_pause_form,
+        name="deadline_pause",
+    ),
+    path(
+        "cases/<str:reference>/deadlines/<int:deadline_id>/resume/",
+        views.deadline_resume_form,
+        name="deadline_resume",
+    ),
+    path(
+        "cases/<str:reference>/milestones/<slug:name>/",
+        views.milestone_form,
+        name="milestone",
+    ),
     path("early-release/", views.early_release_tracker, name="early_release"),
+    path("manage/breaches/", views.sla_breaches, name="breaches"),
+    path("manage/audit/", views.audit_trail, name="audit"),
+    path("manage/audit/export/", views.audit_trail_csv, name="audit_csv"),
 ]

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from tests.browser.helpers import AXE
 from tests.conftest import IN_CI
+from tests.pages.support import seed_sla_reference_data
 
 CHROMIUM = Path("/usr/bin/chromium")
 STYLESHEET = settings.FRONTEND_BUILD_DIR / "css" / "app.css"
@@ -69,3 +70,10 @@ def page(chromium: Any, live_server: Any) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _sla_reference_data(transactional_db: None) -> None:
+    """SLA policies and holidays: the flush after each live-server test removes what the
+    migrations seeded, and deadlines are planned from them."""
+    seed_sla_reference_data()

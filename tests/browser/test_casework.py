@@ -11,7 +11,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.models import Case
+from notifications.models import Delivery
 from tests.browser.helpers import assert_accessible, axe_violations, sign_in
+from tests.pages.support import (
+    asb_triage_deadline,
+    breached_asb_case,
+    email_endpoint,
+    make_dead,
+    relay_all,
+)
 from tests.personas import raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +28,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_coordinator_triages_and_assigns_an_asb_case(page: Any, people: Any) -> None:
     case = raise_referral(people.officer, "asb").case
     sign_in(page, "asb_coordinator")
-    page.get_by_role("link", name=case.reference).click()
+    awaiting = page.get_by_role("table", name="Cases awaiting your action")
+    awaiting.get_by_role("link", name=case.reference).click()
     expect(page.get_by_role("heading", name=case.reference, level=1)).to_be_visible()
     assert_accessible(page)
 
@@ -83,15 +92,30 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
             "needs": [{"need": "accommodation", "status": "referred", "agency": "housing"}],
         },
     ).case
+    breached = breached_asb_case(people.officer, opened_at=timezone.now() - timedelta(days=20))
+    email_endpoint("council-asb")
+    relay_all()
+    make_dead(Delivery.objects.filter(endpoint__isnull=False).earliest("pk"))
+    triage = asb_triage_deadline(asb)
     page.goto("/sign-in/")
     assert_accessible(page)
     page.goto("/accessibility/")
     assert_accessible(page)
     pages = {
-        "officer": ["/", f"/cases/{asb.reference}/", f"/cases/{vawg.reference}/", "/nowhere/"],
+        "officer": [
+            "/",
+            "/inbox/",
+            f"/cases/{asb.reference}/",
+            f"/cases/{vawg.reference}/",
+            "/nowhere/",
+        ],
         "asb_coordinator": [
+            "/",
+            f"/cases/{breached.reference}/",
             f"/cases/{asb.reference}/actions/triage/",
             f"/cases/{asb.reference}/actions/close/",
+            f"/cases/{asb.reference}/deadlines/{triage.pk}/pause/",
+            f"/cases/{asb.reference}/milestones/review_risk/",
         ],
         "idva": [f"/cases/{vawg.reference}/", f"/cases/{vawg.reference}/actions/assess_risk/"],
         "probation": [
@@ -101,6 +125,19 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
             "/referrals/new/vawg/",
             "/referrals/new/early_release/",
         ],
+        "manager": [
+            "/",
+            "/inbox/",
+            "/manage/",
+            "/manage/breaches/",
+            "/manage/breaches/?kind=asb",
+            "/manage/audit/",
+            "/manage/audit/?from_day=31&from_month=2&from_year=2026",
+            "/manage/notifications/",
+            "/reports/crime-types-by-ward/",
+            "/reports/crime-types-by-ward/?to_day=1&to_month=1&to_year=1999&from_day=2",
+        ],
+        "auditor": ["/manage/breaches/", "/manage/notifications/", f"/cases/{vawg.reference}/"],
     }
     for persona, urls in pages.items():
         page.context.clear_cookies()
@@ -108,7 +145,7 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
         for url in urls:
             page.goto(url)
             assert_accessible(page)
-    assert Case.objects.count() == 3
+    assert Case.objects.count() == 4
 
 
 def test_the_accessibility_check_catches_real_violations(page: Any, people: Any) -> None:

@@ -14,8 +14,16 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from notifications.models import Delivery
 from tests.browser.helpers import sign_in
 from tests.pages import formdata
+from tests.pages.support import (
+    asb_triage_deadline,
+    email_endpoint,
+    make_dead,
+    relay_all,
+    seed_breach_history,
+)
 from tests.personas import raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,6 +64,14 @@ def test_screenshots_of_each_main_page(page: Any, people: Any, tmp_path: Path) -
                 ],
             },
         )
+    # A history for the manager pages: months of triage deadlines, some breached; a
+    # notification a partner refused; a referral mix for the committee report.
+    seed_breach_history(people)
+    for i in range(5):
+        raise_referral(people.officer, "asb", location_text=f"{i} Castle Walk")
+    email_endpoint("council-asb")
+    relay_all()
+    make_dead(Delivery.objects.filter(endpoint__agency__code="council-asb").earliest("pk"))
     page.goto("/sign-in/")
     shots = [_shoot(page, folder, "sign-in")]
 
@@ -89,6 +105,33 @@ def test_screenshots_of_each_main_page(page: Any, people: Any, tmp_path: Path) -
     shots.append(_shoot(page, folder, "case-page"))
     page.goto(f"/cases/{asb.reference}/actions/triage/")
     shots.append(_shoot(page, folder, "triage-reason-form"))
+    page.goto(f"/cases/{asb.reference}/deadlines/{asb_triage_deadline(asb).pk}/pause/")
+    shots.append(_shoot(page, folder, "pause-clock"))
+
+    page.context.clear_cookies()
+    sign_in(page, "officer")
+    page.goto("/inbox/")
+    shots.append(_shoot(page, folder, "inbox"))
+
+    page.context.clear_cookies()
+    sign_in(page, "manager")
+    shots.append(_shoot(page, folder, "home-manager"))
+    page.goto("/manage/")
+    shots.append(_shoot(page, folder, "management"))
+    page.goto("/manage/breaches/")
+    shots.append(_shoot(page, folder, "sla-breaches"))
+    page.goto("/manage/audit/")
+    shots.append(_shoot(page, folder, "audit-trail"))
+    page.goto("/manage/notifications/")
+    shots.append(_shoot(page, folder, "failed-notifications"))
+    page.goto("/reports/crime-types-by-ward/?kind=asb")
+    shots.append(_shoot(page, folder, "crime-types-report"))
+    # The print layout (A4, no menus or form), as the committee's paper copy looks.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 794, "height": 1123})
+    shots.append(_shoot(page, folder, "crime-types-report-print"))
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.context.clear_cookies()
     sign_in(page, "probation")

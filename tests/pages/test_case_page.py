@@ -34,7 +34,7 @@ def test_the_coordinator_sees_the_case_its_history_and_the_triage_button(
     assert "Jane Resident" in page
     assert "Loud music every night" in page
     assert "Case opened" in page
-    assert "referral.raised" in page
+    assert "Notification: Referral raised" in page
     assert f'href="/cases/{case.reference}/actions/triage/"' in page
     assert f'href="/cases/{case.reference}/actions/close/"' not in page
     assert "Kestrel Vale Council ASB Team" in page

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +17,9 @@ from django.views.decorators.http import require_http_methods
 
 from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD, category
 from cases.models import Case, CaseKind
-from notifications.models import OutboxEvent
+from cases.services import case_viewed
+from notifications.labels import event_label
+from notifications.models import Delivery, OutboxEvent
 from workflows.errors import (
     ConcurrentChange,
     InvalidTransitionData,
@@ -23,16 +27,29 @@ from workflows.errors import (
     TransitionNotAvailable,
 )
 from workflows.forms import AssignForm, TransitionForm, transition_form_class
+from workflows.history import action_name, audit_entries_for_cases
 from workflows.labels import in_workflow_order, state_colour, state_label, transition_label
 from workflows.machines import as_machine, transition_names
-from workflows.models import RiskAssessment, TransitionLog
-from workflows.selectors import can_use_release_tracker, releases_due
+from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, RiskAssessment, TransitionLog
+from workflows.selectors import (
+    can_use_release_tracker,
+    deadline_can_pause,
+    deadline_display_status,
+    may_manage_deadline,
+    milestones_for_user,
+    releases_due,
+)
 from workflows.services import available_transitions, case_transition
+from workflows.sla.names import Milestone
+from workflows.views.manage import changed_fields
 
+# The most notifications and audit entries a case page lists (the API pages through all).
+TIMELINE_EVENTS = 100
+AUDIT_ENTRIES = 50
 CONFLICT = "This case changed while you were working on it. Check the case, then try again"
 
 
-def _visible_case(user: Any, reference: str, *, full: bool) -> Case:
+def visible_case(user: Any, reference: str, *, full: bool) -> Case:
     """The case, if the user may see it (in full when ``full``); otherwise a 404."""
     cases = Case.objects.for_user_full(user) if full else Case.objects.for_user(user)
     return get_object_or_404(
@@ -41,7 +58,7 @@ def _visible_case(user: Any, reference: str, *, full: bool) -> Case:
     )
 
 
-def _case_summary(case: Case) -> dict[str, Any]:
+def case_summary(case: Case) -> dict[str, Any]:
     cat = category(case.kind, case.category)
     return {
         "kind": CaseKind(case.kind).label,
@@ -52,29 +69,59 @@ def _case_summary(case: Case) -> dict[str, Any]:
 
 
 @login_required
+def case_by_id(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page a notification's ``detail_url`` (``/cases/<id>/``) leads to: the case
+    under its reference, for those who may see it; a 404 for everyone else."""
+    case = get_object_or_404(Case.objects.for_user(request.user), pk=pk)
+    return redirect("workflows:case", reference=case.reference)
+
+
+@login_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _visible_case(request.user, reference, full=False)
-    summary = _case_summary(case)
+    case = visible_case(request.user, reference, full=False)
+    summary = case_summary(case)
     if not Case.objects.for_user_full(request.user).filter(pk=case.pk).exists():
-        # A VAWG case's referrer may follow its progress but not read it (need-to-know).
-        return render(request, "workflows/case_outline.html", {"case": case, **summary})
+        # A VAWG case's referrer may follow its progress but not read it (need-to-know);
+        # a duty the law makes theirs personally (the FGM report) is still theirs to record.
+        now = timezone.now()
+        duties = [
+            {"deadline": d, "rag": deadline_display_status(d, now=now)}
+            for d in Deadline.objects.filter(
+                case=case,
+                responsible_user_id=request.user.pk,
+                status__in=ACTIVE_DEADLINE_STATUSES,
+            ).select_related("policy")
+        ]
+        context = {
+            "case": case,
+            **summary,
+            "now": now,
+            "duties": duties,
+            "milestones": _awaited(
+                [m for m in milestones_for_user(case=case, user=request.user) if m.owed_by_detail],
+                duties,
+            ),
+        }
+        return render(request, "workflows/case_outline.html", context)
+    # A VAWG case read in full is logged, whoever reads it (need-to-know with access logs).
+    case_viewed(case=case, by=request.user)
+    now = timezone.now()
     machine = as_machine(case)
     actions = [
         {"name": name, "label": transition_label(name)}
         for name in in_workflow_order(available_transitions(case=machine, user=request.user))
     ]
-    timeline = [
-        {"row": row, "label": transition_label(row.transition)}
-        for row in TransitionLog.objects.filter(case=case)
-        .select_related("actor", "actor_agency")
-        .order_by("-seq")
-    ]
+    deadlines = _deadlines(case, user=request.user, now=now)
     context = {
         "case": case,
         **summary,
+        "now": now,
         "actions": actions,
-        "timeline": timeline,
-        "events": OutboxEvent.objects.filter(case=case).order_by("-occurred_at")[:50],
+        "milestones": _awaited(milestones_for_user(case=case, user=request.user), deadlines),
+        "deadlines": [d for d in deadlines if d["active"]],
+        "past_deadlines": [d for d in deadlines if not d["active"]],
+        "timeline": _timeline(case),
+        "audit_entries": _audit_entries(case),
         "agencies": case.case_agencies.select_related("agency").order_by("role", "agency__name"),
         "subjects": case.subjects.all(),
         "needs": case.needs.select_related("agency"),
@@ -89,10 +136,83 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "workflows/case.html", context)
 
 
+def _deadlines(case: Case, *, user: Any, now: datetime) -> list[dict[str, Any]]:
+    """The case's clocks, running ones first by due time, each with what ``user`` may do."""
+    rows = []
+    for deadline in (
+        Deadline.objects.filter(case=case)
+        .select_related("policy", "responsible_agency", "responsible_user")
+        .order_by("due_at", "pk")
+    ):
+        active = deadline.status in ACTIVE_DEADLINE_STATUSES
+        manage = active and may_manage_deadline(user=user, deadline=deadline)
+        rows.append(
+            {
+                "deadline": deadline,
+                "active": active,
+                "rag": deadline_display_status(deadline, now=now),
+                "can_pause": manage and deadline_can_pause(deadline, now=now),
+                "can_resume": manage and deadline.paused_at is not None,
+            }
+        )
+    return sorted(rows, key=lambda row: not row["active"])
+
+
+def _awaited(milestones: list[Milestone], deadlines: list[dict[str, Any]]) -> list[Milestone]:
+    """The milestones a running deadline waits for: the steps worth offering on the page."""
+    waiting = {
+        name
+        for row in deadlines
+        if row["deadline"].status in ACTIVE_DEADLINE_STATUSES
+        for name in row["deadline"].policy.met_by
+    }
+    return [m for m in milestones if m.name in waiting]
+
+
+def _timeline(case: Case) -> list[dict[str, Any]]:
+    """Transitions and the notifications sent about them, newest first.
+
+    Each notification carries its deliveries (channel, agency or person, status, attempts):
+    the proof of who was told, and when.
+    """
+    entries: list[dict[str, Any]] = [
+        {"type": "transition", "at": row.at, "row": row, "label": transition_label(row.transition)}
+        for row in TransitionLog.objects.filter(case=case).select_related("actor", "actor_agency")
+    ]
+    deliveries = Delivery.objects.select_related("endpoint__agency", "user").order_by("pk")
+    events = (
+        OutboxEvent.objects.filter(case=case)
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
+        .order_by("-occurred_at")[:TIMELINE_EVENTS]
+    )
+    entries += [
+        {"type": "event", "at": e.occurred_at, "event": e, "label": event_label(e.type)}
+        for e in events
+    ]
+    # Newest first; at the same instant an event sits above the change that caused it.
+    return sorted(entries, key=lambda e: (e["at"], e["type"] == "event"), reverse=True)
+
+
+def _audit_entries(case: Case) -> list[dict[str, Any]]:
+    entries = (
+        audit_entries_for_cases(Case.objects.filter(pk=case.pk))
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-id")[:AUDIT_ENTRIES]
+    )
+    return [
+        {
+            "entry": e,
+            "action": action_name(e),
+            "fields": changed_fields(e),
+        }
+        for e in entries
+    ]
+
+
 def _form_context(case: Case, name: str, form: TransitionForm, **extra: Any) -> dict[str, Any]:
     return {
         "case": case,
-        **_case_summary(case),
+        **case_summary(case),
         "name": name,
         "label": transition_label(name),
         "form": form,
@@ -107,7 +227,7 @@ def _form_context(case: Case, name: str, form: TransitionForm, **extra: Any) -> 
 @require_http_methods(["GET", "POST"])
 def case_transition_form(request: HttpRequest, reference: str, name: str) -> HttpResponse:
     """The reason form for one action; a POST makes the transition through the service."""
-    case = _visible_case(request.user, reference, full=True)
+    case = visible_case(request.user, reference, full=True)
     if name not in transition_names(case.kind):
         raise Http404("No such action for this kind of case")
     form_class = transition_form_class(name)
@@ -124,6 +244,7 @@ def case_transition_form(request: HttpRequest, reference: str, name: str) -> Htt
                 status=403,
             )
         form = form_class(case=case, user=request.user, initial={"version": case.version}, **extra)
+        case_viewed(case=case, by=request.user)
         return render(request, "workflows/transition.html", _form_context(case, name, form))
     form = form_class(request.POST, case=case, user=request.user, **extra)
     if not form.is_valid():

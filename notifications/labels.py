@@ -1,0 +1,37 @@
+"""Words for people: event types, delivery channels and statuses as the pages show them."""
+
+from __future__ import annotations
+
+from notifications.models import DeliveryStatus
+
+EVENT_LABELS = {
+    "referral.raised": "Referral raised",
+    "case.transitioned": "Case status changed",
+    "case.assigned": "Case assigned",
+    "case.risk_changed": "Risk level changed",
+    "case.review_threshold_met": "ASB case review threshold met",
+    "case.milestone_recorded": "Milestone recorded",
+    "duty.recorded": "Reporting duty recorded",
+    "deadline.approaching": "Deadline approaching",
+    "deadline.breached": "Deadline breached",
+    "deadline.escalated": "Deadline breach escalated",
+}
+
+# GOV.UK tag colours for delivery statuses; the tag's text always says the status too.
+DELIVERY_STATUS_COLOURS: dict[str, str] = {
+    DeliveryStatus.PENDING: "grey",
+    DeliveryStatus.SENDING: "",  # GOV.UK's default tag colour is blue
+    DeliveryStatus.DELIVERED: "green",
+    DeliveryStatus.FAILED: "orange",
+    DeliveryStatus.DEAD: "red",
+}
+
+
+def event_label(event_type: str) -> str:
+    return EVENT_LABELS.get(
+        event_type, event_type.replace(".", ": ").replace("_", " ").capitalize()
+    )
+
+
+def delivery_status_colour(status: str) -> str:
+    return DELIVERY_STATUS_COLOURS.get(status, "grey")

@@ -1,0 +1,23 @@
+"""The workflows app's pages: the case page and its forms, SLA clocks, manager pages."""
+
+from workflows.views.cases import (
+    case_by_id,
+    case_detail,
+    case_transition_form,
+    early_release_tracker,
+)
+from workflows.views.clocks import deadline_pause_form, deadline_resume_form, milestone_form
+from workflows.views.manage import audit_trail, audit_trail_csv, sla_breaches
+
+__all__ = [
+    "audit_trail",
+    "audit_trail_csv",
+    "case_by_id",
+    "case_detail",
+    "case_transition_form",
+    "deadline_pause_form",
+    "deadline_resume_form",
+    "early_release_tracker",
+    "milestone_form",
+    "sla_breaches",
+]
