@@ -77,3 +77,21 @@ def _sla_reference_data(transactional_db: None) -> None:
     """SLA policies and holidays: the flush after each live-server test removes what the
     migrations seeded, and deadlines are planned from them."""
     seed_sla_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _own_task_queue() -> Iterator[None]:
+    """Send the tasks a browser test causes (relays, deliveries) to a queue of its own,
+    deleted afterwards. Nothing consumes them here, and left on the shared test queue
+    they would be a backlog the real worker of later tests must first wade through."""
+    from config.celery import app
+
+    saved = app.conf.task_default_queue
+    queue = f"{saved}-browser"
+    app.conf.task_default_queue = queue
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue = saved
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(queue)
