@@ -94,4 +94,4 @@ def _own_task_queue() -> Iterator[None]:
     finally:
         app.conf.task_default_queue = saved
         with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
+            conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]
