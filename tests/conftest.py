@@ -8,6 +8,7 @@ passes ``make test`` on SQLite and the filesystem broker.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -93,6 +94,9 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
             app,
             pool="solo",
             concurrency=1,
+            # A node name of its own: on a broker shared with other sessions, two workers
+            # called celery@<host> clash over their pidbox queue (RESOURCE_LOCKED).
+            hostname=f"csp-test-{os.getpid()}@{socket.gethostname()}",
             perform_ping_check=False,
             shutdown_timeout=15,
             loglevel="WARNING",

@@ -276,6 +276,9 @@ class WorkerProcess:
                     "1",
                     "--queues",
                     self.queue,
+                    # Unique, so workers on a shared broker never clash over a pidbox.
+                    "--hostname",
+                    f"test-{self.queue}-{uuid.uuid4().hex[:6]}@%h",
                     "--loglevel",
                     "INFO",
                     "--without-heartbeat",
