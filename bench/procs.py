@@ -199,7 +199,7 @@ class CeleryWorker(Server):
                 "--hostname",
                 f"bench-{os.getpid()}@%h",
                 "--loglevel",
-                "WARNING",
+                os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
                 # A lone worker has no peers to sync with; skipping it only shortens start-up.
                 "--without-mingle",
                 "--without-gossip",

@@ -53,7 +53,8 @@ class _Handler(BaseHTTPRequestHandler):
 class WebhookTimingReceiver:
     """Answers 200 to validly signed webhooks (401 otherwise) and records every arrival."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str = "") -> None:
+        # May be set after start(), once the endpoint (which makes the secret) exists.
         self.secret = secret
         self.arrivals: list[Arrival] = []
         self._changed = threading.Condition()

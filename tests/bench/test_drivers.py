@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -90,6 +91,42 @@ def test_the_pacer_calls_every_step_in_order() -> None:
     assert achieved > 0
     with pytest.raises(ValueError, match="rate must be positive"):
         paced(1, 0, calls.append)
+
+
+def test_the_threaded_pacer_holds_the_rate_when_each_call_is_slower_than_the_interval() -> None:
+    # 20 calls at 100/s, each taking 30 ms: one thread would need 0.6 s, four about 0.2 s.
+    calls: list[int] = []
+    exits: list[str] = []
+    lock = threading.Lock()
+
+    def slow(i: int) -> None:
+        time.sleep(0.03)
+        with lock:
+            calls.append(i)
+
+    achieved = paced(
+        20,
+        100.0,
+        slow,
+        threads=4,
+        on_thread_exit=lambda: exits.append(threading.current_thread().name),
+    )
+    assert sorted(calls) == list(range(20))
+    assert len(exits) == 4  # every driver thread ran its clean-up
+    assert achieved > 50  # one thread could not pass 33/s
+
+
+def test_the_threaded_pacer_reports_a_failed_call_after_running_the_rest() -> None:
+    calls: list[int] = []
+
+    def fails_on_three(i: int) -> None:
+        if i == 3:
+            raise RuntimeError("boom")
+        calls.append(i)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        paced(6, 1000.0, fails_on_three, threads=2)
+    assert sorted(calls) == [0, 1, 2, 4, 5]
 
 
 def test_api_installed_is_whether_the_path_resolves() -> None:
