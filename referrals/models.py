@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from cases.models import Case, CaseKind, Subject
 from partners.models import Agency, Ward
@@ -46,7 +47,8 @@ class Referral(models.Model):
 class RoutingRule(models.Model):
     """Which agency leads a new case. The most specific matching rule wins.
 
-    A blank category or ward matches any; ties go to the lowest ``priority`` number.
+    A blank category or ward matches any; among equally specific rules (a scope's fallbacks)
+    the lowest ``priority`` number whose agency is active wins.
     """
 
     kind = models.CharField(max_length=20, choices=CaseKind.choices)
@@ -58,11 +60,27 @@ class RoutingRule(models.Model):
 
     class Meta:
         ordering = ["kind", "priority"]
+        # One scope may hold several rules, tried in priority order (a fallback agency for
+        # when the first is made inactive), but never two at one priority: which would
+        # lead a case would then be arbitrary. Two constraints, because a unique constraint
+        # treats every NULL as different, and NULL is "any ward".
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "category", "ward"],
+                fields=["kind", "category", "ward", "priority"],
+                condition=Q(ward__isnull=False),
                 name="routing_rule_unique_scope",
-            )
+                violation_error_message=(
+                    "A rule for this kind, category and ward has this priority already."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "category", "priority"],
+                condition=Q(ward__isnull=True),
+                name="routing_rule_unique_scope_any_ward",
+                violation_error_message=(
+                    "A rule for this kind and category in any ward has this priority already."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from partners.models import Agency, AgencyKind, Ward
 from referrals.models import RoutingRule
@@ -65,3 +67,23 @@ def test_inactive_rules_and_rules_for_inactive_agencies_are_skipped(people) -> N
     Agency.objects.filter(code="team-b").update(is_active=False)
     assert _lead(people, "vawg", category="stalking") == "victim-services"
     assert _lead(people, "vawg", category="domestic_abuse") == "victim-services"
+
+
+@pytest.mark.parametrize("in_ward", [False, True])
+def test_one_scope_cannot_hold_two_rules_at_one_priority(people, in_ward: bool) -> None:
+    # NULL is "any ward": a plain unique constraint would let two such rules coexist.
+    ward = Ward.objects.get(code=WARD) if in_ward else None
+    RoutingRule.objects.create(kind="vawg", category="stalking", ward=ward, agency=_agency("a"))
+    twin = RoutingRule(kind="vawg", category="stalking", ward=ward, agency=_agency("b"))
+    with pytest.raises(ValidationError, match="has this priority already"):
+        twin.full_clean()  # what the admin runs: the manager sees the message
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+
+
+def test_a_scope_s_fallback_rule_leads_when_the_first_agency_is_inactive(people) -> None:
+    RoutingRule.objects.create(kind="vawg", agency=_agency("first"), priority=10)
+    RoutingRule.objects.create(kind="vawg", agency=_agency("fallback"), priority=20)
+    assert _lead(people, "vawg") == "first"
+    Agency.objects.filter(code="first").update(is_active=False)
+    assert _lead(people, "vawg") == "fallback"
