@@ -34,6 +34,18 @@ def test_seed_demo_sets_up_endpoints_without_replaying_the_demo_history() -> Non
     assert Endpoint.objects.filter(channel="webhook").count() == 8
 
 
+def test_seed_demo_leaves_no_overdue_deadline_for_the_first_scan_to_breach_at_once() -> None:
+    from workflows.sla import deadlines_scan
+
+    call_command("seed_demo")
+    result = deadlines_scan()
+    assert (result.breached, result.warned, result.escalated) == (0, 0, 0)
+    # The history holds the breaches, settled at seed time and not relayed.
+    breached = OutboxEvent.objects.filter(type="deadline.breached")
+    assert breached.exists()
+    assert not breached.filter(published_at__isnull=True).exists()
+
+
 def test_a_bulk_load_writes_events_without_queueing_a_relay_task_per_event(
     people, django_capture_on_commit_callbacks
 ) -> None:

@@ -13,7 +13,7 @@ from notifications.models import Endpoint
 from notifications.services import outbox_bulk_load, outbox_mark_historical
 from partners.demo import seed_partnership
 from referrals.demo import seed_demo_cases
-from workflows.sla import sla_demo_deadline_soon
+from workflows.sla import deadlines_scan, sla_demo_deadline_soon
 
 
 class Command(SystemCommand):
@@ -45,7 +45,11 @@ class Command(SystemCommand):
             except (LookupError, RuntimeError) as exc:
                 raise CommandError(str(exc)) from exc
             if not Endpoint.objects.exists():
-                # The demo's history is loaded, not lived: nobody is notified of it.
+                # The demo's history is loaded, not lived: the deadlines it left overdue
+                # are settled now, as the scanner would have settled them (else the first
+                # scan breaches dozens at once), and nobody is notified of any of it.
+                with outbox_bulk_load():
+                    deadlines_scan()
                 outbox_mark_historical(before=timezone.now(), reason="demo history")
             created |= seed_demo_endpoints(webhook_base_url=settings.NOTIFICATIONS_DEMO_WEBHOOK_URL)
         summary = ", ".join(f"{n} {what}" for what, n in created.items())
