@@ -32,6 +32,19 @@ class TransitionContext:
 Permission = Callable[[Any, Any], bool]
 
 
+@dataclass(frozen=True)
+class PermissionScope:
+    """Who a permission admits, as data: these roles at the responsible agency, and the
+    assigned officer when ``assignee``. Lets a selector find in SQL the cases a user could
+    act on, rather than asking the machine about every open case in turn."""
+
+    roles: frozenset[str]
+    assignee: bool = False
+
+
+PERMISSION_SCOPES: dict[Permission, PermissionScope] = {}
+
+
 def _any_of(roles: tuple[str, ...]) -> str:
     names = [str(r) for r in roles]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
@@ -43,6 +56,7 @@ def roles_at_lead(*roles: str) -> Permission:
         return user_has_role(user, *roles, agency=instance.responsible_agency_id)
 
     check.__doc__ = f"{_any_of(roles)} of the responsible agency"
+    PERMISSION_SCOPES[check] = PermissionScope(frozenset(roles))
     return check
 
 
@@ -54,6 +68,7 @@ def assignee_or_roles_at_lead(*roles: str) -> Permission:
         return (assigned and instance.assigned_officer_id == user.pk) or by_role(instance, user)
 
     check.__doc__ = f"the assigned officer, or {_any_of(roles)} of the responsible agency"
+    PERMISSION_SCOPES[check] = PermissionScope(frozenset(roles), assignee=True)
     return check
 
 

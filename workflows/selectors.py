@@ -19,9 +19,9 @@ from django.db.models.functions import TruncMonth
 
 from cases.models import CLOSED_STATES, Case, CaseKind, Subject, SubjectRole, SupportNeed
 from partners.models import Role
-from partners.selectors import user_agency_ids, user_has_role
+from partners.selectors import user_agency_ids, user_has_role, user_memberships
 from workflows.calendar import LONDON
-from workflows.machines import as_machine
+from workflows.machines import MACHINES, PERMISSION_SCOPES, as_machine
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
 from workflows.services import available_transitions
 from workflows.sla.clock import current_calendar
@@ -222,23 +222,51 @@ def _percentile(ordered: Sequence[timedelta], p: float) -> timedelta:
 RELEASE_TRACKER_ROLES = (Role.PROBATION_PRACTITIONER, Role.MANAGER, Role.AUDITOR)
 
 
+def _actionable(user: Any) -> Q:
+    """Cases in a state some transition leaves, where the user holds one of its roles at
+    the responsible agency (or is the assigned officer, where that admits). A transition
+    without a recorded scope admits every case in its source state: the state machine,
+    asked afterwards about each case, has the last word."""
+    roles_by_agency: dict[int, set[str]] = {}
+    for membership in user_memberships(user):
+        roles_by_agency.setdefault(membership.agency_id, set()).add(membership.role)
+    q = Q(pk__in=[])
+    for kind, machine in MACHINES.items():
+        for t in machine._meta.get_field("state").get_all_transitions(machine):
+            # No permission admits anyone (django-fsm's rule); a permission name or an
+            # unrecorded callable admits anyone here, and the machine decides later.
+            scope = PERMISSION_SCOPES.get(t.permission) if callable(t.permission) else None
+            in_source = Q(kind=kind, state=t.source)
+            if scope is None:
+                q |= in_source
+                continue
+            agencies = [a for a, roles in roles_by_agency.items() if roles & scope.roles]
+            who = Q(responsible_agency_id__in=agencies)
+            if scope.assignee:
+                who |= Q(assigned_officer=user)
+            q |= in_source & who
+    return q
+
+
 def cases_awaiting_action(*, user: Any, limit: int = 50) -> list[tuple[Case, list[str]]]:
     """Open cases the user can act on now, each with the transitions they may make.
 
-    Every workflow permission is a role at the case's responsible agency or being its
-    assigned officer, so only those cases are candidates; the state machine then decides.
+    The database narrows the cases to those in a state where the user's roles (or being
+    the assigned officer) admit a transition (``_actionable``); the state machine then
+    checks each, guards included, so a page stops after about ``limit`` cases however
+    many the user's agencies hold.
     """
     if not getattr(user, "is_authenticated", False):
         return []
     candidates = (
         Case.objects.for_user(user)
         .open()
-        .filter(Q(responsible_agency_id__in=user_agency_ids(user)) | Q(assigned_officer=user))
+        .filter(_actionable(user))
         .select_related("ward", "responsible_agency")
         .order_by("updated_at")
     )
     result = []
-    for case in candidates:
+    for case in candidates.iterator(chunk_size=limit * 2):
         names = available_transitions(case=as_machine(case), user=user)
         if names:
             result.append((case, names))
