@@ -75,8 +75,11 @@ bench: install
 	$(PY) -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 # Fault injection (tests/faults/, docs/performance.md): PostgreSQL cut away during an API
-# burst, 50 concurrent transitions on one case. Needs PostgreSQL (DATABASE_URL); each
-# scenario prints sent, committed, duplicated and lost. QUICK=1 is the variant CI runs.
+# burst, 50 concurrent transitions on one case, RabbitMQ away during a burst of transitions
+# (through a TCP proxy: the broker itself is never stopped), the Celery worker killed with
+# SIGKILL mid-burst. Needs PostgreSQL (DATABASE_URL) and RabbitMQ (CELERY_BROKER_URL); each
+# scenario prints sent, committed or delivered, duplicated and lost. QUICK=1 is the
+# variant CI runs (about 2 min); without it, the long variant (about 6.5 min).
 .PHONY: faults
 faults: install
 	FAULTS_LONG=$(if $(QUICK),,1) $(PY) -m pytest -m faults -s tests/faults $(PYTEST_ARGS)

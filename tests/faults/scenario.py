@@ -22,10 +22,49 @@ class Sizes:
     after: float  # seconds of burst after it is back
     outages: int  # how many times it goes away in one burst
     conflict_rounds: int  # cases each raced by 50 concurrent transitions
+    # The notification scenarios: transitions through the API at a steady rate.
+    transition_rate: float  # transitions per second, all clients together
+    broker_before: float  # seconds of transitions before RabbitMQ goes away
+    broker_outage: float  # seconds RabbitMQ is unreachable
+    broker_after: float  # seconds of transitions after it is back
+    kill_burst: float  # seconds of transitions in the worker-kill scenario
+    kills: int  # SIGKILLs of the worker, spread over that burst
 
 
-QUICK_SIZES = Sizes(clients=8, before=2.0, outage=3.0, after=3.0, outages=1, conflict_rounds=1)
-LONG_SIZES = Sizes(clients=8, before=10.0, outage=15.0, after=15.0, outages=3, conflict_rounds=10)
+QUICK_SIZES = Sizes(
+    clients=8,
+    before=2.0,
+    outage=3.0,
+    after=3.0,
+    outages=1,
+    conflict_rounds=1,
+    transition_rate=10.0,
+    broker_before=3.0,
+    broker_outage=8.0,
+    broker_after=4.0,
+    kill_burst=12.0,
+    kills=1,
+)
+LONG_SIZES = Sizes(
+    clients=8,
+    before=10.0,
+    outage=15.0,
+    after=15.0,
+    outages=3,
+    conflict_rounds=10,
+    transition_rate=10.0,
+    broker_before=10.0,
+    broker_outage=30.0,
+    broker_after=15.0,
+    kill_burst=48.0,
+    kills=3,
+)
+
+
+def _report(scenario: str, counts: dict[str, int | float]) -> str:
+    line = f"[faults] {scenario}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    print(line)
+    return line
 
 
 @dataclass
@@ -40,13 +79,29 @@ class Counts:
     other: dict[str, int] = field(default_factory=dict)
 
     def report(self) -> str:
-        extra = "".join(f", {k} {v}" for k, v in self.other.items())
-        line = (
-            f"[faults] {self.scenario}: sent {self.sent}, committed {self.committed}, "
-            f"duplicated {self.duplicated}, lost {self.lost}{extra}"
+        main = {"sent": self.sent, "committed": self.committed}
+        return _report(
+            self.scenario, {**main, "duplicated": self.duplicated, "lost": self.lost, **self.other}
         )
-        print(line)
-        return line
+
+
+@dataclass
+class DeliveryCounts:
+    """What a notification scenario reports: the events committed, and what reached the
+    receiver. ``duplicated`` counts arrivals beyond the first per webhook-id."""
+
+    scenario: str
+    sent: int = 0  # transitions committed, each with its case.transitioned event
+    delivered: int = 0  # events whose webhook arrived, validly signed
+    duplicated: int = 0
+    lost: int = 0  # committed events whose webhook never arrived
+    other: dict[str, int | float] = field(default_factory=dict)
+
+    def report(self) -> str:
+        main = {"sent": self.sent, "delivered": self.delivered}
+        return _report(
+            self.scenario, {**main, "duplicated": self.duplicated, "lost": self.lost, **self.other}
+        )
 
 
 def database_url(*, port: int | None = None) -> str:
@@ -59,8 +114,28 @@ def database_url(*, port: int | None = None) -> str:
     return f"postgres://{auth}@{host}:{port or db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def server_env(*, database: str, conn_max_age: int) -> dict[str, str]:
-    """Production settings for a gunicorn on the test database, on plain loopback HTTP."""
+def unconsumed_queue() -> str:
+    """Where the scenarios without a worker send their tasks: the relay tasks the outbox
+    enqueues after each commit. Emptied after each scenario (conftest), so that they do
+    not wait for the next test session's worker on its queue."""
+    return f"{settings.CELERY_TASK_DEFAULT_QUEUE}-faults-unconsumed"
+
+
+def queue_delete(name: str) -> None:
+    """Remove a scenario's queue, and the messages in it, from the broker."""
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        # kombu's StdChannel stub lacks queue_delete, which the AMQP channel has.
+        conn.default_channel.queue_delete(name)  # type: ignore[attr-defined]
+
+
+def server_env(
+    *, database: str, conn_max_age: int, broker: str | None = None, queue: str | None = None
+) -> dict[str, str]:
+    """Production settings for a gunicorn on the test database, on plain loopback HTTP;
+    its tasks go to ``broker`` (default: the session's) and ``queue`` (default: the
+    unconsumed one)."""
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database,
@@ -69,7 +144,8 @@ def server_env(*, database: str, conn_max_age: int) -> dict[str, str]:
         "SECRET_KEY": settings.SECRET_KEY,
         "AUDIT_HMAC_KEY": settings.AUDIT_HMAC_KEY,
         "SECURE_SSL_REDIRECT": "false",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": broker or settings.CELERY_BROKER_URL,
+        "CELERY_QUEUE": queue or unconsumed_queue(),
         # The scenarios send far more than a person would; rate limits are not under test.
         "API_WRITE_RATE": "100000/s",
     }

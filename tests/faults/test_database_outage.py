@@ -24,8 +24,8 @@ from bench.procs import Gunicorn
 from cases.models import Case, Subject
 from referrals.models import Referral
 from tests.faults.scenario import Counts, Sizes, database_url, server_env
-from tests.faults.tcp_proxy import TcpProxy
 from tests.personas import payload
+from tests.support.tcp_proxy import TcpProxy
 from workflows.models import TransitionLog
 
 pytestmark = [

@@ -240,11 +240,20 @@ def database_url_for_subprocess() -> str:
 
 
 class WorkerProcess:
-    """A real ``celery -A config worker`` subprocess on its own queue and the test DB."""
+    """A real ``celery -A config worker`` subprocess (prefork, ``concurrency`` pool processes)
+    on its own queue and the test DB."""
 
-    def __init__(self, *, queue: str, broker_url: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        queue: str,
+        broker_url: str,
+        env: dict[str, str] | None = None,
+        concurrency: int = 1,
+    ) -> None:
         self.queue = queue
         self.broker_url = broker_url
+        self.concurrency = concurrency
         self.extra_env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
         self.log = BASE_DIR / "var" / f"worker-{queue}-{uuid.uuid4().hex[:6]}.log"
@@ -273,7 +282,7 @@ class WorkerProcess:
                     "--pool",
                     "prefork",
                     "--concurrency",
-                    "1",
+                    str(self.concurrency),
                     "--queues",
                     self.queue,
                     # Unique, so workers on a shared broker never clash over a pidbox.

@@ -56,14 +56,14 @@ def test_a_transition_committed_while_the_broker_is_unreachable_is_notified_once
     broker = urlsplit(rabbitmq)
     queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-outage"
     purge_queue(queue)
-    with TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672) as proxy:
+    with TcpProxy((broker.hostname or "127.0.0.1", broker.port or 5672)) as proxy:
         # App and worker both reach RabbitMQ only through the proxy, which plays the outage.
         via_proxy = broker._replace(netloc=f"{broker.username}:{broker.password}@{proxy.url_host}")
         worker = WorkerProcess(queue=queue, broker_url=via_proxy.geturl()).start()
         worker_processes.append(worker)
         with app_broker(via_proxy.geturl(), queue=queue):
             worker.wait_ready()
-            proxy.pause()
+            proxy.down(mode="refuse")
 
             with caplog.at_level(logging.WARNING, logger="notifications"):
                 case = triage(case, people)
@@ -79,7 +79,7 @@ def test_a_transition_committed_while_the_broker_is_unreachable_is_notified_once
             assert event.last_error
             assert not Delivery.objects.filter(event=event).exists()
 
-            proxy.resume()
+            proxy.up()
             relay_outbox.delay()  # what beat sends every few seconds
             delivery = wait_until(
                 lambda: delivered(endpoint), timeout=120, what="delivery after the outage"
@@ -93,7 +93,7 @@ def test_a_transition_committed_while_the_broker_is_unreachable_is_notified_once
     assert received.json["data"]["to"] == "triaged"
     event.refresh_from_db()
     assert event.published_at is not None
-    assert proxy.connections_accepted >= 2  # the worker and the app both came back through it
+    assert proxy.accepted >= 2  # the worker and the app both came back through it
 
 
 def test_a_rolled_back_transition_notifies_nobody(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -22,6 +23,7 @@ class ReceivedWebhook:
     valid: bool
     reason: str  # why the signature was refused; empty when valid
     status: int  # what the receiver answered
+    received_at: float  # time.time() when the request had been read
 
 
 class _Server(ThreadingHTTPServer):
@@ -93,9 +95,9 @@ class WebhookReceiver:
         self._server.receiver = self
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={
-                "poll_interval": 0.05
-            },  # shutdown() waits up to one poll name="webhook-receiver", daemon=True
+            kwargs={"poll_interval": 0.05},  # shutdown() waits up to one poll
+            name="webhook-receiver",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -129,6 +131,7 @@ class WebhookReceiver:
     def _handle(
         self, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
+        received_at = time.time()
         lowered = {name.lower(): value for name, value in headers.items()}
         try:
             verify_webhook_signature(secret=self.secret, headers=lowered, body=body)
@@ -151,7 +154,7 @@ class WebhookReceiver:
             else:
                 status, reply = 200, "ok"
             self.requests.append(
-                ReceivedWebhook(path, lowered, body, parsed, valid, reason, status)
+                ReceivedWebhook(path, lowered, body, parsed, valid, reason, status, received_at)
             )
             self._changed.notify_all()
         if self.delay:
