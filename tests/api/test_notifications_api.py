@@ -372,9 +372,12 @@ def test_a_delivery_that_is_not_dead_or_whose_endpoint_is_off_cannot_be_retried(
     assert pending is not None
     response = client.post(f"/api/v1/deliveries/{pending.pk}/retry/")
     assert response.status_code == 409
+    # The same problem type as a transition the case's state does not allow.
+    assert response.json()["type"] == "urn:csp-casework:problem:conflict"
     endpoint_update(endpoint_id=notified.asb_mailbox.pk, by=None, changes={"is_active": False})
     response = client.post(f"/api/v1/deliveries/{notified.asb_dead.pk}/retry/")
     assert response.status_code == 409
+    assert response.json()["type"] == "urn:csp-casework:problem:conflict"
     assert "deactivated" in response.json()["detail"]
     assert Delivery.objects.get(pk=notified.asb_dead.pk).status == DeliveryStatus.DEAD
 
