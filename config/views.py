@@ -16,7 +16,7 @@ from cases.access import can_read_audit_trail, can_read_reports
 from config.forms import SignInForm
 from notifications.labels import event_label
 from notifications.selectors import (
-    deliveries_failing_for_reader,
+    deliveries_failing_for_user,
     inbox_items,
     inbox_unread_count,
 )
@@ -92,7 +92,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         "manage.html",
         {
             "open_breaches": open_breaches(agency_ids=visible_agency_ids(user)).count(),
-            "failing": deliveries_failing_for_reader(user=user).count(),
+            "failing": deliveries_failing_for_user(user=user).count(),
         },
     )
 

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from notifications.models import Delivery, DeliveryStatus, Endpoint, InboxItem, Subscription
 from notifications.services import endpoint_update
-from tests.api.conftest import PUBLIC_HOOK, Notified
+from tests.api.conftest import PUBLIC_HOOK, Notified, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -396,3 +396,15 @@ def test_another_agencys_delivery_is_404_and_an_auditor_may_look_but_not_retry(
         == 403
     )
     assert Delivery.objects.filter(status=DeliveryStatus.DEAD).count() == 2
+
+
+def test_a_superuser_with_no_membership_may_not_read_an_agencys_endpoints_or_deliveries(
+    notified: Notified, django_user_model: Any
+) -> None:
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456789")
+    client = token_client(root)
+    agency = notified.asb_mailbox.agency_id
+    assert client.get(f"/api/v1/agencies/{agency}/endpoints/").status_code == 403
+    assert client.get(f"/api/v1/agencies/{agency}/subscriptions/").status_code == 403
+    assert client.get("/api/v1/deliveries/").status_code == 403
+    assert client.post(f"/api/v1/deliveries/{notified.asb_dead.pk}/retry/").status_code == 403
