@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cases.access import can_read_audit_trail, can_read_reports
+from cases.access import can_raise_referrals, can_read_audit_trail, can_read_reports
 from config.forms import SignInForm
 from notifications.labels import event_label
 from notifications.selectors import (
@@ -20,7 +20,6 @@ from notifications.selectors import (
     inbox_items,
     inbox_unread_count,
 )
-from partners.selectors import primary_agency
 from referrals.selectors import referrals_recent
 from workflows.labels import in_workflow_order, state_label, transition_label
 from workflows.selectors import (
@@ -75,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "awaiting": awaiting,
             "referrals": referrals,
             "release_tracker": can_use_release_tracker(request.user),
-            "can_raise": primary_agency(request.user) is not None,
+            "can_raise": can_raise_referrals(request.user),
         },
     )
 

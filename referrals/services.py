@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cases.access import RAISE_REFUSED, referring_agencies
 from cases.audit import acting_as
 from cases.models import (
     Case,
@@ -19,7 +20,7 @@ from cases.models import (
 )
 from notifications.services import emit
 from partners.models import Agency
-from partners.selectors import primary_agency
+from partners.selectors import user_memberships
 from referrals.models import Referral
 from referrals.selectors import case_review_count, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
@@ -33,11 +34,13 @@ FGM_DUTY_BASIS = "FGM Act 2003 s5B: known FGM in a girl under 18 must be reporte
 def referral_raise(
     *, clean: CleanReferral, raised_by: Any, raising_agency: Agency | None = None
 ) -> Referral:
-    """Record a referral and open its case, or join the open case the user confirmed."""
+    """Record a referral and open its case, or join the open case the user confirmed.
+
+    ``raising_agency`` defaults to the first agency where ``raised_by`` holds a working role
+    (``cases.access.referring_agencies``); an auditor's membership never raises one.
+    """
     now = timezone.now()
-    agency = raising_agency or primary_agency(raised_by)
-    if agency is None:
-        raise ReferralInvalid({"raised_by": "You must belong to an agency to raise a referral."})
+    agency = _raising_agency(raised_by, raising_agency)
     with acting_as(raised_by):
         case = _case_for(clean=clean, raised_by=raised_by, agency=agency, now=now)
         subjects = [
@@ -101,6 +104,19 @@ def referral_raise(
         if clean.kind == CaseKind.ASB:
             _check_case_review(case=case, clean=clean, by=raised_by, agency=agency, now=now)
     return referral
+
+
+def _raising_agency(user: Any, wanted: Agency | None) -> Agency:
+    allowed = referring_agencies(user)
+    if not allowed:
+        if user_memberships(user):
+            raise ReferralInvalid({"raised_by": RAISE_REFUSED})
+        raise ReferralInvalid({"raised_by": "You must belong to an agency to raise a referral."})
+    if wanted is None:
+        return allowed[0]
+    if wanted not in allowed:
+        raise ReferralInvalid({"raised_by": f"You do not raise referrals for {wanted.name}."})
+    return wanted
 
 
 def _referral_details(clean: CleanReferral) -> dict[str, Any]:

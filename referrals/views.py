@@ -18,12 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cases.access import can_read_reports
+from cases.access import RAISE_REFUSED, can_raise_referrals, can_read_reports
 from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD
 from cases.charts import Series, bar_chart
 from cases.csv_export import csv_response
 from cases.models import CaseKind
-from partners.selectors import primary_agency
+from partners.selectors import user_memberships
 from referrals.forms import (
     FORMS,
     KIND_HINTS,
@@ -76,8 +76,15 @@ def _render_form(request: HttpRequest, form: ReferralForm, *, status: int = 200)
 
 
 def _require_agency(request: HttpRequest) -> HttpResponse | None:
-    if primary_agency(request.user) is None:
-        return render(request, "referrals/no_agency.html", status=403)
+    """The API's and the service's rule (``can_raise_referrals``), checked at every step."""
+    if not can_raise_referrals(request.user):
+        auditor = bool(user_memberships(request.user))
+        return render(
+            request,
+            "referrals/no_agency.html",
+            {"reason": RAISE_REFUSED if auditor else ""},
+            status=403,
+        )
     return None
 
 
@@ -134,6 +141,8 @@ def _checked_form(draft: dict[str, Any]) -> tuple[ReferralForm, CleanReferral | 
 def check(request: HttpRequest, kind: str) -> HttpResponse:
     """Step 3: check your answers. The server judges them again; nothing is trusted."""
     _form_class(kind)
+    if refusal := _require_agency(request):
+        return refusal
     draft = _draft(request, kind)
     if draft is None or not draft["data"]:
         return redirect("referrals:start")
@@ -157,6 +166,8 @@ def check(request: HttpRequest, kind: str) -> HttpResponse:
 def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
     """Step 3b: open cases that may be about the same person or place; join one or not."""
     _form_class(kind)
+    if refusal := _require_agency(request):
+        return refusal
     draft = _draft(request, kind)
     if draft is None or not draft["data"]:
         return redirect("referrals:start")

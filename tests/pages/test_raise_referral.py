@@ -9,6 +9,7 @@ from django.test import Client
 
 from cases.models import Case, Subject, SupportNeed
 from referrals.models import Referral
+from referrals.validation import ReferralInvalid
 from tests.pages import formdata
 from tests.personas import raise_referral
 
@@ -286,3 +287,20 @@ def test_someone_outside_any_agency_cannot_raise_a_referral(people, db) -> None:
 def test_signed_out_people_are_sent_to_sign_in(people) -> None:
     response = Client().get("/referrals/new/")
     assert response["Location"] == "/sign-in/?next=/referrals/new/"
+
+
+def test_an_auditor_cannot_raise_a_referral_through_the_pages_either(people, client_for) -> None:
+    client = client_for("auditor")
+    for url in ("/referrals/new/", "/referrals/new/asb/", "/referrals/new/asb/check/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Auditors read the record" in response.content.decode()
+    assert client.post("/referrals/new/", {"kind": "asb"}).status_code == 403
+    assert not Referral.objects.exists()
+
+
+def test_the_service_refuses_an_auditor_whatever_calls_it(people) -> None:
+    with pytest.raises(ReferralInvalid) as exc:
+        raise_referral(people.auditor, "asb")
+    assert set(exc.value.errors) == {"raised_by"}
+    assert not Referral.objects.exists()
