@@ -9,7 +9,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 
 from cases.access import can_raise_referrals, can_read_audit_trail, can_read_reports
@@ -105,6 +106,12 @@ class SignInView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["error_summary"] = context["form"].error_summary()
         return context
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, where browsers and tools look without reading the page: the static
+    icon. A temporary redirect, as the static URL changes with the file's content hash."""
+    return redirect(static("images/favicon.ico"))
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
