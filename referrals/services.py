@@ -21,13 +21,12 @@ from cases.models import (
 from notifications.services import emit
 from partners.models import Agency
 from partners.selectors import user_memberships
+from referrals.duties import FGM_DUTY, FGM_DUTY_BASIS, fgm_duty_owed
 from referrals.models import Referral
 from referrals.selectors import case_review_count, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
 from workflows.services import case_open, reference_allocate, transition_log_append
 from workflows.sla import deadlines_on_transition
-
-FGM_DUTY_BASIS = "FGM Act 2003 s5B: known FGM in a girl under 18 must be reported to the police"
 
 
 @transaction.atomic(durable=True)
@@ -99,8 +98,8 @@ def referral_raise(
             },
             actor_id=raised_by.pk,
         )
-        if _fgm_duty_applies(clean):
-            _record_fgm_duty(case=case, by=raised_by, agency=agency, now=now)
+        if fgm_duty_owed(clean, agency_kind=agency.kind):
+            _record_fgm_duty(case=case, referral=referral, by=raised_by, agency=agency, now=now)
         if clean.kind == CaseKind.ASB:
             _check_case_review(case=case, clean=clean, by=raised_by, agency=agency, now=now)
     return referral
@@ -177,24 +176,16 @@ def _case_for(*, clean: CleanReferral, raised_by: Any, agency: Agency, now: Any)
     return case
 
 
-def _fgm_duty_applies(clean: CleanReferral) -> bool:
-    age = clean.details.get("victim_age")
-    return (
-        clean.category == "fgm"
-        and bool(clean.details.get("fgm_known"))
-        and age is not None
-        and age < 18
-    )
-
-
-def _record_fgm_duty(*, case: Case, by: Any, agency: Agency, now: Any) -> None:
-    """The duty is personal to the professional who learned of the FGM: it names them."""
+def _record_fgm_duty(*, case: Case, referral: Referral, by: Any, agency: Agency, now: Any) -> None:
+    """The duty is personal to the professional who learned of the FGM: it names them.
+    Its deadlines run until they record the report, whether or not the case is open."""
     case.details = {
         **case.details,
-        "fgm_mandatory_report": {
+        FGM_DUTY: {
             "owed_by": by.pk,
             "recorded_at": now.isoformat(),
             "basis": FGM_DUTY_BASIS,
+            "referral": referral.reference,
         },
     }
     case.save(update_fields=["details"])
@@ -213,7 +204,7 @@ def _record_fgm_duty(*, case: Case, by: Any, agency: Agency, now: Any) -> None:
         type="duty.recorded",
         case=case,
         occurred_at=now,
-        data={"duty": "fgm_mandatory_report"},
+        data={"duty": FGM_DUTY},
         actor_id=by.pk,
     )
     deadlines_on_transition(

@@ -18,12 +18,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cases.access import RAISE_REFUSED, can_raise_referrals, can_read_reports
+from cases.access import (
+    RAISE_REFUSED,
+    can_raise_referrals,
+    can_read_reports,
+    referring_agencies,
+)
 from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD
 from cases.charts import Series, bar_chart
 from cases.csv_export import csv_response
 from cases.models import CaseKind
 from partners.selectors import user_memberships
+from referrals.duties import (
+    FGM_DUTY,
+    fgm_duty_owed,
+    fgm_known_in_a_girl,
+    personal_duties_recorded,
+)
 from referrals.forms import (
     FORMS,
     KIND_HINTS,
@@ -154,10 +165,19 @@ def check(request: HttpRequest, kind: str) -> HttpResponse:
         if duplicates_visible(clean=clean, user=request.user).exists():
             return redirect("referrals:duplicates", kind=kind)
         return _raise(request, draft=draft, join_case=None)
+    agency = referring_agencies(request.user)[0]
     return render(
         request,
         "referrals/check.html",
-        {"form": form, "clean": clean, "sections": form.sections(), "kind_label": form.title},
+        {
+            "form": form,
+            "clean": clean,
+            "sections": form.sections(),
+            "kind_label": form.title,
+            # The service's own rule, so the page promises only what sending will record.
+            "fgm_known_in_a_girl": fgm_known_in_a_girl(clean),
+            "fgm_duty_owed": fgm_duty_owed(clean, agency_kind=agency.kind),
+        },
     )
 
 
@@ -234,7 +254,12 @@ def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "referrals/confirmation.html",
-        {"referral": referral, "joined": joined, "state": state_label(referral.case)},
+        {
+            "referral": referral,
+            "joined": joined,
+            "state": state_label(referral.case),
+            "fgm_duty_owed": FGM_DUTY in personal_duties_recorded(referral),
+        },
     )
 
 

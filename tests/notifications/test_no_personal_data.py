@@ -56,6 +56,7 @@ PERSONAL = [
     "Tom Hughes",
     "Grace Okafor",
     "Daniel Reid",
+    "Nadia Hussain",
 ]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -77,7 +78,7 @@ def produce_every_event_type(people: Any) -> None:
     vawg = raise_referral(people.officer, "vawg").case
     case_transition(case_id=vawg.pk, name="assess_risk", by=people.idva, reason=reason)
     raise_referral(
-        people.idva,
+        people.nurse,  # a school nurse: under the FGM reporting duty
         "vawg",
         category="fgm",
         summary="FGM disclosed at school by the pupil.",
