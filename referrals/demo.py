@@ -29,7 +29,7 @@ from workflows.services import case_transition
 Step = tuple[str, dict[str, Any]]
 TAG_RE = re.compile(r"\[demo (\d{3})\]$")
 # Log rows that record facts about a case rather than a step of its workflow.
-NOT_STEPS = ("open", "set_risk", "flag_case_review", "record_fgm_duty")
+NOT_STEPS = ("open", "set_risk", "flag_case_review", "record_fgm_duty", "referral_joined")
 
 # (kind, category or '' for any, agency code): the partnership's default routing, any ward.
 DEFAULT_ROUTING = [

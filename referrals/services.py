@@ -15,6 +15,7 @@ from cases.models import (
     CaseAgency,
     CaseAgencyRole,
     CaseKind,
+    CaseReferrer,
     Subject,
     SupportNeed,
 )
@@ -87,6 +88,8 @@ def referral_raise(
             created_at=now,
         )
         referral.subjects.set(subjects)
+        if clean.join_case is not None:
+            _record_join(case=case, referral=referral, by=raised_by, agency=agency, now=now)
         emit(
             type="referral.raised",
             case=case,
@@ -170,10 +173,29 @@ def _case_for(*, clean: CleanReferral, raised_by: Any, agency: Agency, now: Any)
         else CaseAgencyRole.REFERRER,
         defaults={"added_at": now},
     )
+    # The referrer follows the case as its opener does, whatever agency they are in later.
+    CaseReferrer.objects.get_or_create(case=case, user=raised_by, defaults={"added_at": now})
     case.version += 1
     case.updated_at = now
     case.save(update_fields=["version", "updated_at"])
     return case
+
+
+def _record_join(*, case: Case, referral: Referral, by: Any, agency: Agency, now: Any) -> None:
+    """A referral that joined an open case changes no state, but the case's chain says who
+    added it, for which agency, when, and why (as for the FGM duty and the case review)."""
+    transition_log_append(
+        case=case,
+        transition="referral_joined",
+        source=case.state,
+        target=case.state,
+        actor=by,
+        actor_agency=agency,
+        reason=f"Referral {referral.reference} raised by {agency.name} added to this case "
+        "as a possible duplicate the referrer confirmed",
+        data={"referral": referral.reference},
+        at=now,
+    )
 
 
 def _record_fgm_duty(*, case: Case, referral: Referral, by: Any, agency: Agency, now: Any) -> None:
