@@ -13,7 +13,7 @@ import rules
 from django.db.models import Exists, OuterRef
 
 from cases.models import MEMBER_ROLES, Case, CaseAgency, CaseQuerySet
-from partners.models import Role
+from partners.models import Agency, Role
 from partners.selectors import user_agency_ids, user_has_role, user_memberships
 
 
@@ -60,10 +60,25 @@ def is_manager(user: Any) -> bool:
     return user_has_role(user, Role.MANAGER)
 
 
+# Why someone who belongs to an agency may still not raise a referral (pages, API, service).
+RAISE_REFUSED = "Auditors read the record; raising referrals needs a working role in an agency."
+
+
+def referring_agencies(user: Any) -> list[Agency]:
+    """Agencies the user may raise referrals for, first membership first: those where they
+    hold a working role. Auditors read everything and write nothing."""
+    agencies: list[Agency] = []
+    for m in user_memberships(user):
+        if m.role != Role.AUDITOR and m.agency not in agencies:
+            agencies.append(m.agency)
+    return agencies
+
+
 @rules.predicate
 def can_raise_referrals(user: Any) -> bool:
-    """Holds a working role somewhere: auditors read everything and write nothing."""
-    return any(m.role != Role.AUDITOR for m in user_memberships(user))
+    """The one rule for raising referrals: the API, the pages, the navigation and
+    ``referral_raise`` itself all ask it."""
+    return bool(referring_agencies(user))
 
 
 can_read_audit_trail = is_manager | is_auditor

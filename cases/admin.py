@@ -14,7 +14,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from cases.models import Case, CaseAgency, Subject, SupportNeed
+from cases.models import Case, CaseAgency, CaseReferrer, Subject, SupportNeed
 from cases.services import case_viewed
 
 
@@ -66,6 +66,10 @@ class CaseAgencyInline(_ReadOnlyInline):
     model = CaseAgency
 
 
+class CaseReferrerInline(_ReadOnlyInline):
+    model = CaseReferrer
+
+
 class SubjectInline(_ReadOnlyInline):
     model = Subject
     exclude = ["name_key"]
@@ -90,7 +94,7 @@ class CaseAdmin(LogsCaseViewsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["reference"]
     list_select_related = ["responsible_agency"]
     date_hierarchy = "opened_at"
-    inlines = [CaseAgencyInline, SubjectInline, SupportNeedInline]
+    inlines = [CaseAgencyInline, CaseReferrerInline, SubjectInline, SupportNeedInline]
 
     def case_of(self, obj: Any) -> Case | None:
         return obj if isinstance(obj, Case) else None

@@ -28,6 +28,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from cases.access import (
+    RAISE_REFUSED,
     Visibility,
     can_raise_referrals,
     can_read_audit_trail,
@@ -91,7 +92,7 @@ def visible_case_or_404(user: Any, pk: int) -> tuple[Case, Visibility]:
 
 
 class CanRaiseReferrals(BasePermission):
-    message = "Auditors read the record; raising referrals needs a working role in an agency."
+    message = RAISE_REFUSED
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if not request.user.is_authenticated:

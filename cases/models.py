@@ -67,6 +67,13 @@ class CaseQuerySet(models.QuerySet["Case"]):
             )
         )
 
+    def _referred(self, user: Any) -> Q:
+        """The user referred the case: opened it, or raised a referral that joined it. The
+        link is personal, so it holds whichever agency they are in now."""
+        return Q(opened_by=user) | Q(
+            Exists(CaseReferrer.objects.filter(case=OuterRef("pk"), user=user))
+        )
+
     def open(self) -> CaseQuerySet:
         return self.exclude(state__in=CLOSED_STATES)
 
@@ -76,7 +83,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
             return self.none()
         if user_has_role(user, Role.AUDITOR):
             return self.all()
-        return self.filter(self._full_q(user) | Q(opened_by=user))
+        return self.filter(self._full_q(user) | self._referred(user))
 
     def for_user_full(self, user: Any) -> CaseQuerySet:
         """Cases the user may see in full: people, narrative, history."""
@@ -87,8 +94,10 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.filter(self._full_q(user))
 
     def _full_q(self, user: Any) -> Q:
+        # A referrer follows an ASB or early-release case in full; a VAWG case's referrers
+        # see only its outline (for_user), unless their agency and role let them see more.
         not_vawg = ~Q(kind=CaseKind.VAWG) & (
-            Q(self._linked(user_agency_ids(user))) | Q(opened_by=user)
+            Q(self._linked(user_agency_ids(user))) | self._referred(user)
         )
         vawg = Q(kind=CaseKind.VAWG) & Q(self._linked(user_agency_ids(user, VAWG_FULL_ROLES)))
         return not_vawg | vawg
@@ -178,6 +187,30 @@ class CaseAgency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} ({self.role}) on {self.case}"
+
+
+class CaseReferrer(models.Model):
+    """A person who referred the case: its opener, and whoever raised a referral that
+    joined it. Each follows the case as a referrer (``CaseQuerySet.for_user``).
+
+    Not registered with django-auditlog: each row restates an audited fact, the case's
+    opening or a referral's creation with its ``referral_joined`` transition log entry.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrer_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referred_case_links"
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Also the index for_user's "did this user refer it?" subquery uses.
+            models.UniqueConstraint(fields=["case", "user"], name="case_referrer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} referred {self.case}"
 
 
 class SubjectRole(models.TextChoices):

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from cases.access import can_read_audit_trail, can_read_reports
+from cases.access import can_raise_referrals, can_read_audit_trail, can_read_reports
 from notifications.selectors import inbox_unread_count
 from partners.selectors import user_memberships
 from workflows.selectors import can_use_release_tracker
@@ -31,7 +31,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     memberships = user_memberships(user)
     # (text, url name, whether the current page belongs to this item)
     entries = [("Home", "home", here == ("", "home"))]
-    if memberships:
+    if can_raise_referrals(user):
         entries.append(("Raise a referral", "referrals:start", here[0] == "referrals"))
     if can_use_release_tracker(user):
         entries.append(

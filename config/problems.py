@@ -190,6 +190,7 @@ def _problem_for(exc: Exception) -> HttpResponse | None:
     status_slug: str | None = {
         401: "not-authenticated",
         403: "forbidden",
+        409: "conflict",  # the resource's state forbids it now, as for a transition
         412: "stale-version",
         413: "request-too-large",
         415: "unsupported-media-type",

@@ -300,7 +300,11 @@ if SLA_SCAN_BATCH_SIZE < 1:
 # with our asset path, its fonts, images and JS, and htmx. collectstatic gathers them.
 FRONTEND_BUILD_DIR = BASE_DIR / "build" / "frontend"
 FRONTEND_BUILD_DIR.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [("js", BASE_DIR / "static" / "js"), FRONTEND_BUILD_DIR]
+STATICFILES_DIRS = [
+    ("js", BASE_DIR / "static" / "js"),
+    ("images", BASE_DIR / "static" / "images"),  # our own: the favicon
+    FRONTEND_BUILD_DIR,
+]
 _template_options = TEMPLATES[0]["OPTIONS"]
 assert isinstance(_template_options, dict)
 _template_options["libraries"] = {"govuk": "config.govuk_tags"}

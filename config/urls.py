@@ -11,6 +11,7 @@ admin.site.__class__ = CaseworkAdminSite
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("", views.home, name="home"),

@@ -9,18 +9,18 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 
-from cases.access import can_read_audit_trail, can_read_reports
+from cases.access import can_raise_referrals, can_read_audit_trail, can_read_reports
 from config.forms import SignInForm
 from notifications.labels import event_label
 from notifications.selectors import (
-    deliveries_failing_for_reader,
+    deliveries_failing_for_user,
     inbox_items,
     inbox_unread_count,
 )
-from partners.selectors import primary_agency
 from referrals.selectors import referrals_recent
 from workflows.labels import in_workflow_order, state_label, transition_label
 from workflows.selectors import (
@@ -75,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "awaiting": awaiting,
             "referrals": referrals,
             "release_tracker": can_use_release_tracker(request.user),
-            "can_raise": primary_agency(request.user) is not None,
+            "can_raise": can_raise_referrals(request.user),
         },
     )
 
@@ -92,7 +92,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         "manage.html",
         {
             "open_breaches": open_breaches(agency_ids=visible_agency_ids(user)).count(),
-            "failing": deliveries_failing_for_reader(user=user).count(),
+            "failing": deliveries_failing_for_user(user=user).count(),
         },
     )
 
@@ -106,6 +106,12 @@ class SignInView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["error_summary"] = context["form"].error_summary()
         return context
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, where browsers and tools look without reading the page: the static
+    icon. A temporary redirect, as the static URL changes with the file's content hash."""
+    return redirect(static("images/favicon.ico"))
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:

@@ -15,12 +15,14 @@ from django.conf import settings
 from notifications.models import OutboxEvent
 
 # Event types the services emit; subscriptions choose among these.
+# tests/notifications/test_event_types.py checks this against every emit() in the code.
 EVENT_TYPES = (
     "referral.raised",
     "case.transitioned",
     "case.assigned",
     "case.risk_changed",
     "case.review_threshold_met",
+    "case.milestone_recorded",
     "duty.recorded",
     "deadline.approaching",
     "deadline.breached",

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from cases.models import CaseKind
+from cases.models import CaseKind, CaseReferrer
 from notifications.events import MANAGER_EVENT_TYPES
 from notifications.models import Endpoint, OutboxEvent, Subscription
 from partners.models import Agency, Membership, Role
@@ -79,10 +79,8 @@ def _individuals(event: OutboxEvent, lead: Agency | None) -> set[int]:
 
 
 def _referrers(event: OutboxEvent) -> set[int | None]:
-    """Who referred the case: its opener and the actor of every referral.raised event.
-
-    Read from the outbox itself, since notifications may not import referrals.
-    """
+    """Who referred the case: its opener and whoever raised a referral that joined it
+    (the case's referrer links, which also decide what they may see of it)."""
     assert event.case is not None
-    raised = OutboxEvent.objects.filter(case=event.case, type="referral.raised")
-    return {event.case.opened_by_id, *raised.values_list("actor_id", flat=True)}
+    linked = CaseReferrer.objects.filter(case=event.case).values_list("user_id", flat=True)
+    return {event.case.opened_by_id, *linked}

@@ -1,4 +1,4 @@
-"""Reads of the notifications app used by more than one caller (admin, API, commands)."""
+"""Reads of the notifications app used by more than one caller (pages, API, commands)."""
 
 from __future__ import annotations
 
@@ -30,23 +30,6 @@ def inbox_unread_count(user: Any) -> int:
 def inbox_items(*, user: Any, unread_only: bool = False) -> QuerySet[InboxItem]:
     items = InboxItem.objects.filter(user=user).select_related("event")
     return items.filter(read_at__isnull=True) if unread_only else items
-
-
-def endpoints_for_user(*, user: Any) -> QuerySet[Endpoint]:
-    """Endpoints the user may see: all for staff who may view them, else their agencies'."""
-    if user.has_perm("notifications.view_endpoint"):
-        return Endpoint.objects.select_related("agency")
-    return Endpoint.objects.filter(
-        agency_id__in=user_agency_ids(user, [Role.MANAGER])
-    ).select_related("agency")
-
-
-def deliveries_for_user(*, user: Any, status: str | None = None) -> QuerySet[Delivery]:
-    """Deliveries to endpoints the user may see (the dead-letter list filters on status)."""
-    deliveries = Delivery.objects.filter(
-        endpoint__in=endpoints_for_user(user=user).values("pk")
-    ).select_related("event", "endpoint", "endpoint__agency")
-    return deliveries.filter(status=status) if status else deliveries
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -119,12 +102,14 @@ def agency_subscriptions(*, agency_id: int) -> QuerySet[Subscription]:
     )
 
 
-def endpoint_deliveries_for_oversight(
+def deliveries_for_user(
     *, user: Any, status: str | None = None, agency_code: str | None = None
 ) -> QuerySet[Delivery]:
     """Deliveries to agencies' endpoints that ``user`` may review, newest first: every
-    agency's for an auditor, their own agencies' for a manager, none for anyone else.
-    (Inbox deliveries are complete when written; they are not reviewed here.)"""
+    agency's for an auditor, their own agencies' for a manager, none for anyone else (a
+    superuser included, unless they hold one of those roles). The API's list and the
+    failed-notifications page both read through here. (Inbox deliveries are complete when
+    written; they are not reviewed here.)"""
     if user_has_role(user, Role.AUDITOR):
         deliveries = Delivery.objects.filter(endpoint__isnull=False)
     else:
@@ -136,6 +121,16 @@ def endpoint_deliveries_for_oversight(
         deliveries = deliveries.filter(endpoint__agency__code=agency_code)
     return deliveries.select_related("event", "endpoint", "endpoint__agency").order_by(
         "-created_at", "-pk"
+    )
+
+
+def deliveries_failing_for_user(*, user: Any) -> QuerySet[Delivery]:
+    """The failed (will retry) and dead (gave up) ones of ``deliveries_for_user``, newest
+    failure first."""
+    return (
+        deliveries_for_user(user=user)
+        .filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.DEAD])
+        .order_by("-failed_at", "-pk")
     )
 
 
@@ -151,21 +146,3 @@ def deliveries_by_event(*, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, li
     for delivery in rows:
         grouped.setdefault(delivery.event_id, []).append(delivery)
     return grouped
-
-
-# --- Pages: the failed and dead notifications list (appended for issue 7) ----------------
-
-
-def deliveries_failing_for_reader(*, user: Any) -> QuerySet[Delivery]:
-    """Failed and dead deliveries to agencies' endpoints that ``user`` may read, newest
-    failure first: every one for an auditor (who reads, never retries), otherwise those
-    ``deliveries_for_user`` allows (staff with the permission, managers at the agency).
-    Inbox rows never fail, so they are not listed."""
-    failing = [DeliveryStatus.FAILED, DeliveryStatus.DEAD]
-    if user_has_role(user, Role.AUDITOR):
-        deliveries = Delivery.objects.filter(endpoint__isnull=False).select_related(
-            "event", "endpoint", "endpoint__agency"
-        )
-    else:
-        deliveries = deliveries_for_user(user=user)
-    return deliveries.filter(status__in=failing).order_by("-failed_at", "-id")

@@ -15,7 +15,7 @@ from cases.access import can_read_audit_trail
 from notifications.labels import event_label
 from notifications.models import DeliveryStatus, InboxItem
 from notifications.selectors import (
-    deliveries_failing_for_reader,
+    deliveries_failing_for_user,
     inbox_items,
     inbox_unread_count,
 )
@@ -74,7 +74,7 @@ def _require_reader(request: HttpRequest) -> None:
 def failing_deliveries(request: HttpRequest) -> HttpResponse:
     """Failed (will retry) and dead (gave up) deliveries, with Retry on the dead ones."""
     _require_reader(request)
-    deliveries = deliveries_failing_for_reader(user=request.user)
+    deliveries = deliveries_failing_for_user(user=request.user)
     status = request.GET.get("status", "")
     if status in (DeliveryStatus.FAILED, DeliveryStatus.DEAD):
         deliveries = deliveries.filter(status=status)
@@ -110,7 +110,7 @@ def delivery_retry_view(request: HttpRequest, delivery_id: int) -> HttpResponse:
     """Send a dead delivery again from its first attempt, through ``delivery_retry``."""
     _require_reader(request)
     # Only a delivery the person can see in the list may be retried; others do not exist.
-    delivery = deliveries_failing_for_reader(user=request.user).filter(pk=delivery_id).first()
+    delivery = deliveries_failing_for_user(user=request.user).filter(pk=delivery_id).first()
     if delivery is None:
         raise Http404("No such failed notification")
     try:

@@ -96,6 +96,13 @@ DEMO_USERS = [
         "Housing case worker: accepts referrals for a need and records actions",
     ),
     DemoUser(
+        "nurse",
+        "Nadia Hussain",
+        "public-health",
+        (Role.CASE_WORKER,),
+        "School nurse: raises VAWG referrals, and owes the FGM reporting duty personally",
+    ),
+    DemoUser(
         "manager",
         "Helen Price",
         "council-asb",

@@ -8,7 +8,11 @@ from django.db import models
 
 class AgencyKind(models.TextChoices):
     POLICE = "police", "Police"
+    # A council team that is not social care: ASB, licensing, community safety.
     COUNCIL = "council", "Council"
+    # Children's or adults' social care (a council's, or a trust's), kept apart from the
+    # council's other teams because its social workers are under the FGM reporting duty.
+    SOCIAL_CARE = "social_care", "Social care"
     FIRE = "fire", "Fire and rescue"
     PROBATION = "probation", "Probation"
     HEALTH = "health", "Health"

@@ -61,6 +61,7 @@ from cases.models import (
     SubjectRole,
 )
 from partners.models import Agency, Ward
+from referrals.duties import personal_duties_recorded
 from referrals.models import Referral
 from referrals.reports import CrimeTypeRow, crime_types_by_ward
 from referrals.selectors import (
@@ -224,10 +225,18 @@ class CaseStateSerializer(serializers.ModelSerializer[Case]):
 
 class ReferralCreatedSerializer(serializers.ModelSerializer[Referral]):
     case = CaseStateSerializer()
+    personal_duties = serializers.SerializerMethodField(
+        help_text="Personal legal duties this referral put on you, e.g. "
+        '["fgm_mandatory_report"] (FGM Act 2003 s5B) when you raise known FGM in a girl '
+        "under 18 for a health, education or social-care agency; else empty."
+    )
 
     class Meta:
         model = Referral
-        fields = ["id", "reference", "case"]
+        fields = ["id", "reference", "case", "personal_duties"]
+
+    def get_personal_duties(self, referral: Referral) -> list[str]:
+        return personal_duties_recorded(referral)
 
 
 class SubjectOutSerializer(serializers.ModelSerializer[Subject]):

@@ -29,7 +29,7 @@ from workflows.services import case_transition
 Step = tuple[str, dict[str, Any]]
 TAG_RE = re.compile(r"\[demo (\d{3})\]$")
 # Log rows that record facts about a case rather than a step of its workflow.
-NOT_STEPS = ("open", "set_risk", "flag_case_review", "record_fgm_duty")
+NOT_STEPS = ("open", "set_risk", "flag_case_review", "record_fgm_duty", "referral_joined")
 
 # (kind, category or '' for any, agency code): the partnership's default routing, any ward.
 DEFAULT_ROUTING = [
@@ -222,7 +222,7 @@ ER_PATHS: dict[str, list[Step]] = {
 ER_PATHS["licence_ended"] = [*ER_PATHS["supervision_active"], ("end_licence", {})]
 ER_PATHS["closed"] = [*ER_PATHS["recalled"], ("close", {})]
 
-_USERNAMES = ("officer", "asb_coordinator", "idva", "probation", "caseworker")
+_USERNAMES = ("officer", "asb_coordinator", "idva", "probation", "caseworker", "nurse")
 DRIVERS = {
     CaseKind.ASB: "asb_coordinator",
     CaseKind.VAWG: "idva",
@@ -350,7 +350,8 @@ class _Planner:
         path = list(VAWG_PATHS[target])
         if target == "safety_plan_active" and not high:  # via support, not MARAC
             path = [*VAWG_PATHS["support_offered"], ("activate_safety_plan", {})]
-        raised_by = "idva" if category == "fgm" else self.rng.choice(["officer", "idva"])
+        # FGM comes from the school nurse, who is under the reporting duty (an IDVA is not).
+        raised_by = "nurse" if category == "fgm" else self.rng.choice(["officer", "idva"])
         self._add(CaseKind.VAWG, raised_by, body, path)
 
     def early_release(self, scheme: str, ward: int, target: str) -> None:

@@ -8,36 +8,39 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cases.access import RAISE_REFUSED, referring_agencies
 from cases.audit import acting_as
 from cases.models import (
     Case,
     CaseAgency,
     CaseAgencyRole,
     CaseKind,
+    CaseReferrer,
     Subject,
     SupportNeed,
 )
 from notifications.services import emit
 from partners.models import Agency
-from partners.selectors import primary_agency
+from partners.selectors import user_memberships
+from referrals.duties import FGM_DUTY, FGM_DUTY_BASIS, fgm_duty_owed
 from referrals.models import Referral
 from referrals.selectors import case_review_count, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
 from workflows.services import case_open, reference_allocate, transition_log_append
 from workflows.sla import deadlines_on_transition
 
-FGM_DUTY_BASIS = "FGM Act 2003 s5B: known FGM in a girl under 18 must be reported to the police"
-
 
 @transaction.atomic(durable=True)
 def referral_raise(
     *, clean: CleanReferral, raised_by: Any, raising_agency: Agency | None = None
 ) -> Referral:
-    """Record a referral and open its case, or join the open case the user confirmed."""
+    """Record a referral and open its case, or join the open case the user confirmed.
+
+    ``raising_agency`` defaults to the first agency where ``raised_by`` holds a working role
+    (``cases.access.referring_agencies``); an auditor's membership never raises one.
+    """
     now = timezone.now()
-    agency = raising_agency or primary_agency(raised_by)
-    if agency is None:
-        raise ReferralInvalid({"raised_by": "You must belong to an agency to raise a referral."})
+    agency = _raising_agency(raised_by, raising_agency)
     with acting_as(raised_by):
         case = _case_for(clean=clean, raised_by=raised_by, agency=agency, now=now)
         subjects = [
@@ -85,6 +88,8 @@ def referral_raise(
             created_at=now,
         )
         referral.subjects.set(subjects)
+        if clean.join_case is not None:
+            _record_join(case=case, referral=referral, by=raised_by, agency=agency, now=now)
         emit(
             type="referral.raised",
             case=case,
@@ -96,11 +101,24 @@ def referral_raise(
             },
             actor_id=raised_by.pk,
         )
-        if _fgm_duty_applies(clean):
-            _record_fgm_duty(case=case, by=raised_by, agency=agency, now=now)
+        if fgm_duty_owed(clean, agency_kind=agency.kind):
+            _record_fgm_duty(case=case, referral=referral, by=raised_by, agency=agency, now=now)
         if clean.kind == CaseKind.ASB:
             _check_case_review(case=case, clean=clean, by=raised_by, agency=agency, now=now)
     return referral
+
+
+def _raising_agency(user: Any, wanted: Agency | None) -> Agency:
+    allowed = referring_agencies(user)
+    if not allowed:
+        if user_memberships(user):
+            raise ReferralInvalid({"raised_by": RAISE_REFUSED})
+        raise ReferralInvalid({"raised_by": "You must belong to an agency to raise a referral."})
+    if wanted is None:
+        return allowed[0]
+    if wanted not in allowed:
+        raise ReferralInvalid({"raised_by": f"You do not raise referrals for {wanted.name}."})
+    return wanted
 
 
 def _referral_details(clean: CleanReferral) -> dict[str, Any]:
@@ -155,30 +173,41 @@ def _case_for(*, clean: CleanReferral, raised_by: Any, agency: Agency, now: Any)
         else CaseAgencyRole.REFERRER,
         defaults={"added_at": now},
     )
+    # The referrer follows the case as its opener does, whatever agency they are in later.
+    CaseReferrer.objects.get_or_create(case=case, user=raised_by, defaults={"added_at": now})
     case.version += 1
     case.updated_at = now
     case.save(update_fields=["version", "updated_at"])
     return case
 
 
-def _fgm_duty_applies(clean: CleanReferral) -> bool:
-    age = clean.details.get("victim_age")
-    return (
-        clean.category == "fgm"
-        and bool(clean.details.get("fgm_known"))
-        and age is not None
-        and age < 18
+def _record_join(*, case: Case, referral: Referral, by: Any, agency: Agency, now: Any) -> None:
+    """A referral that joined an open case changes no state, but the case's chain says who
+    added it, for which agency, when, and why (as for the FGM duty and the case review)."""
+    transition_log_append(
+        case=case,
+        transition="referral_joined",
+        source=case.state,
+        target=case.state,
+        actor=by,
+        actor_agency=agency,
+        reason=f"Referral {referral.reference} raised by {agency.name} added to this case "
+        "as a possible duplicate the referrer confirmed",
+        data={"referral": referral.reference},
+        at=now,
     )
 
 
-def _record_fgm_duty(*, case: Case, by: Any, agency: Agency, now: Any) -> None:
-    """The duty is personal to the professional who learned of the FGM: it names them."""
+def _record_fgm_duty(*, case: Case, referral: Referral, by: Any, agency: Agency, now: Any) -> None:
+    """The duty is personal to the professional who learned of the FGM: it names them.
+    Its deadlines run until they record the report, whether or not the case is open."""
     case.details = {
         **case.details,
-        "fgm_mandatory_report": {
+        FGM_DUTY: {
             "owed_by": by.pk,
             "recorded_at": now.isoformat(),
             "basis": FGM_DUTY_BASIS,
+            "referral": referral.reference,
         },
     }
     case.save(update_fields=["details"])
@@ -197,7 +226,7 @@ def _record_fgm_duty(*, case: Case, by: Any, agency: Agency, now: Any) -> None:
         type="duty.recorded",
         case=case,
         occurred_at=now,
-        data={"duty": "fgm_mandatory_report"},
+        data={"duty": FGM_DUTY},
         actor_id=by.pk,
     )
     deadlines_on_transition(

@@ -18,12 +18,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cases.access import can_read_reports
+from cases.access import (
+    RAISE_REFUSED,
+    can_raise_referrals,
+    can_read_reports,
+    referring_agencies,
+)
 from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD
 from cases.charts import Series, bar_chart
 from cases.csv_export import csv_response
 from cases.models import CaseKind
-from partners.selectors import primary_agency
+from partners.selectors import user_memberships
+from referrals.duties import (
+    FGM_DUTY,
+    fgm_duty_owed,
+    fgm_known_in_a_girl,
+    personal_duties_recorded,
+)
 from referrals.forms import (
     FORMS,
     KIND_HINTS,
@@ -76,8 +87,15 @@ def _render_form(request: HttpRequest, form: ReferralForm, *, status: int = 200)
 
 
 def _require_agency(request: HttpRequest) -> HttpResponse | None:
-    if primary_agency(request.user) is None:
-        return render(request, "referrals/no_agency.html", status=403)
+    """The API's and the service's rule (``can_raise_referrals``), checked at every step."""
+    if not can_raise_referrals(request.user):
+        auditor = bool(user_memberships(request.user))
+        return render(
+            request,
+            "referrals/no_agency.html",
+            {"reason": RAISE_REFUSED if auditor else ""},
+            status=403,
+        )
     return None
 
 
@@ -134,6 +152,8 @@ def _checked_form(draft: dict[str, Any]) -> tuple[ReferralForm, CleanReferral | 
 def check(request: HttpRequest, kind: str) -> HttpResponse:
     """Step 3: check your answers. The server judges them again; nothing is trusted."""
     _form_class(kind)
+    if refusal := _require_agency(request):
+        return refusal
     draft = _draft(request, kind)
     if draft is None or not draft["data"]:
         return redirect("referrals:start")
@@ -145,10 +165,19 @@ def check(request: HttpRequest, kind: str) -> HttpResponse:
         if duplicates_visible(clean=clean, user=request.user).exists():
             return redirect("referrals:duplicates", kind=kind)
         return _raise(request, draft=draft, join_case=None)
+    agency = referring_agencies(request.user)[0]
     return render(
         request,
         "referrals/check.html",
-        {"form": form, "clean": clean, "sections": form.sections(), "kind_label": form.title},
+        {
+            "form": form,
+            "clean": clean,
+            "sections": form.sections(),
+            "kind_label": form.title,
+            # The service's own rule, so the page promises only what sending will record.
+            "fgm_known_in_a_girl": fgm_known_in_a_girl(clean),
+            "fgm_duty_owed": fgm_duty_owed(clean, agency_kind=agency.kind),
+        },
     )
 
 
@@ -157,6 +186,8 @@ def check(request: HttpRequest, kind: str) -> HttpResponse:
 def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
     """Step 3b: open cases that may be about the same person or place; join one or not."""
     _form_class(kind)
+    if refusal := _require_agency(request):
+        return refusal
     draft = _draft(request, kind)
     if draft is None or not draft["data"]:
         return redirect("referrals:start")
@@ -223,7 +254,12 @@ def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "referrals/confirmation.html",
-        {"referral": referral, "joined": joined, "state": state_label(referral.case)},
+        {
+            "referral": referral,
+            "joined": joined,
+            "state": state_label(referral.case),
+            "fgm_duty_owed": FGM_DUTY in personal_duties_recorded(referral),
+        },
     )
 
 

@@ -20,7 +20,8 @@ OTHER_WARD = ward_code(2)
 
 
 class Personas:
-    """officer, asb_coordinator, idva, probation, caseworker, manager, auditor, outsider."""
+    """officer, asb_coordinator, idva, probation, caseworker, nurse, manager, auditor,
+    outsider."""
 
     def __init__(self) -> None:
         seed_partnership(password="persona-pass-2026")
@@ -30,6 +31,7 @@ class Personas:
             "idva",
             "probation",
             "caseworker",
+            "nurse",
             "manager",
             "auditor",
             "outsider",

@@ -31,6 +31,7 @@ TRANSITION_LABELS = {
     "set_risk": "Risk level changed",
     "record_fgm_duty": "FGM reporting duty recorded",
     "flag_case_review": "ASB case review threshold met",
+    "referral_joined": "Referral added to the case",
 }
 
 # GOV.UK tag colours for states: grey waiting, blue (the default, "") moving, green done,

@@ -25,6 +25,7 @@ from workflows.machines import MACHINES, PERMISSION_SCOPES, as_machine
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
 from workflows.services import available_transitions
 from workflows.sla.clock import current_calendar
+from workflows.sla.milestones import personal_duty_outstanding
 from workflows.sla.names import MILESTONES, Milestone
 from workflows.sla.pause import MANAGING_ROLES
 
@@ -555,12 +556,13 @@ def deadline_can_pause(deadline: Deadline, *, now: datetime) -> bool:
 
 
 def milestones_for_user(*, case: Case, user: Any) -> list[Milestone]:
-    """The milestones of the case's kind ``user`` may record on it now (open cases only),
-    by the rules ``case_milestone_record`` applies."""
-    if case.state in CLOSED_STATES:
-        return []
+    """The milestones of the case's kind ``user`` may record on it now, by the rules
+    ``case_milestone_record`` applies: on a closed case, only a personal duty they still owe."""
+    closed = case.state in CLOSED_STATES
     allowed = []
     for milestone in MILESTONES.get(case.kind, {}).values():
+        if closed and not personal_duty_outstanding(milestone, case_id=case.pk):
+            continue
         if milestone.owed_by_detail:
             duty = case.details.get(milestone.owed_by_detail)
             if isinstance(duty, dict) and duty.get("owed_by") == user.pk:

@@ -23,6 +23,7 @@ from cases.models import (
     CaseAgency,
     CaseAgencyRole,
     CaseKind,
+    CaseReferrer,
     ReferenceCounter,
     RiskLevel,
 )
@@ -138,6 +139,7 @@ def case_open(
             CaseAgency.objects.create(
                 case=case, agency=opened_by_agency, role=CaseAgencyRole.REFERRER, added_at=now
             )
+        CaseReferrer.objects.create(case=case, user=opened_by, added_at=now)
         transition_log_append(
             case=case,
             transition="open",

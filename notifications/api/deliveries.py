@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from cases.api import AgencyRefSerializer, PersonSerializer, valid_query
 from notifications.api.inbox import EventRefSerializer
 from notifications.models import Delivery, DeliveryStatus, Endpoint
-from notifications.selectors import endpoint_deliveries_for_oversight
+from notifications.selectors import deliveries_for_user
 from notifications.services import delivery_retry
 from partners.models import Role
 from partners.selectors import user_has_role
@@ -128,7 +128,7 @@ class DeliveryListView(generics.GenericAPIView[Delivery]):
     )
     def get(self, request: Request) -> Response:
         params = valid_query(DeliveryQuery(request.query_params))
-        deliveries = endpoint_deliveries_for_oversight(
+        deliveries = deliveries_for_user(
             user=request.user,
             status=params["status"] or None,
             agency_code=params["agency"].strip() or None,
@@ -151,7 +151,7 @@ class DeliveryRetryView(generics.GenericAPIView[Delivery]):
         "endpoint's agency (an auditor may see it but not retry it: 403).",
     )
     def post(self, request: Request, pk: int) -> Response:
-        delivery = endpoint_deliveries_for_oversight(user=request.user).filter(pk=pk).first()
+        delivery = deliveries_for_user(user=request.user).filter(pk=pk).first()
         if delivery is None:
             raise exceptions.NotFound()
         try:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from tests.api.conftest import Notified
-from tests.personas import dash, raise_referral
+from tests.personas import dash, payload, raise_referral
 from workflows.models import Deadline, DeadlineStatus, TransitionLog
 from workflows.selectors import Rag, deadline_rag
 from workflows.sla import deadlines_scan
@@ -103,22 +103,22 @@ def test_a_breached_deadline_row_says_when_it_breached_and_how_far_it_escalated(
 def test_the_person_who_owes_a_personal_duty_sees_its_deadline_on_a_case_seen_in_outline(
     demo: Any, as_user: Any
 ) -> None:
-    officer = demo.user("officer")
+    nurse = demo.user("nurse")
     fgm = raise_referral(
-        officer,
+        nurse,
         "vawg",
         category="fgm",
         details={"dash": dash(3), "fgm_known": True, "victim_age": 15},
     ).case
-    response = as_user("officer").get("/api/v1/deadlines/?kind=vawg")
+    response = as_user("nurse").get("/api/v1/deadlines/?kind=vawg")
     owed = [r for r in response.json()["results"] if r["case"]["id"] == fgm.pk]
     assert {r["policy"]["code"] for r in owed} == {
         "vawg_fgm_police_report",
         "vawg_fgm_police_report_limit",
     }
-    assert all(r["responsible_person"]["username"] == "officer" for r in owed)
+    assert all(r["responsible_person"]["username"] == "nurse" for r in owed)
     # The case itself stays an outline to them, deadlines and all.
-    detail = as_user("officer").get(f"/api/v1/cases/{fgm.pk}/").json()
+    detail = as_user("nurse").get(f"/api/v1/cases/{fgm.pk}/").json()
     assert detail["visibility"] == "outline"
     assert "deadlines" not in detail
 
@@ -369,18 +369,66 @@ def test_only_the_person_who_owes_the_fgm_report_may_record_it_and_it_meets_the_
     demo: Any, as_user: Any
 ) -> None:
     fgm = raise_referral(
-        demo.user("officer"),
+        demo.user("nurse"),
         "vawg",
         category="fgm",
         details={"dash": dash(3), "fgm_known": True, "victim_age": 15},
     ).case
     body = {"milestone": "report_fgm_to_police", "reason": "Reported to the MASH"}
     assert _milestone(as_user("idva"), fgm, body).status_code == 403
-    response = _milestone(as_user("officer"), fgm, body)
+    response = _milestone(as_user("nurse"), fgm, body)
     assert response.status_code == 200
     assert response.json()["visibility"] == "outline"  # still only the outline for them
     met = Deadline.objects.get(case=fgm, policy__code="vawg_fgm_police_report")
     assert (met.status, met.met_by) == ("met", "report_fgm_to_police")
+
+
+def _fgm_referral(client: Any) -> Any:
+    body = payload(
+        "vawg",
+        category="fgm",
+        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 15}],
+        details={"dash": dash(3), "fgm_known": True},
+    )
+    return client.post("/api/v1/referrals/", body, format="json")
+
+
+def test_raising_known_fgm_says_whether_it_put_a_personal_duty_on_the_referrer(
+    demo: Any, as_user: Any
+) -> None:
+    nurse = _fgm_referral(as_user("nurse"))
+    assert nurse.status_code == 201
+    assert nurse.json()["personal_duties"] == ["fgm_mandatory_report"]
+    officer = _fgm_referral(as_user("officer"))
+    assert officer.status_code == 201
+    assert officer.json()["personal_duties"] == []
+    case = Case.objects.get(pk=officer.json()["case"]["id"])
+    assert not case.deadlines.filter(policy__code__startswith="vawg_fgm").exists()
+
+
+def test_the_fgm_report_is_recorded_through_the_api_after_the_case_closed(
+    demo: Any, as_user: Any
+) -> None:
+    fgm = Case.objects.get(pk=_fgm_referral(as_user("nurse")).json()["case"]["id"])
+    idva = as_user("idva")
+    for name in ("assess_risk", "offer_support", "record_support_declined", "close"):
+        moved = idva.post(
+            f"/api/v1/cases/{fgm.pk}/transitions/",
+            {"transition": name, "reason": f"{name} for the test"},
+            format="json",
+        )
+        assert moved.status_code == 200, moved.json()
+    body = {"milestone": "report_fgm_to_police", "reason": "Reported on 101, ref 4471"}
+    assert _milestone(idva, fgm, body).status_code == 403
+    response = _milestone(as_user("nurse"), fgm, body)
+    assert response.status_code == 200
+    assert response.json()["state"] == "closed"
+    assert set(
+        Deadline.objects.filter(case=fgm, policy__code__startswith="vawg_fgm").values_list(
+            "status", flat=True
+        )
+    ) == {DeadlineStatus.MET}
+    assert _milestone(as_user("nurse"), fgm, body).status_code == 409  # met: nothing owed
 
 
 # --- The SLA breaches report ------------------------------------------------------------

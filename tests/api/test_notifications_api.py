@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from notifications.models import Delivery, DeliveryStatus, Endpoint, InboxItem, Subscription
 from notifications.services import endpoint_update
-from tests.api.conftest import PUBLIC_HOOK, Notified
+from tests.api.conftest import PUBLIC_HOOK, Notified, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -372,9 +372,12 @@ def test_a_delivery_that_is_not_dead_or_whose_endpoint_is_off_cannot_be_retried(
     assert pending is not None
     response = client.post(f"/api/v1/deliveries/{pending.pk}/retry/")
     assert response.status_code == 409
+    # The same problem type as a transition the case's state does not allow.
+    assert response.json()["type"] == "urn:csp-casework:problem:conflict"
     endpoint_update(endpoint_id=notified.asb_mailbox.pk, by=None, changes={"is_active": False})
     response = client.post(f"/api/v1/deliveries/{notified.asb_dead.pk}/retry/")
     assert response.status_code == 409
+    assert response.json()["type"] == "urn:csp-casework:problem:conflict"
     assert "deactivated" in response.json()["detail"]
     assert Delivery.objects.get(pk=notified.asb_dead.pk).status == DeliveryStatus.DEAD
 
@@ -393,3 +396,15 @@ def test_another_agencys_delivery_is_404_and_an_auditor_may_look_but_not_retry(
         == 403
     )
     assert Delivery.objects.filter(status=DeliveryStatus.DEAD).count() == 2
+
+
+def test_a_superuser_with_no_membership_may_not_read_an_agencys_endpoints_or_deliveries(
+    notified: Notified, django_user_model: Any
+) -> None:
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456789")
+    client = token_client(root)
+    agency = notified.asb_mailbox.agency_id
+    assert client.get(f"/api/v1/agencies/{agency}/endpoints/").status_code == 403
+    assert client.get(f"/api/v1/agencies/{agency}/subscriptions/").status_code == 403
+    assert client.get("/api/v1/deliveries/").status_code == 403
+    assert client.post(f"/api/v1/deliveries/{notified.asb_dead.pk}/retry/").status_code == 403

@@ -8,8 +8,11 @@ from unittest import mock
 
 import pytest
 from django.test import Client, override_settings
+from rest_framework import exceptions
 
+from config.problems import exception_handler
 from tests.personas import payload
+from workflows.errors import TransitionNotAvailable
 
 pytestmark = pytest.mark.django_db
 
@@ -229,6 +232,18 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(demo, as_user) -
     problem = assert_problem(response, 500)
     assert "db secret" not in response.content.decode()
     assert problem["type"] == "about:blank"
+
+
+def test_every_409_the_api_raises_is_a_conflict_problem() -> None:
+    # DRF's own 409 and the workflows' state conflicts name the same problem type.
+    class Clash(exceptions.APIException):
+        status_code = 409
+
+    for exc in (Clash("busy"), TransitionNotAvailable("case ASB-2026-000001 is closed")):
+        response = exception_handler(exc, {})
+        assert response is not None
+        assert response.status_code == 409
+        assert json.loads(response.content)["type"] == "urn:csp-casework:problem:conflict"
 
 
 def test_pages_outside_the_api_keep_djangos_own_error_pages(db) -> None:

@@ -32,6 +32,7 @@ def test_raising_a_referral_returns_201_with_its_case_and_location(demo, as_user
             "reference": referral.case.reference,
             "state": "reported",
         },
+        "personal_duties": [],
     }
     assert response.headers["Location"] == f"/api/v1/referrals/{referral.pk}/"
     assert referral.raised_by.username == "outsider"

@@ -30,6 +30,7 @@ from tests.notifications.conftest import (
 from tests.personas import raise_referral
 from tests.support import FakeNotify, SmtpSink, WebhookReceiver
 from workflows.services import case_set_risk, case_transition
+from workflows.sla.milestones import case_milestone_record
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 
@@ -55,13 +56,14 @@ PERSONAL = [
     "Tom Hughes",
     "Grace Okafor",
     "Daniel Reid",
+    "Nadia Hussain",
 ]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def produce_every_event_type(people: Any) -> None:
-    """Referrals of each kind, transitions, a risk change, the FGM duty, a case review,
-    and the deadline events the SLA scanner emits."""
+    """Referrals of each kind, transitions, a risk change, a milestone, the FGM duty, a case
+    review, and the deadline events the SLA scanner emits."""
     coordinator = people.asb_coordinator
     asb = [raise_referral(people.officer, "asb").case for _ in range(3)]  # 3rd: case review
     case = asb[0]
@@ -71,11 +73,12 @@ def produce_every_event_type(people: Any) -> None:
         case_id=case.pk, name="assign", by=coordinator, reason=reason, data={"officer": "manager"}
     )
     case_set_risk(case_id=case.pk, risk="high", by=coordinator, reason=reason)
+    case_milestone_record(case_id=case.pk, milestone="review_risk", by=coordinator, reason=reason)
 
     vawg = raise_referral(people.officer, "vawg").case
     case_transition(case_id=vawg.pk, name="assess_risk", by=people.idva, reason=reason)
     raise_referral(
-        people.idva,
+        people.nurse,  # a school nurse: under the FGM reporting duty
         "vawg",
         category="fgm",
         summary="FGM disclosed at school by the pupil.",

@@ -131,10 +131,10 @@ def test_the_referrer_hears_when_their_referral_is_accepted_declined_or_closed(
 
 def test_a_second_referrer_who_joined_the_case_hears_too(people: Any) -> None:
     case = raise_referral(people.officer, "asb").case
-    raise_referral(people.auditor, "asb", join_case=case.pk, location_text="Elsewhere")
+    raise_referral(people.manager, "asb", join_case=case.pk, location_text="Elsewhere")
     go(case, "triage", people.asb_coordinator)
 
-    assert told(latest("case.transitioned"))[1] == ["officer", "auditor"]
+    assert told(latest("case.transitioned"))[1] == ["officer", "manager"]
 
 
 def test_the_assignee_hears_of_the_assignment_but_nobody_of_their_own_action(

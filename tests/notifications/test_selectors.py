@@ -1,4 +1,4 @@
-"""Who may see which endpoints and deliveries (the reads behind the API's lists)."""
+"""Who may see which deliveries: the one role-based read behind the API and the pages."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Permission
 
-from notifications.models import DeliveryStatus, OutboxEvent
-from notifications.selectors import deliveries_for_user, endpoints_for_user
+from notifications.models import DeliveryStatus, Endpoint, OutboxEvent
+from notifications.selectors import deliveries_failing_for_user, deliveries_for_user
 from notifications.services import delivery_attempt, event_relay
+from partners.models import Agency, Membership, Role
 from tests.notifications.conftest import email_endpoint, webhook_endpoint
 from tests.personas import raise_referral
 from tests.support import WebhookReceiver
@@ -30,27 +31,43 @@ def deliveries(people: Any, webhook_secret: str) -> None:
         delivery_attempt(delivery_id=hook.deliveries.get().pk)
 
 
-def test_a_manager_sees_their_own_agencys_endpoints_and_deliveries_only(
-    people: Any, deliveries: None
-) -> None:
-    assert [e.agency.code for e in endpoints_for_user(user=people.manager)] == ["council-asb"]
+def test_a_manager_sees_their_own_agencys_deliveries_only(people: Any, deliveries: None) -> None:
     [dead] = deliveries_for_user(user=people.manager, status=DeliveryStatus.DEAD)
     assert dead.last_error == "HTTP 404: failing on purpose"
     assert list(deliveries_for_user(user=people.manager, status=DeliveryStatus.PENDING)) == []
+    assert list(deliveries_failing_for_user(user=people.manager)) == [dead]
 
 
-def test_people_who_are_not_managers_see_none(people: Any, deliveries: None) -> None:
+def test_people_who_are_not_managers_or_auditors_see_none(people: Any, deliveries: None) -> None:
     for person in (people.asb_coordinator, people.probation, people.outsider):
-        assert list(endpoints_for_user(user=person)) == []
         assert list(deliveries_for_user(user=person)) == []
+        assert list(deliveries_failing_for_user(user=person)) == []
 
 
-def test_staff_allowed_to_view_endpoints_see_every_agencys(people: Any, deliveries: None) -> None:
-    auditor = people.auditor
-    auditor.user_permissions.add(Permission.objects.get(codename="view_endpoint"))
-    auditor = type(auditor).objects.get(pk=auditor.pk)  # fresh permission cache
-
-    agencies = sorted(e.agency.code for e in endpoints_for_user(user=auditor))
-    assert agencies == ["council-asb", "probation"]
-    statuses = sorted(d.status for d in deliveries_for_user(user=auditor))
+def test_an_auditor_sees_every_agencys(people: Any, deliveries: None) -> None:
+    statuses = sorted(d.status for d in deliveries_for_user(user=people.auditor))
     assert statuses == [DeliveryStatus.DEAD, DeliveryStatus.PENDING]
+    assert [d.status for d in deliveries_failing_for_user(user=people.auditor)] == ["dead"]
+    probation = deliveries_for_user(user=people.auditor, agency_code="probation")
+    assert [d.endpoint_id for d in probation] == list(
+        Endpoint.objects.filter(agency__code="probation").values_list("pk", flat=True)
+    )
+
+
+def test_django_permissions_and_superuser_status_widen_nothing(
+    people: Any, deliveries: None, django_user_model: Any
+) -> None:
+    # The admin's permissions are for the admin; the pages and API go by casework role.
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456789")
+    staff = people.asb_coordinator
+    staff.user_permissions.add(Permission.objects.get(codename="view_delivery"))
+    staff = type(staff).objects.get(pk=staff.pk)  # fresh permission cache
+    for person in (root, staff):
+        assert person.has_perm("notifications.view_delivery")
+        assert list(deliveries_for_user(user=person)) == []
+        assert list(deliveries_failing_for_user(user=person)) == []
+    Membership.objects.create(
+        user=root, agency=Agency.objects.get(code="council-asb"), role=Role.MANAGER
+    )
+    root = django_user_model.objects.get(pk=root.pk)  # fresh membership cache
+    assert [d.status for d in deliveries_for_user(user=root)] == [DeliveryStatus.DEAD]

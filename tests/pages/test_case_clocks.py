@@ -13,6 +13,7 @@ from tests.pages.support import asb_triage_deadline
 from tests.personas import raise_referral
 from tests.sla.support import fgm_case
 from workflows.models import Deadline, DeadlineStatus, TransitionLog
+from workflows.services import case_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -189,14 +190,14 @@ def test_unknown_milestones_and_unseen_cases_are_not_found(people, client_for) -
 
 
 def test_the_fgm_report_is_offered_only_to_the_person_who_owes_it(people, client_for) -> None:
-    case = fgm_case(people.officer)
+    case = fgm_case(people.nurse)
     url = f"/cases/{case.reference}/milestones/report_fgm_to_police/"
     # The referrer sees only the outline of a VAWG case, but the duty is theirs to record.
-    outline = client_for("officer").get(f"/cases/{case.reference}/").content.decode()
+    outline = client_for("nurse").get(f"/cases/{case.reference}/").content.decode()
     assert "Your duty on this case" in outline
     assert f'href="{url}"' in outline
     assert "Alice Victim" not in outline
-    home = client_for("officer").get("/").content.decode()
+    home = client_for("nurse").get("/").content.decode()
     assert "Known FGM in an under-18" in home
 
     idva = client_for("idva")
@@ -205,7 +206,32 @@ def test_the_fgm_report_is_offered_only_to_the_person_who_owes_it(people, client
     assert idva.post(url, {"reason": "On their behalf"}).status_code == 403
     assert not TransitionLog.objects.filter(transition="report_fgm_to_police").exists()
 
-    response = client_for("officer").post(url, {"reason": "Reported on 101, ref 4471"})
+    response = client_for("nurse").post(url, {"reason": "Reported on 101, ref 4471"})
     assert response.status_code == 302
     log = TransitionLog.objects.get(case=case, transition="report_fgm_to_police")
-    assert log.actor == people.officer
+    assert log.actor == people.nurse
+
+
+def test_the_fgm_report_is_still_offered_to_its_owner_once_the_case_has_closed(
+    people, client_for
+) -> None:
+    case = fgm_case(people.nurse)
+    for name in ("assess_risk", "offer_support", "record_support_declined", "close"):
+        case_transition(case_id=case.pk, name=name, by=people.idva, reason="For the test")
+    url = f"/cases/{case.reference}/milestones/report_fgm_to_police/"
+    nurse = client_for("nurse")
+    outline = nurse.get(f"/cases/{case.reference}/").content.decode()
+    assert "Closed" in outline
+    assert "Your duty on this case" in outline
+    assert f'href="{url}"' in outline
+    assert "Known FGM in an under-18" in nurse.get("/").content.decode()
+    assert nurse.get(url).status_code == 200
+
+    assert nurse.post(url, {"reason": "Reported on 101, ref 4471"}).status_code == 302
+    assert TransitionLog.objects.get(case=case, transition="report_fgm_to_police").actor == (
+        people.nurse
+    )
+    outline = nurse.get(f"/cases/{case.reference}/").content.decode()
+    assert "Your duty on this case" not in outline
+    assert f'href="{url}"' not in outline
+    assert nurse.get(url).status_code == 403  # met: the closed case takes nothing more

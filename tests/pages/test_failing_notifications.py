@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
+from rest_framework.test import APIClient
 
 from notifications.models import Delivery, DeliveryStatus
+from partners.models import Agency, Membership, Role
 from tests.pages.support import email_endpoint, make_dead, relay_all
 from tests.personas import raise_referral
 
@@ -112,3 +115,55 @@ def test_failed_notifications_are_for_managers_and_auditors_only(people, client_
         assert client.post(f"/manage/notifications/{dead.pk}/retry/").status_code == 403, persona
     dead.refresh_from_db()
     assert dead.status == DeliveryStatus.DEAD
+
+
+def _superuser(*, manager_of: str | None = None) -> User:
+    """An administrator account, which Django's has_perm() answers True for everything."""
+    root = User.objects.create_superuser("root", "root@example.com", "root-pass-2026-x")
+    if manager_of:
+        Membership.objects.create(
+            user=root, agency=Agency.objects.get(code=manager_of), role=Role.MANAGER
+        )
+    return root
+
+
+def _page_and_api(user: User) -> tuple[int, set[int], int, set[int]]:
+    """The failed-notifications page's and the API's dead letters, as status and ids."""
+    client = Client()
+    client.force_login(user)
+    page = client.get("/manage/notifications/")
+    listed = {d.pk for d in page.context["page"]} if page.status_code == 200 else set()
+    api = APIClient()
+    api.force_authenticate(user)
+    answer = api.get("/api/v1/deliveries/", {"status": "dead"})
+    found = {d["id"] for d in answer.json()["results"]} if answer.status_code == 200 else set()
+    return page.status_code, listed, answer.status_code, found
+
+
+def test_a_superuser_who_manages_one_agency_sees_only_its_failures_on_the_page_and_api(
+    people, dead, elsewhere
+) -> None:
+    root = _superuser(manager_of="council-asb")
+    assert _page_and_api(root) == (200, {dead.pk}, 200, {dead.pk})
+    client = Client()
+    client.force_login(root)
+    assert client.post(f"/manage/notifications/{elsewhere.pk}/retry/").status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == DeliveryStatus.DEAD
+
+
+def test_a_superuser_with_no_membership_sees_no_agencys_failures_anywhere(
+    people, dead, elsewhere
+) -> None:
+    assert _page_and_api(_superuser()) == (403, set(), 403, set())
+
+
+@pytest.mark.parametrize(
+    "persona", ["manager", "auditor", "probation", "officer", "asb_coordinator", "outsider"]
+)
+def test_the_page_lists_the_same_dead_notifications_as_the_api(
+    people, persona, dead, elsewhere
+) -> None:
+    page_status, listed, api_status, found = _page_and_api(people.user(persona))
+    assert listed == found
+    assert (page_status == 200) == (api_status == 200)

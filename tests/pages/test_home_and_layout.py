@@ -125,3 +125,15 @@ def test_the_accessibility_statement_is_public(db) -> None:
     response = Client().get("/accessibility/")
     assert response.status_code == 200
     assert "WCAG" in response.content.decode()
+
+
+def test_only_people_who_may_raise_a_referral_are_offered_it(people, client_for) -> None:
+    # The same rule as the API's POST /api/v1/referrals/: any working role, never an auditor.
+    officer = client_for("officer").get("/").content.decode()
+    auditor = client_for("auditor").get("/").content.decode()
+    assert officer.count('href="/referrals/new/"') == 2  # the navigation and "Start something"
+    assert "Start something" in officer
+    assert 'href="/referrals/new/"' not in auditor
+    assert "Raise a referral" not in auditor
+    assert "You have not raised any referrals yet." not in auditor
+    assert 'href="/manage/"' in auditor  # the auditor's own work is still offered

@@ -9,6 +9,7 @@ from django.test import Client
 
 from cases.models import Case, Subject, SupportNeed
 from referrals.models import Referral
+from referrals.validation import ReferralInvalid
 from tests.pages import formdata
 from tests.personas import raise_referral
 
@@ -286,3 +287,66 @@ def test_someone_outside_any_agency_cannot_raise_a_referral(people, db) -> None:
 def test_signed_out_people_are_sent_to_sign_in(people) -> None:
     response = Client().get("/referrals/new/")
     assert response["Location"] == "/sign-in/?next=/referrals/new/"
+
+
+def test_an_auditor_cannot_raise_a_referral_through_the_pages_either(people, client_for) -> None:
+    client = client_for("auditor")
+    for url in ("/referrals/new/", "/referrals/new/asb/", "/referrals/new/asb/check/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Auditors read the record" in response.content.decode()
+    assert client.post("/referrals/new/", {"kind": "asb"}).status_code == 403
+    assert not Referral.objects.exists()
+
+
+def test_the_service_refuses_an_auditor_whatever_calls_it(people) -> None:
+    with pytest.raises(ReferralInvalid) as exc:
+        raise_referral(people.auditor, "asb")
+    assert set(exc.value.errors) == {"raised_by"}
+    assert not Referral.objects.exists()
+
+
+def _fgm_form(age: str = "15") -> dict[str, str]:
+    return formdata.vawg(
+        yes=3,
+        category="fgm",
+        victim_full_name="Fatima Example",
+        victim_age=age,
+        fgm_known="yes",
+        summary="FGM disclosed at school by the pupil.",
+    )
+
+
+def test_a_school_nurse_is_told_before_sending_that_the_fgm_report_is_her_duty(
+    people, client_for
+) -> None:
+    client = client_for("nurse")
+    check = _through_check(client, "vawg", _fgm_form()).content.decode()
+    assert "Your duty to report this FGM to the police" in check
+    assert "records no personal duty" not in check
+    response = client.post("/referrals/new/vawg/check/", follow=True)
+    referral = Referral.objects.get()
+    assert referral.case.details["fgm_mandatory_report"]["owed_by"] == people.nurse.pk
+    assert "You must now report this FGM to the police yourself" in response.content.decode()
+
+
+def test_a_police_officer_raising_known_fgm_is_not_told_of_a_duty_they_do_not_owe(
+    people, client_for
+) -> None:
+    client = client_for("officer")
+    check = _through_check(client, "vawg", _fgm_form()).content.decode()
+    assert "Your duty to report" not in check
+    assert "records no personal duty for you" in check
+    response = client.post("/referrals/new/vawg/check/", follow=True)
+    page = response.content.decode()
+    assert "Referral sent" in page
+    assert "report this FGM to the police yourself" not in page
+    case = Referral.objects.get().case
+    assert "fgm_mandatory_report" not in case.details
+    assert case.responsible_agency.code == "victim-services"
+
+
+def test_adult_fgm_says_nothing_of_the_duty_to_anyone(people, client_for) -> None:
+    for persona in ("nurse", "officer"):
+        check = _through_check(client_for(persona), "vawg", _fgm_form(age="30")).content.decode()
+        assert 'id="fgm-duty"' not in check, persona

@@ -27,6 +27,7 @@ def test_seed_demo_creates_the_partnership_once() -> None:
         ("idva", "victim-services", Role.SAFEGUARDING_LEAD),
         ("probation", "probation", Role.PROBATION_PRACTITIONER),
         ("caseworker", "housing", Role.CASE_WORKER),
+        ("nurse", "public-health", Role.CASE_WORKER),
         ("manager", "council-asb", Role.MANAGER),
         ("auditor", "council-asb", Role.AUDITOR),
         ("outsider", "fire-rescue", Role.OFFICER),

@@ -17,8 +17,9 @@ from notifications.models import OutboxEvent
 from notifications.services import FORBIDDEN_DATA_KEYS
 from partners.models import Agency
 from referrals import services
+from referrals.duties import FGM_DUTY_BASIS
 from referrals.models import Referral, RoutingRule
-from referrals.services import FGM_DUTY_BASIS, referral_raise
+from referrals.services import referral_raise
 from referrals.validation import ReferralInvalid, validate_referral
 from tests.personas import WARD, dash, payload, raise_referral
 from workflows.models import TransitionLog
@@ -181,25 +182,74 @@ def _fgm(age: Any, known: bool) -> dict[str, Any]:
 
 
 def test_known_fgm_in_a_girl_under_18_records_the_referrers_personal_duty(people) -> None:
-    case = raise_referral(people.officer, "vawg", **_fgm(15, True)).case
+    referral = raise_referral(people.nurse, "vawg", **_fgm(15, True))
+    case = referral.case
     duty = case.details["fgm_mandatory_report"]
-    assert duty["owed_by"] == people.officer.pk
+    assert duty["owed_by"] == people.nurse.pk
     assert duty["basis"] == FGM_DUTY_BASIS
+    assert duty["referral"] == referral.reference
     log = TransitionLog.objects.get(case=case, transition="record_fgm_duty")
     assert (log.seq, log.actor, log.source, log.target) == (
         2,
-        people.officer,
+        people.nurse,
         "reported",
         "reported",
     )
-    assert log.data == {"owed_by": people.officer.pk}
+    assert log.actor_agency == Agency.objects.get(code="public-health")
+    assert log.data == {"owed_by": people.nurse.pk}
     assert log.prev_hash == TransitionLog.objects.get(case=case, seq=1).hash
     event = OutboxEvent.objects.get(type="duty.recorded")
     assert (event.case, event.data, event.actor_id) == (
         case,
         {"duty": "fgm_mandatory_report"},
-        people.officer.pk,
+        people.nurse.pk,
     )
+
+
+def _staff_of(kind: str) -> Any:
+    """A case worker at a new agency of ``kind``."""
+    from django.contrib.auth.models import User
+
+    from partners.models import Membership, Role
+
+    agency = Agency.objects.create(code=f"test-{kind}", name=f"Test {kind}", kind=kind)
+    user = User.objects.create_user(f"staff-{kind}")
+    Membership.objects.create(user=user, agency=agency, role=Role.CASE_WORKER)
+    return user
+
+
+@pytest.mark.parametrize("kind", ["health", "education", "social_care"])
+def test_regulated_health_social_care_and_teaching_staff_owe_the_duty(people, kind: str) -> None:
+    referrer = _staff_of(kind)
+    case = raise_referral(referrer, "vawg", **_fgm(15, True)).case
+    assert case.details["fgm_mandatory_report"]["owed_by"] == referrer.pk
+    assert TransitionLog.objects.filter(case=case, transition="record_fgm_duty").exists()
+
+
+@pytest.mark.parametrize(
+    "kind", ["police", "council", "victim_services", "housing", "probation", "fire", "other"]
+)
+def test_other_referrers_raise_known_fgm_for_safeguarding_without_a_personal_duty(
+    people, kind: str
+) -> None:
+    # The police receive such reports; the council's ASB or licensing teams, IDVAs, housing,
+    # probation and fire are not regulated professions under s5B.
+    referrer = _staff_of(kind)
+    referral = raise_referral(referrer, "vawg", **_fgm(15, True))
+    case = referral.case
+    assert (case.state, case.responsible_agency.code) == ("reported", "victim-services")
+    assert case.details["fgm_known"] is True
+    assert "fgm_mandatory_report" not in case.details
+    assert not TransitionLog.objects.filter(case=case, transition="record_fgm_duty").exists()
+    assert not OutboxEvent.objects.filter(type="duty.recorded").exists()
+    assert [e.type for e in OutboxEvent.objects.filter(case=case)] == ["referral.raised"]
+
+
+def test_a_police_officer_who_learns_of_fgm_in_a_girl_owes_no_personal_duty(people) -> None:
+    case = raise_referral(people.officer, "vawg", **_fgm(15, True)).case
+    assert "fgm_mandatory_report" not in case.details
+    assert not TransitionLog.objects.filter(case=case, transition="record_fgm_duty").exists()
+    assert not case.deadlines.filter(policy__code__startswith="vawg_fgm").exists()
 
 
 @pytest.mark.parametrize(
@@ -208,7 +258,7 @@ def test_known_fgm_in_a_girl_under_18_records_the_referrers_personal_duty(people
 def test_an_adult_or_suspected_fgm_case_records_no_mandatory_duty(
     people, age: int, known: bool
 ) -> None:
-    case = raise_referral(people.officer, "vawg", **_fgm(age, known)).case
+    case = raise_referral(people.nurse, "vawg", **_fgm(age, known)).case
     assert case.details["fgm_known"] is known
     assert "fgm_mandatory_report" not in case.details
     assert not TransitionLog.objects.filter(case=case, transition="record_fgm_duty").exists()
@@ -219,6 +269,6 @@ def test_fgm_age_is_taken_from_the_victims_date_of_birth(people) -> None:
     overrides = _fgm(None, True)
     overrides["subjects"] = [{"role": "victim", "full_name": "Girl", "date_of_birth": "2008-11-29"}]
     with time_machine.travel("2026-11-28T12:00:00+00:00", tick=False):
-        case = raise_referral(people.officer, "vawg", **overrides).case
+        case = raise_referral(people.nurse, "vawg", **overrides).case
     assert case.details["victim_age"] == 17  # 18 tomorrow: the duty still applies today
-    assert case.details["fgm_mandatory_report"]["owed_by"] == people.officer.pk
+    assert case.details["fgm_mandatory_report"]["owed_by"] == people.nurse.pk

@@ -213,20 +213,20 @@ def test_raising_risk_after_assessment_starts_the_marac_clock(people) -> None:
 
 def test_known_fgm_in_a_girl_is_owed_personally_by_the_referrer_over_easter(people) -> None:
     with frozen(london(2026, 4, 2, 15)):  # Thursday before Good Friday
-        case = fgm_case(people.officer, age=15)
+        case = fgm_case(people.nurse, age=15)
     owed = case.details["fgm_mandatory_report"]["owed_by"]
-    assert owed == people.officer.pk
+    assert owed == people.nurse.pk
     report = deadline(case, "vawg_fgm_police_report")
     assert report.due_at == london(2026, 4, 7, 17)  # Tuesday after Easter Monday
-    assert report.responsible_user == people.officer
-    assert report.responsible_agency.code == "kestrel-police"
+    assert report.responsible_user == people.nurse
+    assert report.responsible_agency.code == "public-health"
     limit = deadline(case, "vawg_fgm_police_report_limit")
     assert limit.due_at == london(2026, 5, 2, 15)
-    assert limit.responsible_user == people.officer
+    assert limit.responsible_user == people.nurse
 
 
 def test_fgm_in_an_adult_starts_no_duty_clock(people) -> None:
-    case = fgm_case(people.officer, age=30)
+    case = fgm_case(people.nurse, age=30)
     assert [c for c in codes(case) if c.startswith("vawg_fgm")] == []
 
 

@@ -150,12 +150,12 @@ def test_a_personal_duty_breach_names_the_person_who_owes_it(people: Any) -> Non
     from tests.sla.support import fgm_case
 
     with frozen(london(2026, 4, 2, 15)):
-        case = fgm_case(people.officer)
+        case = fgm_case(people.nurse)
     report = deadline(case, "vawg_fgm_police_report")
     deadlines_scan(now=report.due_at)
     [event] = events("deadline.breached")
-    assert event.data["responsible_user"] == people.officer.pk
-    assert event.agencies == ["kestrel-police"]
+    assert event.data["responsible_user"] == people.nurse.pk
+    assert event.agencies == ["public-health"]
 
 
 def test_one_failing_row_does_not_stall_the_others(people: Any) -> None:

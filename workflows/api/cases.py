@@ -403,11 +403,14 @@ class CaseMilestoneView(APIView):
         request=MilestoneSerializer,
         responses={
             200: CASE_DETAIL,
-            409: OpenApiResponse(description="The case is closed."),
+            409: OpenApiResponse(
+                description="The case is closed (and this is not a personal duty still owed)."
+            ),
         },
         description="Record a step that is not a state change (a risk review held, the FGM "
         "report made) on the case's log; it meets the deadlines waiting for it. A personal "
-        "duty can be recorded only by the person who owes it.",
+        "duty can be recorded only by the person who owes it, and outlives the case: its "
+        "owner may record it after the case has closed.",
     )
     def post(self, request: Request, pk: int) -> Response:
         case, _ = visible_case_or_404(request.user, pk)

@@ -18,7 +18,7 @@ from workflows.errors import (
     TransitionNotAvailable,
     UnknownTransition,
 )
-from workflows.models import TransitionLog
+from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, TransitionLog
 from workflows.sla.names import MILESTONES, Milestone
 from workflows.sla.planning import acting_agency, deadlines_on_transition
 
@@ -29,7 +29,8 @@ def case_milestone_record(*, case_id: int, milestone: str, by: Any, reason: str)
 
     Raises UnknownTransition, InvalidTransitionData (no reason), TransitionForbidden (wrong
     role, or someone other than the person who owes a personal duty) or
-    TransitionNotAvailable (closed case). On any error nothing is written.
+    TransitionNotAvailable (closed case, unless the milestone meets a personal duty still
+    running). On any error nothing is written.
     """
     now = timezone.now()
     kind = Case.objects.values_list("kind", flat=True).get(pk=case_id)
@@ -40,7 +41,7 @@ def case_milestone_record(*, case_id: int, milestone: str, by: Any, reason: str)
     if not reason:
         raise InvalidTransitionData({"reason": "Give a reason for this change."})
     case = Case.objects.select_for_update().select_related("responsible_agency").get(pk=case_id)
-    if case.state in CLOSED_STATES:
+    if case.state in CLOSED_STATES and not personal_duty_outstanding(found, case_id=case.pk):
         raise TransitionNotAvailable(f"case {case.reference} is closed")
     _check_may_record(found, case=case, by=by)
     with acting_as(by):
@@ -66,6 +67,18 @@ def case_milestone_record(*, case_id: int, milestone: str, by: Any, reason: str)
             case=case, name=milestone, source=case.state, target=case.state, now=now, by=by
         )
     return log
+
+
+def personal_duty_outstanding(milestone: Milestone, *, case_id: int) -> bool:
+    """Is ``milestone`` a personal duty whose deadline is still running? Such a duty may be
+    recorded after the case closes (it survives closure: see planning._cancel_reason)."""
+    if not milestone.owed_by_detail:
+        return False
+    # A case has a handful of deadlines; JSON containment is not portable to SQLite.
+    running = Deadline.objects.filter(case_id=case_id, status__in=ACTIVE_DEADLINE_STATUSES)
+    return any(
+        milestone.name in met_by for met_by in running.values_list("policy__met_by", flat=True)
+    )
 
 
 def _check_may_record(milestone: Milestone, *, case: Case, by: Any) -> None:

@@ -2,8 +2,9 @@
 
 One rule set, applied after every change to a case (open, a transition, a risk change, a
 milestone, a recorded duty): deadlines the change meets are met, deadlines it makes moot
-are cancelled, and deadlines it starts are planned. Only the responsible agency moves
-with the case; due times are fixed when planned (a holiday change recomputes them).
+are cancelled, and deadlines it starts are planned. Closing a case cancels every deadline
+but a personal duty's, which runs until its owner meets it. Only the responsible agency
+moves with the case; due times are fixed when planned (a holiday change recomputes them).
 """
 
 from __future__ import annotations
@@ -130,7 +131,9 @@ def _clear_running(deadline: Deadline) -> None:
 def _cancel_reason(deadline: Deadline, *, case: Case) -> str:
     policy = deadline.policy
     if case.state in CLOSED_STATES:
-        return "case_closed"
+        # A personal duty outlives the case: the FGM report is owed to the police whatever
+        # the partnership does with the case (FGM Act 2003 s5B), so only meeting it ends it.
+        return "" if personal_duty(policy) else "case_closed"
     if policy.risk and policy.risk != case.risk:
         return "risk_changed"
     if policy.trigger == SlaTrigger.STATE and case.state != policy.trigger_state:
@@ -142,6 +145,11 @@ def _cancel_reason(deadline: Deadline, *, case: Case) -> str:
         if anchor != deadline.clock_from:
             return "date_changed"
     return ""
+
+
+def personal_duty(policy: SlaPolicy) -> bool:
+    """A duty the law puts on a named person, not on an agency (the FGM report)."""
+    return policy.responsible == Responsible.NAMED_PERSON
 
 
 def _starts(policy: SlaPolicy, *, case: Case, name: str, source: str) -> bool:
