@@ -15,7 +15,7 @@ from typing import Any
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from cases.models import Case
 from notifications.models import OutboxEvent
@@ -33,19 +33,65 @@ def _audited_case_relations() -> list[tuple[type[Model], str]]:
     return relations
 
 
+def _about(cases: QuerySet[Case]) -> Q:
+    """Entries about one of ``cases`` or a row that belongs to one, as a per-entry test.
+
+    For each entry PostgreSQL evaluates only the branch of its content type: one or two
+    primary-key probes, then the cases' own test (the scope's agency link) for that one
+    case. A search of the trail (an actor, a period, a case) costs those probes for the
+    entries it finds and nothing for the rest. An ``object_id IN (every row of every case
+    in scope)`` per content type instead had PostgreSQL materialise the lists and, once
+    they outgrew ``work_mem`` (a manager's 500,000 cases), search them linearly for every
+    entry it looked at.
+    """
+    case_ids = cases.order_by().values("pk")
+    about = Q()
+    for model, lookup in _audited_case_relations():
+        content_type = ContentType.objects.get_for_model(model)
+        rows = model._default_manager.filter(
+            pk=OuterRef("object_id"), **{f"{lookup}__in": case_ids}
+        )
+        # The content type first: PostgreSQL keeps the order within an OR's branches, so
+        # the probes run only for entries of this branch's type.
+        about |= Q(content_type_id=content_type.pk) & Q(Exists(rows))
+    return about
+
+
 def audit_entries_for_cases(cases: QuerySet[Case]) -> QuerySet[LogEntry]:
     """Audit entries about the given cases and the rows that belong to them.
 
     Rows deleted since (a lead agency link replaced on reassignment) are matched through the
     rows that still exist, so their entries show only in the unfiltered audit trail.
+    For a reader's whole scope; ``audit_entries_about`` reaches one case's entries by index.
     """
-    case_ids = cases.values("pk")
-    q = Q()
-    for model, lookup in _audited_case_relations():
-        content_type = ContentType.objects.get_for_model(model)
-        ids = model._default_manager.filter(**{f"{lookup}__in": case_ids}).values("pk")
-        q |= Q(content_type=content_type, object_id__in=ids)
-    return LogEntry.objects.filter(q)
+    return LogEntry.objects.filter(_about(cases))
+
+
+def _case_row_ids(cases: QuerySet[Case]) -> QuerySet[Any]:
+    """The primary keys of the cases and of every audited row that belongs to them."""
+    relations = _audited_case_relations()
+    case_ids = cases.order_by().values("pk")
+    querysets = [
+        model._default_manager.filter(**{f"{lookup}__in": case_ids}).order_by().values("pk")
+        for model, lookup in relations
+    ]
+    return querysets[0].union(*querysets[1:], all=True)
+
+
+def audit_entries_about(cases: QuerySet[Case]) -> QuerySet[LogEntry]:
+    """``audit_entries_for_cases`` for a handful of cases (one case's history, the trail
+    searched by case), found through the index on ``object_id``.
+
+    The entries whose object id is one of the cases' rows' ids are few (the ids of other
+    tables' rows coincide at most a few times each), so PostgreSQL reads them through
+    ``auditlog_logentry.object_id``'s index; the case test then keeps those whose content
+    type says they really are about one of these rows.
+    """
+    return _narrow_to(LogEntry.objects.all(), cases)
+
+
+def _narrow_to(entries: QuerySet[LogEntry], cases: QuerySet[Case]) -> QuerySet[LogEntry]:
+    return entries.filter(_about(cases), object_id__in=_case_row_ids(cases))
 
 
 def audit_entries_for_user(*, scope: QuerySet[Case], everything: bool) -> QuerySet[LogEntry]:
@@ -73,7 +119,7 @@ def case_history(*, case: Case, full: bool) -> CaseHistory:
     if not full:
         return CaseHistory(case=case, transitions=transitions)
     audit = list(
-        audit_entries_for_cases(Case.objects.filter(pk=case.pk))
+        audit_entries_about(Case.objects.filter(pk=case.pk))
         .select_related("actor", "content_type")
         .order_by("timestamp", "id")
     )
@@ -88,7 +134,7 @@ def audit_filter_case(entries: QuerySet[LogEntry], value: str) -> QuerySet[LogEn
     cases = by_id if by_id is not None and by_id.exists() else None
     if cases is None:
         cases = Case.objects.filter(reference=value.upper())
-    return entries.filter(pk__in=audit_entries_for_cases(cases).values("pk"))
+    return _narrow_to(entries, cases)
 
 
 def action_name(entry: Any) -> str:
