@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases.access import RAISE_REFUSED, referring_agencies
 from cases.audit import acting_as
 from cases.models import (
+    REFERENCE_PREFIX,
     Case,
     CaseAgency,
     CaseAgencyRole,
@@ -26,11 +27,12 @@ from referrals.duties import FGM_DUTY, FGM_DUTY_BASIS, fgm_duty_owed
 from referrals.models import Referral
 from referrals.selectors import case_review_count, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
-from workflows.services import case_open, reference_allocate, transition_log_append
+from workflows.services import case_open, references_reserve, transition_log_append
 from workflows.sla import deadlines_on_transition
 
+REFERRAL_PREFIX = "REF"
 
-@transaction.atomic(durable=True)
+
 def referral_raise(
     *, clean: CleanReferral, raised_by: Any, raising_agency: Agency | None = None
 ) -> Referral:
@@ -38,11 +40,47 @@ def referral_raise(
 
     ``raising_agency`` defaults to the first agency where ``raised_by`` holds a working role
     (``cases.access.referring_agencies``); an auditor's membership never raises one.
+
+    The references (the referral's, and the case's if it opens one) are reserved first, in
+    a transaction of their own, so that concurrent referrals do not queue on the reference
+    counters for the length of their whole transaction; a referral that then fails leaves
+    its references unused.
     """
     now = timezone.now()
     agency = _raising_agency(raised_by, raising_agency)
+    prefixes, lead = [REFERRAL_PREFIX], None
+    if clean.join_case is None:
+        # Routed before the references are reserved: a referral nobody can receive is the
+        # likeliest failure, and it should cost no reference.
+        lead = route_referral(kind=clean.kind, category=clean.category, ward=clean.ward)
+        if lead is None:
+            raise ReferralInvalid({"category": "No agency is set up to receive this referral."})
+        prefixes.append(REFERENCE_PREFIX[CaseKind(clean.kind)])
+    references = references_reserve(prefixes=prefixes, now=now)
+    return _referral_record(
+        clean=clean, raised_by=raised_by, agency=agency, lead=lead, now=now, references=references
+    )
+
+
+@transaction.atomic(durable=True)
+def _referral_record(
+    *,
+    clean: CleanReferral,
+    raised_by: Any,
+    agency: Agency,
+    lead: Agency | None,
+    now: Any,
+    references: dict[str, str],
+) -> Referral:
     with acting_as(raised_by):
-        case = _case_for(clean=clean, raised_by=raised_by, agency=agency, now=now)
+        case = _case_for(
+            clean=clean,
+            raised_by=raised_by,
+            agency=agency,
+            now=now,
+            lead=lead,
+            reference=references.get(REFERENCE_PREFIX[CaseKind(clean.kind)]),
+        )
         subjects = [
             Subject.objects.create(
                 case=case,
@@ -69,7 +107,7 @@ def referral_raise(
                 },
             )
         referral = Referral.objects.create(
-            reference=reference_allocate(prefix="REF", now=now),
+            reference=references[REFERRAL_PREFIX],
             kind=clean.kind,
             category=clean.category,
             summary=clean.summary,
@@ -132,11 +170,17 @@ def _referral_details(clean: CleanReferral) -> dict[str, Any]:
     return details
 
 
-def _case_for(*, clean: CleanReferral, raised_by: Any, agency: Agency, now: Any) -> Case:
+def _case_for(
+    *,
+    clean: CleanReferral,
+    raised_by: Any,
+    agency: Agency,
+    now: Any,
+    lead: Agency | None,
+    reference: str | None,
+) -> Case:
     if clean.join_case is None:
-        lead = route_referral(kind=clean.kind, category=clean.category, ward=clean.ward)
-        if lead is None:
-            raise ReferralInvalid({"category": "No agency is set up to receive this referral."})
+        assert lead is not None  # routed by referral_raise
         return case_open(
             kind=clean.kind,
             category=clean.category,
@@ -153,6 +197,7 @@ def _case_for(*, clean: CleanReferral, raised_by: Any, agency: Agency, now: Any)
             longitude=clean.longitude,
             details=clean.details,
             expected_release_date=clean.expected_release_date,
+            reference=reference,
         )
     case = (
         Case.objects.for_user(raised_by)

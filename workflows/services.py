@@ -8,10 +8,11 @@ nothing is. Pages, the API, the admin, commands and tasks all call these functio
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -48,15 +49,59 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def reference_allocate(*, prefix: str, now: datetime) -> str:
-    """Next ``ASB-2026-000123`` style reference; the counter row is locked until commit."""
+def _references_next(*, prefixes: Collection[str], now: datetime) -> dict[str, str]:
+    """Advance the ``(prefix, year)`` counters by one each (a new year's starts at 1) and
+    return the references they now give, by prefix, in the caller's transaction.
+
+    One upsert, one round trip (the ORM's upsert can only overwrite, not add one): the rows
+    are locked in prefix order, so two callers never deadlock, and each sees the other's
+    committed increment, so no number is handed out twice. Only quoted identifiers and
+    placeholders are interpolated into the SQL.
+    """
     year = timezone.localtime(now).year
-    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(
-        prefix=prefix, year=year
+    ordered = sorted(set(prefixes))
+    quote = connection.ops.quote_name
+    table = quote(ReferenceCounter._meta.db_table)
+    prefix, year_col, last = quote("prefix"), quote("year"), quote("last")
+    rows = ", ".join(["(%s, %s, 1)"] * len(ordered))
+    upsert = (
+        f"INSERT INTO {table} ({prefix}, {year_col}, {last}) VALUES {rows} "  # noqa: S608
+        f"ON CONFLICT ({prefix}, {year_col}) DO UPDATE SET {last} = {table}.{last} + 1"
     )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{prefix}-{year}-{counter.last:06d}"
+    params = [value for p in ordered for value in (p, year)]
+    with connection.cursor() as cursor:
+        if connection.features.can_return_rows_from_bulk_insert:
+            cursor.execute(f"{upsert} RETURNING {prefix}, {last}", params)
+        else:  # SQLite before 3.35: the rows stay ours until commit, so read them back.
+            cursor.execute(upsert, params)
+            wanted = ", ".join(["%s"] * len(ordered))
+            cursor.execute(
+                f"SELECT {prefix}, {last} FROM {table} "  # noqa: S608
+                f"WHERE {year_col} = %s AND {prefix} IN ({wanted})",
+                [year, *ordered],
+            )
+        numbers = dict(cursor.fetchall())
+    return {p: f"{p}-{year}-{numbers[p]:06d}" for p in ordered}
+
+
+def reference_allocate(*, prefix: str, now: datetime) -> str:
+    """Next ``ASB-2026-000123`` style reference, in the caller's transaction: the counter
+    row stays locked until that transaction ends, so concurrent callers queue behind it.
+    Intake reserves its references beforehand with ``references_reserve`` instead."""
+    return _references_next(prefixes=[prefix], now=now)[prefix]
+
+
+def references_reserve(*, prefixes: Collection[str], now: datetime) -> dict[str, str]:
+    """The next reference of each prefix for ``now``'s year, committed at once.
+
+    A transaction of its own (``durable``: never inside another), so the counter rows are
+    locked for one statement rather than for the whole of the caller's transaction, and
+    concurrent intakes no longer run one at a time. The price: a reference reserved for a
+    write that then fails is never used. References are unique and increase with each
+    reservation, per prefix and year, but may have gaps.
+    """
+    with transaction.atomic(durable=True):
+        return _references_next(prefixes=prefixes, now=now)
 
 
 def transition_log_append(
@@ -109,12 +154,18 @@ def case_open(
     longitude: Any = None,
     details: dict[str, Any] | None = None,
     expected_release_date: Any = None,
+    reference: str | None = None,
 ) -> Case:
-    """Create a case in its kind's initial state, with its lead and referring agencies."""
+    """Create a case in its kind's initial state, with its lead and referring agencies.
+
+    ``reference``: one reserved beforehand with ``references_reserve`` (intake does);
+    without it the next one is allocated here, under a counter lock held until commit.
+    """
     machine = machine_for(kind)
+    prefix = REFERENCE_PREFIX[CaseKind(kind)]
     with acting_as(opened_by):
         case = machine(
-            reference=reference_allocate(prefix=REFERENCE_PREFIX[CaseKind(kind)], now=now),
+            reference=reference or reference_allocate(prefix=prefix, now=now),
             kind=kind,
             category=category,
             state=machine.INITIAL_STATE,  # type: ignore[attr-defined]
