@@ -101,6 +101,12 @@ def references_reserve(*, prefixes: Collection[str], now: datetime) -> dict[str,
     reservation, per prefix and year, but may have gaps.
     """
     with transaction.atomic(durable=True):
+        if connection.vendor == "postgresql":
+            # Do not wait for this commit's WAL flush (with the counter rows still locked):
+            # the write that uses the references commits after it, in this session, and
+            # its flush covers this commit too. A crash before then loses both together.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         return _references_next(prefixes=prefixes, now=now)
 
 
