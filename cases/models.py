@@ -39,7 +39,11 @@ CLOSED_STATES = ("closed", "no_further_action")
 
 
 class ReferenceCounter(models.Model):
-    """Next number for ``<PREFIX>-<YEAR>-<NNNNNN>`` references, allocated under a row lock."""
+    """Last number given out for ``<PREFIX>-<YEAR>-<NNNNNN>`` references (London's year).
+
+    Advanced by one upsert (``workflows.services.references_reserve``): numbers are unique
+    and increase, but one reserved for a write that then failed is not reused (a gap).
+    """
 
     prefix = models.CharField(max_length=10)
     year = models.PositiveSmallIntegerField()

@@ -46,7 +46,8 @@ def test_without_returning_rows_the_numbers_are_read_back_in_the_same_transactio
     # SQLite before 3.35 has no RETURNING: the same upsert, then a read of the locked rows.
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     references_reserve(prefixes=["ERO"], now=now)
-    with mock.patch.object(connection.features, "can_return_rows_from_bulk_insert", False):
+    features = type(connection.features)  # a property on SQLite: patch the class
+    with mock.patch.object(features, "can_return_rows_from_bulk_insert", False):
         assert references_reserve(prefixes=["REF", "ERO"], now=now) == {
             "ERO": "ERO-2026-000002",
             "REF": "REF-2026-000001",
