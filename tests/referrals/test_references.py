@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
@@ -63,6 +64,24 @@ def test_a_referral_that_joins_a_case_reserves_only_its_own_reference(people) ->
     assert ReferenceCounter.objects.get(prefix="ASB").last == 1
 
 
+@pytest.fixture
+def own_task_queue() -> Iterator[None]:
+    """Send the relay tasks these intakes cause to a queue of their own, deleted afterwards
+    (as the browser tests do): nothing consumes them here, and left on the shared test queue
+    they would be a backlog that a later session's real worker must first wade through."""
+    from config.celery import app
+
+    saved = app.conf.task_default_queue
+    queue = f"{saved}-references"
+    app.conf.task_default_queue = queue
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue = saved
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]
+
+
 def _in_threads(work: Any, n: int) -> list[Any]:
     """Run ``work(i)`` in ``n`` threads released together; each result or exception."""
     barrier = threading.Barrier(n)
@@ -88,7 +107,9 @@ def _in_threads(work: Any, n: int) -> list[Any]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_intakes_never_share_a_reference_and_leave_no_gap(people) -> None:
+def test_concurrent_intakes_never_share_a_reference_and_leave_no_gap(
+    people, own_task_queue
+) -> None:
     officer_id = people.officer.pk
 
     def intake(i: int) -> tuple[str, str]:
@@ -110,7 +131,9 @@ def test_concurrent_intakes_never_share_a_reference_and_leave_no_gap(people) -> 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_intake_still_in_its_transaction_does_not_hold_up_the_next(people) -> None:
+def test_an_intake_still_in_its_transaction_does_not_hold_up_the_next(
+    people, own_task_queue
+) -> None:
     """The counters are not locked for the length of an intake's transaction.
 
     The first intake stops at its last step, its case and referral written but not
