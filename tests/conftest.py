@@ -88,6 +88,9 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
     error = broker_error()
     if error:
         _missing(f"needs the Celery broker at {settings.CELERY_BROKER_URL}: {error}")
+    # Tasks an earlier session left on this queue name (for a database since dropped) would
+    # keep the worker busy, in bursts, while this session's tests wait on it.
+    app.control.purge()
     with (
         django_db_blocker.unblock(),  # type: ignore[attr-defined]
         start_worker(
