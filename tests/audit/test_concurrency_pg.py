@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 from django.utils import timezone
 
 from cases.models import Subject
 from notifications.models import OutboxEvent
 from tests.personas import raise_referral
+from tests.support.concurrency import race
 from workflows.audit import audit_verify
 from workflows.errors import ConcurrentChange, TransitionNotAvailable
 from workflows.models import AuditSeal, TransitionLog
@@ -22,29 +20,6 @@ from workflows.services import case_transition
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20
-
-
-def _race(work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in THREADS threads released together; each result or exception."""
-    barrier = threading.Barrier(THREADS)
-    results: list[Any] = [None] * THREADS
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 @pytest.mark.parametrize(
@@ -66,7 +41,7 @@ def test_twenty_simultaneous_triages_of_one_case_leave_exactly_one_trace(
             expected_version=expected_version,
         )
 
-    results = _race(triage)
+    results = race(triage, THREADS, join_timeout=120)
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]
     assert len(winners) == 1
@@ -92,7 +67,7 @@ def test_audit_entries_written_at_once_outside_any_service_chain_without_gaps(pe
         )
         return subject.pk
 
-    results = _race(add_witness)
+    results = race(add_witness, THREADS, join_timeout=120)
     assert not [r for r in results if isinstance(r, Exception)]
     seqs = list(AuditSeal.objects.filter(case=case).values_list("seq", flat=True))
     assert seqs == list(range(1, sealed_before + THREADS + 1))

@@ -17,6 +17,7 @@ from django.conf import settings
 from tests.browser.helpers import AXE
 from tests.conftest import IN_CI
 from tests.pages.support import seed_sla_reference_data
+from tests.support.concurrency import own_task_queue
 
 CHROMIUM = Path("/usr/bin/chromium")
 STYLESHEET = settings.FRONTEND_BUILD_DIR / "css" / "app.css"
@@ -81,17 +82,6 @@ def _sla_reference_data(transactional_db: None) -> None:
 
 @pytest.fixture(autouse=True)
 def _own_task_queue() -> Iterator[None]:
-    """Send the tasks a browser test causes (relays, deliveries) to a queue of its own,
-    deleted afterwards. Nothing consumes them here, and left on the shared test queue
-    they would be a backlog the real worker of later tests must first wade through."""
-    from config.celery import app
-
-    saved = app.conf.task_default_queue
-    queue = f"{saved}-browser"
-    app.conf.task_default_queue = queue
-    try:
+    """The tasks a browser test causes go to a queue of their own, deleted afterwards."""
+    with own_task_queue("browser"):
         yield
-    finally:
-        app.conf.task_default_queue = saved
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]

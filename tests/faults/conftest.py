@@ -21,7 +21,6 @@ from tests.faults.scenario import (
     LONG_SIZES,
     QUICK_SIZES,
     Sizes,
-    queue_delete,
     unconsumed_queue,
 )
 
@@ -31,6 +30,7 @@ from tests.notifications.conftest import (
     app_broker,
     rabbitmq,  # noqa: F401
 )
+from tests.support.concurrency import queue_delete
 
 
 def pytest_configure(config: pytest.Config) -> None:

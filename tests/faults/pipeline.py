@@ -34,9 +34,10 @@ from notifications.models import Channel, Delivery, DeliveryStatus, Endpoint, Ou
 from notifications.services import endpoint_create
 from notifications.signing import generate_webhook_secret
 from partners.models import Agency
-from tests.faults.scenario import database_url, queue_delete, server_env
+from tests.faults.scenario import database_url, server_env
 from tests.notifications.conftest import WorkerProcess, database_url_for_subprocess, purge_queue
 from tests.support import ReceivedWebhook, WebhookReceiver
+from tests.support.concurrency import queue_delete
 
 TRANSITION = "case.transitioned"
 # Long enough for the sweep (every 5 s), a worker's reconnect backoff after an outage and

@@ -121,15 +121,6 @@ def unconsumed_queue() -> str:
     return f"{settings.CELERY_TASK_DEFAULT_QUEUE}-faults-unconsumed"
 
 
-def queue_delete(name: str) -> None:
-    """Remove a scenario's queue, and the messages in it, from the broker."""
-    from config.celery import app
-
-    with app.connection_for_write() as conn:
-        # kombu's StdChannel stub lacks queue_delete, which the AMQP channel has.
-        conn.default_channel.queue_delete(name)  # type: ignore[attr-defined]
-
-
 def server_env(
     *, database: str, conn_max_age: int, broker: str | None = None, queue: str | None = None
 ) -> dict[str, str]:

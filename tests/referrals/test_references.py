@@ -18,6 +18,8 @@ from cases.models import Case, ReferenceCounter
 from referrals import services
 from referrals.models import Referral
 from tests.personas import raise_referral
+from tests.support.concurrency import own_task_queue as own_task_queue_of
+from tests.support.concurrency import race
 from workflows.audit import audit_verify
 from workflows.services import reference_allocate, references_reserve
 
@@ -66,43 +68,9 @@ def test_a_referral_that_joins_a_case_reserves_only_its_own_reference(people) ->
 
 @pytest.fixture
 def own_task_queue() -> Iterator[None]:
-    """Send the relay tasks these intakes cause to a queue of their own, deleted afterwards
-    (as the browser tests do): nothing consumes them here, and left on the shared test queue
-    they would be a backlog that a later session's real worker must first wade through."""
-    from config.celery import app
-
-    saved = app.conf.task_default_queue
-    queue = f"{saved}-references"
-    app.conf.task_default_queue = queue
-    try:
+    """Relay tasks of these intakes go to a queue of their own: nothing consumes them here."""
+    with own_task_queue_of("references"):
         yield
-    finally:
-        app.conf.task_default_queue = saved
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]
-
-
-def _in_threads(work: Any, n: int) -> list[Any]:
-    """Run ``work(i)`` in ``n`` threads released together; each result or exception."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 @pytest.mark.postgres
@@ -118,7 +86,7 @@ def test_concurrent_intakes_never_share_a_reference_and_leave_no_gap(
         )
         return referral.reference, referral.case.reference
 
-    results = _in_threads(intake, THREADS)
+    results = race(intake, THREADS)
     assert not [r for r in results if isinstance(r, Exception)], results
     year = Case.objects.get(reference=results[0][1]).opened_at.astimezone(UTC).year
     expected = {f"{p}-{year}-{n:06d}" for p in ("REF", "ASB") for n in range(1, THREADS + 1)}
