@@ -251,7 +251,7 @@ def webhook_run(ctx: Context, *, partnership: generate.Partnership, by: Any) -> 
     from notifications.services import endpoint_update
     from workflows.services import case_transition
 
-    def close_old_connections() -> None:
+    def close_thread_connection() -> None:
         connection.close()  # the driver thread's own connection
 
     opts = ctx.options
@@ -282,7 +282,7 @@ def webhook_run(ctx: Context, *, partnership: generate.Partnership, by: Any) -> 
                 opts.task_rate,
                 lambda i: transition(warmup_ids[i]),
                 threads=DRIVER_THREADS,
-                on_thread_exit=close_old_connections,
+                on_thread_exit=close_thread_connection,
             )
             if receiver.wait_for(
                 set(committed), event_type="case.transitioned", timeout=ARRIVAL_TIMEOUT
@@ -295,7 +295,7 @@ def webhook_run(ctx: Context, *, partnership: generate.Partnership, by: Any) -> 
                 opts.task_rate,
                 lambda i: transition(measured_ids[i]),
                 threads=DRIVER_THREADS,
-                on_thread_exit=close_old_connections,
+                on_thread_exit=close_thread_connection,
             )
             missing = receiver.wait_for(
                 set(committed), event_type="case.transitioned", timeout=ARRIVAL_TIMEOUT
