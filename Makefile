@@ -59,6 +59,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Saves each main page, as the demo personas see it, to docs/screenshots/ (Chromium).
 screenshots: install assets

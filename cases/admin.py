@@ -2,7 +2,7 @@
 
 An edit here would skip the version bump, the transition log and the outbox event, so
 the admin shows cases and never changes them; ``state`` in particular moves only through
-``workflows.services.case_transition``.
+``workflows.actions.case_transition``.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ CLOSED_STATES = ("closed", "no_further_action")
 class ReferenceCounter(models.Model):
     """Last number given out for ``<PREFIX>-<YEAR>-<NNNNNN>`` references (London's year).
 
-    Advanced by one upsert (``workflows.services.references_reserve``): numbers are unique
+    Advanced by one upsert (``workflows.references.references_reserve``): numbers are unique
     and increase, but one reserved for a write that then failed is not reused (a gap).
     """
 

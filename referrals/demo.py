@@ -24,7 +24,7 @@ from partners.models import Agency
 from referrals.models import Referral, RoutingRule
 from referrals.services import referral_raise
 from referrals.validation import validate_referral
-from workflows.services import case_transition
+from workflows.actions import case_transition
 
 Step = tuple[str, dict[str, Any]]
 TAG_RE = re.compile(r"\[demo (\d{3})\]$")

@@ -10,25 +10,20 @@ from django.utils import timezone
 
 from cases.access import RAISE_REFUSED, referring_agencies
 from cases.audit import acting_as
-from cases.models import (
-    REFERENCE_PREFIX,
-    Case,
-    CaseAgency,
-    CaseAgencyRole,
-    CaseKind,
-    CaseReferrer,
-    Subject,
-    SupportNeed,
-)
-from notifications.services import emit
+from cases.models import REFERENCE_PREFIX, Case, CaseKind, Subject, SupportNeed
 from partners.models import Agency
 from partners.selectors import user_memberships
 from referrals.duties import FGM_DUTY, FGM_DUTY_BASIS, fgm_duty_owed
 from referrals.models import Referral
 from referrals.selectors import case_review_count, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
-from workflows.services import case_open, references_reserve, transition_log_append
-from workflows.sla import deadlines_on_transition
+from workflows.actions import (
+    case_join_record,
+    case_open,
+    case_personal_duty_record,
+    case_review_flag,
+)
+from workflows.references import references_reserve
 
 REFERRAL_PREFIX = "REF"
 
@@ -72,6 +67,15 @@ def _referral_record(
     now: Any,
     references: dict[str, str],
 ) -> Referral:
+    # The case's one event for this referral: it opened the case or joined it.
+    raised = (
+        "referral.raised",
+        {
+            "referral": references[REFERRAL_PREFIX],
+            "category": clean.category,
+            "joined_existing_case": clean.join_case is not None,
+        },
+    )
     with acting_as(raised_by):
         case = _case_for(
             clean=clean,
@@ -80,6 +84,7 @@ def _referral_record(
             now=now,
             lead=lead,
             reference=references.get(REFERENCE_PREFIX[CaseKind(clean.kind)]),
+            event=raised,
         )
         subjects = [
             Subject.objects.create(
@@ -126,21 +131,18 @@ def _referral_record(
             created_at=now,
         )
         referral.subjects.set(subjects)
-        if clean.join_case is not None:
-            _record_join(case=case, referral=referral, by=raised_by, agency=agency, now=now)
-        emit(
-            type="referral.raised",
-            case=case,
-            occurred_at=now,
-            data={
-                "referral": referral.reference,
-                "category": clean.category,
-                "joined_existing_case": clean.join_case is not None,
-            },
-            actor_id=raised_by.pk,
-        )
         if fgm_duty_owed(clean, agency_kind=agency.kind):
-            _record_fgm_duty(case=case, referral=referral, by=raised_by, agency=agency, now=now)
+            # The duty is personal to the professional who learned of the FGM: it names them.
+            case_personal_duty_record(
+                case=case,
+                duty=FGM_DUTY,
+                name="record_fgm_duty",
+                basis=FGM_DUTY_BASIS,
+                referral_reference=referral.reference,
+                by=raised_by,
+                agency=agency,
+                now=now,
+            )
         if clean.kind == CaseKind.ASB:
             _check_case_review(case=case, clean=clean, by=raised_by, agency=agency, now=now)
     return referral
@@ -178,6 +180,7 @@ def _case_for(
     now: Any,
     lead: Agency | None,
     reference: str | None,
+    event: tuple[str, dict[str, Any]],
 ) -> Case:
     if clean.join_case is None:
         assert lead is not None  # routed by referral_raise
@@ -198,6 +201,7 @@ def _case_for(
             details=clean.details,
             expected_release_date=clean.expected_release_date,
             reference=reference,
+            event=event,
         )
     case = (
         Case.objects.for_user(raised_by)
@@ -210,73 +214,15 @@ def _case_for(
         raise ReferralInvalid(
             {"join_case": "No open case of this kind that you can see has that id."}
         )
-    CaseAgency.objects.get_or_create(
+    case_join_record(
         case=case,
+        referral_reference=event[1]["referral"],
+        by=raised_by,
         agency=agency,
-        role=CaseAgencyRole.LEAD
-        if agency.pk == case.responsible_agency_id
-        else CaseAgencyRole.REFERRER,
-        defaults={"added_at": now},
+        now=now,
+        event=event,
     )
-    # The referrer follows the case as its opener does, whatever agency they are in later.
-    CaseReferrer.objects.get_or_create(case=case, user=raised_by, defaults={"added_at": now})
-    case.version += 1
-    case.updated_at = now
-    case.save(update_fields=["version", "updated_at"])
     return case
-
-
-def _record_join(*, case: Case, referral: Referral, by: Any, agency: Agency, now: Any) -> None:
-    """A referral that joined an open case changes no state, but the case's chain says who
-    added it, for which agency, when, and why (as for the FGM duty and the case review)."""
-    transition_log_append(
-        case=case,
-        transition="referral_joined",
-        source=case.state,
-        target=case.state,
-        actor=by,
-        actor_agency=agency,
-        reason=f"Referral {referral.reference} raised by {agency.name} added to this case "
-        "as a possible duplicate the referrer confirmed",
-        data={"referral": referral.reference},
-        at=now,
-    )
-
-
-def _record_fgm_duty(*, case: Case, referral: Referral, by: Any, agency: Agency, now: Any) -> None:
-    """The duty is personal to the professional who learned of the FGM: it names them.
-    Its deadlines run until they record the report, whether or not the case is open."""
-    case.details = {
-        **case.details,
-        FGM_DUTY: {
-            "owed_by": by.pk,
-            "recorded_at": now.isoformat(),
-            "basis": FGM_DUTY_BASIS,
-            "referral": referral.reference,
-        },
-    }
-    case.save(update_fields=["details"])
-    transition_log_append(
-        case=case,
-        transition="record_fgm_duty",
-        source=case.state,
-        target=case.state,
-        actor=by,
-        actor_agency=agency,
-        reason=FGM_DUTY_BASIS,
-        data={"owed_by": by.pk},
-        at=now,
-    )
-    emit(
-        type="duty.recorded",
-        case=case,
-        occurred_at=now,
-        data={"duty": FGM_DUTY},
-        actor_id=by.pk,
-    )
-    deadlines_on_transition(
-        case=case, name="record_fgm_duty", source=case.state, target=case.state, now=now, by=by
-    )
 
 
 def _check_case_review(
@@ -287,28 +233,4 @@ def _check_case_review(
     count = case_review_count(clean=clean, until=max(clean.occurred_at, now))
     if count < settings.CASE_REVIEW_THRESHOLD:
         return
-    case.case_review_flagged_at = now
-    case.version += 1
-    case.save(update_fields=["case_review_flagged_at", "version"])
-    transition_log_append(
-        case=case,
-        transition="flag_case_review",
-        source=case.state,
-        target=case.state,
-        actor=by,
-        actor_agency=agency,
-        reason=f"{count} reports about the same victim or place within "
-        f"{settings.CASE_REVIEW_WINDOW_DAYS} days (threshold {settings.CASE_REVIEW_THRESHOLD})",
-        data={"reports": count},
-        at=now,
-    )
-    emit(
-        type="case.review_threshold_met",
-        case=case,
-        occurred_at=now,
-        data={"reports": count},
-        actor_id=by.pk,
-    )
-    deadlines_on_transition(
-        case=case, name="flag_case_review", source=case.state, target=case.state, now=now, by=by
-    )
+    case_review_flag(case=case, reports=count, by=by, agency=agency, now=now)

@@ -1,7 +1,8 @@
 """The three state machines, as proxy models of ``cases.Case`` (one per kind).
 
-Transition methods only change the case's own fields; ``workflows.services`` is the only
-caller (it locks, checks version, permission and guard, logs and emits). Permissions are
+Transition methods only change the case's own fields; ``workflows.actions.case_transition``
+is the only caller (its unit of work locks, checks the version, logs and emits; the action
+asks the permission and the guard). Permissions are
 callables bound to the case's responsible agency, so one agency's right never applies to
 another agency's cases.
 """

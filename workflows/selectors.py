@@ -17,17 +17,14 @@ from typing import Any
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
-from cases.models import CLOSED_STATES, Case, CaseKind, Subject, SubjectRole, SupportNeed
+from cases.models import Case, CaseKind, Subject, SubjectRole, SupportNeed
 from partners.models import Role
 from partners.selectors import user_agency_ids, user_has_role, user_memberships
 from workflows.calendar import LONDON
 from workflows.machines import MACHINES, PERMISSION_SCOPES, as_machine
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
-from workflows.services import available_transitions
+from workflows.policy import MANAGING_ROLES, available_transitions
 from workflows.sla.clock import current_calendar
-from workflows.sla.milestones import personal_duty_outstanding
-from workflows.sla.names import MILESTONES, Milestone
-from workflows.sla.pause import MANAGING_ROLES
 
 # The first step that counts as triage in each workflow (time-to-triage starts at opening).
 TRIAGE_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -534,41 +531,3 @@ def deadline_display_status(deadline: Deadline, *, now: datetime) -> str:
     if deadline.warn_at <= now:
         return "amber"
     return "green"
-
-
-def may_manage_deadline(*, user: Any, deadline: Deadline) -> bool:
-    """Whether ``deadline_pause``/``deadline_resume`` would let ``user`` act on it: the
-    person who owes it, or a working role at the responsible agency (as the service checks)."""
-    if deadline.responsible_user_id is not None and deadline.responsible_user_id == user.pk:
-        return True
-    return user_has_role(user, *MANAGING_ROLES, agency=deadline.responsible_agency_id)
-
-
-def deadline_can_pause(deadline: Deadline, *, now: datetime) -> bool:
-    """An open, running clock, not yet due, whose policy still has pause time to credit."""
-    cap = timedelta(hours=deadline.policy.max_pause_hours)
-    return (
-        deadline.status == DeadlineStatus.OPEN
-        and deadline.paused_at is None
-        and deadline.due_at > now
-        and cap > deadline.pause_total
-    )
-
-
-def milestones_for_user(*, case: Case, user: Any) -> list[Milestone]:
-    """The milestones of the case's kind ``user`` may record on it now, by the rules
-    ``case_milestone_record`` applies: on a closed case, only a personal duty they still owe."""
-    closed = case.state in CLOSED_STATES
-    allowed = []
-    for milestone in MILESTONES.get(case.kind, {}).values():
-        if closed and not personal_duty_outstanding(milestone, case_id=case.pk):
-            continue
-        if milestone.owed_by_detail:
-            duty = case.details.get(milestone.owed_by_detail)
-            if isinstance(duty, dict) and duty.get("owed_by") == user.pk:
-                allowed.append(milestone)
-        elif (milestone.assignee and case.assigned_officer_id == user.pk) or user_has_role(
-            user, *milestone.roles, agency=case.responsible_agency_id
-        ):
-            allowed.append(milestone)
-    return allowed

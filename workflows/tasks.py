@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from workflows.sla import deadlines_scan
+from workflows.actions import deadlines_scan
 
 
 # Beat sends this every 15 s (config/celery.py). A scan that could not start within its

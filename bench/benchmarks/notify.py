@@ -249,7 +249,7 @@ def webhook_run(ctx: Context, *, partnership: generate.Partnership, by: Any) -> 
     from django.db import connection
 
     from notifications.services import endpoint_update
-    from workflows.services import case_transition
+    from workflows.actions import case_transition
 
     def close_thread_connection() -> None:
         connection.close()  # the driver thread's own connection

@@ -31,9 +31,9 @@ from django.utils import timezone
 from bench import generate
 from bench.core import BenchError, Context, Figure, benchmark, figure, percentile
 from notifications.models import OutboxEvent
+from workflows.actions import deadlines_scan
+from workflows.actions.scan import _breach_due
 from workflows.models import Deadline
-from workflows.sla import deadlines_scan
-from workflows.sla.scanner import _breach_due
 
 SCAN_TASK = "workflows.scan_deadlines"
 PARTIAL_INDEX = "deadline_breach_due"

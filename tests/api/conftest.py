@@ -28,8 +28,9 @@ from notifications.services import (
 from partners.models import Agency
 from referrals.models import Referral
 from tests.personas import Personas, raise_referral
+from workflows.actions import deadlines_scan
 from workflows.models import BankHoliday, Deadline
-from workflows.sla import deadlines_scan, seed_bank_holidays, seed_sla_policies
+from workflows.sla import seed_bank_holidays, seed_sla_policies
 
 PERSONAS = [
     "officer",

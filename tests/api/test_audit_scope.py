@@ -11,8 +11,8 @@ from auditlog.registry import auditlog
 
 from cases.access import audit_scope
 from cases.models import Case, CaseAgency
+from workflows.actions import case_transition
 from workflows.history import audit_entries_about, audit_entries_for_cases
-from workflows.services import case_transition
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 from cases.models import Case
 from tests.api.conftest import Notified
 from tests.personas import dash, payload, raise_referral
+from workflows.actions import deadlines_scan
 from workflows.models import Deadline, DeadlineStatus, TransitionLog
 from workflows.selectors import Rag, deadline_rag
-from workflows.sla import deadlines_scan
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from cases.models import Case
-from workflows.services import case_transition
+from workflows.actions import case_transition
 
 
 def go(case: Case, name: str, by: Any, **data: Any) -> Case:

@@ -21,7 +21,7 @@ from cases.audit import SYSTEM_USERNAME, SystemCommand, acting_as, current_actor
 from referrals.models import RoutingRule
 from tests.audit import tasks
 from tests.personas import raise_referral
-from workflows.services import case_set_risk
+from workflows.actions import case_set_risk
 
 REPO = Path(__file__).resolve().parents[2]
 SET_ACTOR = re.compile(r"from auditlog\.context import|\bset_actor\(")

@@ -12,10 +12,10 @@ from cases.models import Subject
 from notifications.models import OutboxEvent
 from tests.personas import raise_referral
 from tests.support.concurrency import race
+from workflows.actions import case_transition
 from workflows.audit import audit_verify
 from workflows.errors import ConcurrentChange, TransitionNotAvailable
 from workflows.models import AuditSeal, TransitionLog
-from workflows.services import case_transition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -83,7 +83,7 @@ def test_no_personal_data_from_three_workflows_reaches_any_audit_entry(people) -
     asb = raise_referral(people.officer, "asb", **where).case
     for name in ("triage", "assign", "start_work", "resolve"):
         asb = go(asb, name, people.asb_coordinator)
-    from workflows.services import case_transition
+    from workflows.actions import case_transition
 
     case_transition(
         case_id=asb.pk,

@@ -10,8 +10,8 @@ from cases.audit import MASK
 from partners.models import Agency, Ward
 from tests.audit.conftest import go, label, sealed_entries
 from tests.personas import WARD, payload, raise_referral
+from workflows.actions import case_open, case_set_risk
 from workflows.errors import TransitionForbidden
-from workflows.services import case_open, case_set_risk
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from bench import generate
 from cases.catalogue import category
 from cases.models import Case, CaseAgency
 from referrals.models import Referral
+from workflows.actions import case_transition
 from workflows.models import TransitionLog
-from workflows.services import case_transition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 HEX64 = re.compile(r"^[0-9a-f]{64}$")

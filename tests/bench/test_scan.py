@@ -18,8 +18,8 @@ from bench.cli import options_build, parser
 from bench.core import REPO_DIR
 from cases.models import Case
 from notifications.models import OutboxEvent
+from workflows.actions import deadlines_scan
 from workflows.models import Deadline, DeadlineStatus
-from workflows.sla import deadlines_scan
 
 
 @pytest.mark.parametrize("quick", [True, False])

@@ -395,7 +395,7 @@ def settled_case(people: Any, kind: str = "asb", **overrides: Any) -> Any:
 
 
 def triage(case: Any, people: Any) -> Any:
-    from workflows.services import case_transition
+    from workflows.actions import case_transition
 
     return case_transition(
         case_id=case.pk,

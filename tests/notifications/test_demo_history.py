@@ -35,7 +35,7 @@ def test_seed_demo_sets_up_endpoints_without_replaying_the_demo_history() -> Non
 
 
 def test_seed_demo_leaves_no_overdue_deadline_for_the_first_scan_to_breach_at_once() -> None:
-    from workflows.sla import deadlines_scan
+    from workflows.actions import deadlines_scan
 
     call_command("seed_demo")
     result = deadlines_scan()

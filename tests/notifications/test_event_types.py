@@ -15,7 +15,7 @@ from notifications.routing import event_recipients
 from notifications.services import subscription_create
 from tests.notifications.conftest import email_endpoint
 from tests.personas import raise_referral
-from workflows.sla.milestones import case_milestone_record
+from workflows.actions import case_milestone_record
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("cases", "config", "notifications", "partners", "referrals", "workflows")

@@ -107,7 +107,9 @@ def test_a_rolled_back_transition_notifies_nobody(
         raise DatabaseError("connection lost before COMMIT")
 
     with (
-        mock.patch("workflows.services.emit", autospec=True, side_effect=write_the_event_then_fail),
+        mock.patch(
+            "workflows.actions.unit.emit", autospec=True, side_effect=write_the_event_then_fail
+        ),
         pytest.raises(DatabaseError),
     ):
         triage(case, people)

@@ -10,7 +10,7 @@ from notifications.models import InboxItem, OutboxEvent
 from notifications.selectors import inbox_items, inbox_unread_count
 from notifications.services import event_relay, inbox_mark_all_read, inbox_mark_read
 from tests.personas import raise_referral
-from workflows.services import case_transition
+from workflows.actions import case_transition
 
 pytestmark = pytest.mark.django_db
 

@@ -29,8 +29,7 @@ from tests.notifications.conftest import (
 )
 from tests.personas import raise_referral
 from tests.support import FakeNotify, SmtpSink, WebhookReceiver
-from workflows.services import case_set_risk, case_transition
-from workflows.sla.milestones import case_milestone_record
+from workflows.actions import case_milestone_record, case_set_risk, case_transition
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 

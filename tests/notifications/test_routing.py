@@ -15,7 +15,7 @@ from notifications.selectors import inbox_unread_count
 from notifications.services import emit, endpoint_update, event_relay, subscription_create
 from tests.notifications.conftest import email_endpoint
 from tests.personas import raise_referral
-from workflows.services import case_transition
+from workflows.actions import case_transition
 
 pytestmark = pytest.mark.django_db
 

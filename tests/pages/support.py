@@ -14,9 +14,9 @@ from notifications.services import endpoint_create, event_relay
 from partners.demo import WARDS, ward_code
 from partners.models import Agency
 from tests.personas import raise_referral
+from workflows.actions import case_transition, deadlines_scan
 from workflows.models import BankHoliday, Deadline
-from workflows.services import case_transition
-from workflows.sla import deadlines_scan, seed_bank_holidays, seed_sla_policies
+from workflows.sla import seed_bank_holidays, seed_sla_policies
 
 
 def seed_sla_reference_data() -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cases.csv_export import csv_cell
 from tests.personas import raise_referral
-from workflows.services import case_transition
+from workflows.actions import case_transition
 
 pytestmark = pytest.mark.django_db
 

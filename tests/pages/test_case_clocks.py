@@ -12,8 +12,8 @@ from django.test import Client
 from tests.pages.support import asb_triage_deadline
 from tests.personas import raise_referral
 from tests.sla.support import fgm_case
+from workflows.actions import case_transition
 from workflows.models import Deadline, DeadlineStatus, TransitionLog
-from workflows.services import case_transition
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from cases.models import Case
 from notifications.models import OutboxEvent
 from tests.personas import dash, raise_referral
+from workflows.actions import case_transition
 from workflows.models import RiskAssessment, TransitionLog
-from workflows.services import case_transition
 
 pytestmark = pytest.mark.django_db
 

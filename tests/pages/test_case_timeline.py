@@ -10,7 +10,7 @@ from cases.models import Case
 from notifications.models import Delivery
 from tests.pages.support import email_endpoint, make_dead, relay_all
 from tests.personas import raise_referral
-from workflows.services import case_transition
+from workflows.actions import case_transition
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test.utils import override_settings
 from django.urls import include, path
 
 from tests.personas import raise_referral
-from workflows.services import case_transition
+from workflows.actions import case_transition
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from notifications.models import InboxItem
 from tests.pages.support import asb_triage_deadline, breached_asb_case, relay_all
 from tests.personas import raise_referral
-from workflows.services import case_transition
+from workflows.actions import case_transition
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.pages.support import asb_triage_deadline, breached_asb_case
 from tests.personas import OTHER_WARD, raise_referral
-from workflows.sla import deadlines_scan
+from workflows.actions import deadlines_scan
 
 pytestmark = pytest.mark.django_db
 

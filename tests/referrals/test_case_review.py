@@ -17,7 +17,7 @@ from referrals.models import Referral
 from tests.personas import OTHER_WARD, raise_referral
 from tests.workflows.flows import step
 from workflows.models import TransitionLog
-from workflows.services import available_transitions
+from workflows.policy import available_transitions
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from cases.models import Case
 from partners.demo import seed_partnership
 from referrals import demo
 from referrals.models import Referral
-from workflows.services import case_transition
+from workflows.actions import case_transition
 
 pytestmark = pytest.mark.django_db
 FULL_PLAN = demo.demo_plan

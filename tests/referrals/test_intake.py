@@ -150,7 +150,7 @@ def test_a_failure_after_the_case_is_written_rolls_back_every_row(people) -> Non
     ):
         raise_referral(people.officer, "asb")
     # Only the reference counters moved: references are reserved in a transaction of their
-    # own before the intake's (workflows.services.references_reserve), and never reused.
+    # own before the intake's (workflows.references.references_reserve), and never reused.
     counters = "cases.ReferenceCounter"
     after = _rows()
     assert {**after, counters: 0} == {**before, counters: 0}

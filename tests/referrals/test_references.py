@@ -21,7 +21,7 @@ from tests.personas import raise_referral
 from tests.support.concurrency import own_task_queue as own_task_queue_of
 from tests.support.concurrency import race
 from workflows.audit import audit_verify
-from workflows.services import reference_allocate, references_reserve
+from workflows.references import reference_allocate, references_reserve
 
 pytestmark = pytest.mark.django_db
 

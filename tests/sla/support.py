@@ -12,9 +12,9 @@ import time_machine
 from cases.models import Case
 from notifications.models import OutboxEvent
 from tests.personas import dash, raise_referral
+from workflows.actions import case_transition
 from workflows.calendar import LONDON
 from workflows.models import Deadline
-from workflows.services import case_transition
 
 
 def london(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tests.sla.support import asb_case, deadline, frozen, go, london, vawg_case
+from workflows.actions import deadline_pause, deadline_resume, deadlines_scan
 from workflows.calendar import england_and_wales_holidays
 from workflows.models import BankHoliday, DeadlineStatus, HolidaySource
 from workflows.sla import (
@@ -19,9 +20,6 @@ from workflows.sla import (
     bank_holiday_save,
     bank_holidays_load,
     current_calendar,
-    deadline_pause,
-    deadline_resume,
-    deadlines_scan,
     seed_bank_holidays,
 )
 

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 
 from cases.models import Case
 from tests.sla.support import asb_case, deadline, events, frozen, london
+from workflows.actions import deadlines_scan
+from workflows.actions.scan import ScanResult
 from workflows.models import Deadline, DeadlineStatus
-from workflows.sla import deadlines_scan
-from workflows.sla.scanner import ScanResult
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from tests.sla.support import asb_case, events, frozen, london
+from workflows.actions import deadlines_scan
 from workflows.models import DeadlineStatus, SlaPolicy
-from workflows.sla import deadlines_scan, sla_demo_deadline_soon
+from workflows.sla import sla_demo_deadline_soon
 
 pytestmark = pytest.mark.django_db
 

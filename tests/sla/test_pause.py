@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from tests.sla.support import asb_case, deadline, events, frozen, go, london, vawg_case
+from workflows.actions import deadline_pause, deadline_resume, deadlines_scan
 from workflows.chain import link_hash, transition_fields
 from workflows.errors import InvalidTransitionData, TransitionForbidden, TransitionNotAvailable
 from workflows.models import DeadlineStatus, TransitionLog
-from workflows.sla import deadline_pause, deadline_resume, deadlines_scan
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ import pytest
 from cases.models import Case
 from notifications.models import OutboxEvent
 from tests.sla.support import deadline, fgm_case, frozen, go, london
+from workflows.actions import case_milestone_record, deadlines_scan
 from workflows.errors import TransitionForbidden, TransitionNotAvailable
 from workflows.models import (
     DeadlineStatus,
@@ -19,8 +20,7 @@ from workflows.models import (
     SlaTrigger,
     TransitionLog,
 )
-from workflows.selectors import milestones_for_user
-from workflows.sla import case_milestone_record, deadlines_scan
+from workflows.policy import milestones_for_user
 
 pytestmark = pytest.mark.django_db
 

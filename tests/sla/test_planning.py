@@ -25,9 +25,9 @@ from tests.sla.support import (
     utc,
     vawg_case,
 )
+from workflows.actions import case_set_risk
 from workflows.errors import TransitionNotAvailable
 from workflows.models import Deadline, DeadlineStatus, TransitionLog
-from workflows.services import case_set_risk
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_a_fourteen_day_review_across_the_spring_clock_change_keeps_the_wall_tim
 
 
 def test_a_recorded_review_meets_the_clock_and_starts_the_next(people) -> None:
-    from workflows.sla import case_milestone_record
+    from workflows.actions import case_milestone_record
 
     with frozen(london(2026, 6, 8, 10)):
         case = asb_case(people.officer)
@@ -274,7 +274,7 @@ def test_a_release_date_recorded_late_plans_a_clock_that_is_already_due(people) 
 
 
 def test_milestones_meet_the_pre_release_deadlines(people) -> None:
-    from workflows.sla import case_milestone_record
+    from workflows.actions import case_milestone_record
 
     case = raise_referral(people.probation, "early_release").case
     for name in ("complete_pre_release_plan", "confirm_accommodation"):

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.sla.support import codes, deadline, fgm_case, frozen, london
+from workflows.actions import case_milestone_record
 from workflows.errors import (
     InvalidTransitionData,
     TransitionForbidden,
@@ -15,7 +16,7 @@ from workflows.errors import (
     UnknownTransition,
 )
 from workflows.models import DeadlineStatus, SlaPolicy, TransitionLog
-from workflows.sla import case_milestone_record, seed_sla_policies
+from workflows.sla import seed_sla_policies
 from workflows.sla.policies import DEFAULT_POLICIES
 
 pytestmark = pytest.mark.django_db

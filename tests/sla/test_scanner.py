@@ -11,8 +11,8 @@ import pytest
 from notifications.services import FORBIDDEN_DATA_KEYS
 from notifications.services import emit as real_emit
 from tests.sla.support import asb_case, deadline, events, frozen, go, london, vawg_case
+from workflows.actions import deadlines_scan
 from workflows.models import DeadlineStatus, EscalationLevel
-from workflows.sla import deadlines_scan
 from workflows.tasks import scan_deadlines
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +168,7 @@ def test_one_failing_row_does_not_stall_the_others(people: Any) -> None:
             raise ValueError("the relay table is full")
         return real_emit(**kwargs)
 
-    with mock.patch("workflows.sla.scanner.emit", autospec=True, side_effect=emit_failing_for_bad):
+    with mock.patch("workflows.actions.unit.emit", autospec=True, side_effect=emit_failing_for_bad):
         result = deadlines_scan(now=DUE + timedelta(minutes=5), batch_size=2)
     assert (result.breached, result.failed) == (2, 1)
     bad.refresh_from_db()

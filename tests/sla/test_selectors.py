@@ -10,13 +10,13 @@ import pytest
 from partners.models import Agency, Ward
 from tests.personas import OTHER_WARD, WARD
 from tests.sla.support import asb_case, deadline, frozen, go, london, vawg_case
+from workflows.actions import deadlines_scan
 from workflows.selectors import (
     breach_rate_by_agency_month,
     open_breach_counts,
     open_breaches,
     time_to_triage,
 )
-from workflows.sla import deadlines_scan
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from cases.models import Case
 from tests.personas import dash, raise_referral
+from workflows.actions import case_transition
 from workflows.errors import TransitionNotAvailable
 from workflows.machines import MACHINES, transition_names
 from workflows.models import TransitionLog
-from workflows.services import case_transition
 
 Step = tuple[str, dict[str, Any]]
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 import pytest
 
 from cases.models import Case
+from workflows.actions import case_transition
 from workflows.errors import (
     InvalidTransitionData,
     TransitionForbidden,
     TransitionNotAvailable,
 )
 from workflows.models import TransitionLog
-from workflows.services import available_transitions, case_transition
+from workflows.policy import available_transitions
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,10 @@ from django.core.management import call_command
 from cases.models import Case
 from partners.models import Membership, Role
 from tests.personas import raise_referral
+from workflows.actions import case_transition
 from workflows.machines import as_machine
+from workflows.policy import available_transitions
 from workflows.selectors import cases_awaiting_action
-from workflows.services import available_transitions, case_transition
 
 pytestmark = pytest.mark.django_db
 

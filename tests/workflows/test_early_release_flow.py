@@ -17,9 +17,9 @@ from tests.workflows.flows import (
     step,
     transitions_from,
 )
+from workflows.actions import case_transition
 from workflows.errors import InvalidTransitionData
 from workflows.models import TransitionLog
-from workflows.services import case_transition
 
 pytestmark = pytest.mark.django_db
 

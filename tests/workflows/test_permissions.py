@@ -11,7 +11,7 @@ from tests.personas import OTHER_WARD, WARD
 from tests.workflows.flows import DATA, case_ready_for, new_case, step
 from workflows.errors import TransitionForbidden
 from workflows.machines import MACHINES
-from workflows.services import available_transitions
+from workflows.policy import available_transitions
 
 pytestmark = pytest.mark.django_db
 

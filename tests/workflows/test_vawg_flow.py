@@ -15,9 +15,10 @@ from tests.workflows.flows import (
     step,
     transitions_from,
 )
+from workflows.actions import case_set_risk, case_transition
 from workflows.errors import InvalidTransitionData, TransitionForbidden, TransitionNotAvailable
 from workflows.models import MaracReferral, RiskAssessment, TransitionLog
-from workflows.services import available_transitions, case_set_risk, case_transition
+from workflows.policy import available_transitions
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Case endpoints: list, detail (with running deadlines), transitions, milestones, history.
 
 Thin: need-to-know comes from ``Case.objects.for_user()`` (via ``cases.api``), state changes
-from ``workflows.services.case_transition`` and ``workflows.sla``, history from
+from ``workflows.actions``, history from
 ``workflows.history``. Every read of a VAWG case in full is logged
 (``cases.services.case_viewed``).
 """
@@ -42,14 +42,14 @@ from notifications.api.deliveries import CaseDeliverySerializer
 from notifications.models import Delivery
 from notifications.selectors import deliveries_by_event
 from partners.models import Agency
+from workflows.actions import case_milestone_record, case_transition
 from workflows.api.audit import AuditEntrySerializer
 from workflows.api.sla import DeadlineSerializer
 from workflows.errors import ConcurrentChange, UnknownTransition
 from workflows.history import CaseHistory, case_history
 from workflows.machines import MACHINES, as_machine
+from workflows.policy import available_transitions
 from workflows.selectors import case_running_deadlines, cases_filter_open_breach
-from workflows.services import available_transitions, case_transition
-from workflows.sla import case_milestone_record
 from workflows.sla.names import MILESTONES
 
 ALL_STATES = sorted({code for machine in MACHINES.values() for code, _ in machine.STATES})

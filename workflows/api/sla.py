@@ -34,6 +34,7 @@ from cases.api import (
 from cases.models import Case, CaseKind
 from partners.models import Role
 from partners.selectors import user_agency_ids
+from workflows.actions import deadline_pause, deadline_resume
 from workflows.models import Deadline, DeadlineStatus, PauseReason
 from workflows.selectors import (
     Rag,
@@ -43,7 +44,6 @@ from workflows.selectors import (
     rate_deadlines,
     sla_breaches_by_agency_and_kind,
 )
-from workflows.sla import deadline_pause, deadline_resume
 
 
 class PolicyRefSerializer(serializers.Serializer[Any]):

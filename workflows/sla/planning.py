@@ -104,14 +104,6 @@ def deadline_cancel(*, deadline: Deadline, reason: str, now: datetime) -> None:
     deadline.save()
 
 
-def acting_agency(user: Any, *, prefer: int | None) -> Agency | None:
-    """The agency ``user`` acts for: ``prefer`` if they belong to it, else their first."""
-    ids = user_agency_ids(user)
-    if prefer is not None and prefer in ids:
-        return Agency.objects.get(pk=prefer)
-    return primary_agency(user)
-
-
 def _meet(deadline: Deadline, *, name: str, now: datetime) -> None:
     deadline.status = DeadlineStatus.MET
     deadline.met_at = now

@@ -20,6 +20,7 @@ from cases.models import Case, CaseKind
 from cases.services import case_viewed
 from notifications.labels import event_label
 from notifications.models import Delivery, OutboxEvent
+from workflows.actions import case_transition
 from workflows.errors import (
     ConcurrentChange,
     InvalidTransitionData,
@@ -31,15 +32,13 @@ from workflows.history import action_name, audit_entries_for_cases
 from workflows.labels import in_workflow_order, state_colour, state_label, transition_label
 from workflows.machines import as_machine, transition_names
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, RiskAssessment, TransitionLog
-from workflows.selectors import (
-    can_use_release_tracker,
+from workflows.policy import (
+    available_transitions,
     deadline_can_pause,
-    deadline_display_status,
     may_manage_deadline,
     milestones_for_user,
-    releases_due,
 )
-from workflows.services import available_transitions, case_transition
+from workflows.selectors import can_use_release_tracker, deadline_display_status, releases_due
 from workflows.sla.names import Milestone
 from workflows.views.manage import changed_fields
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from cases.models import Case
 from cases.services import case_viewed
+from workflows.actions import case_milestone_record, deadline_pause, deadline_resume
 from workflows.errors import (
     InvalidTransitionData,
     TransitionForbidden,
@@ -27,8 +28,7 @@ from workflows.errors import (
 )
 from workflows.forms import MilestoneForm, PauseForm, ResumeForm
 from workflows.models import Deadline
-from workflows.selectors import deadline_can_pause, may_manage_deadline, milestones_for_user
-from workflows.sla import case_milestone_record, deadline_pause, deadline_resume
+from workflows.policy import deadline_can_pause, may_manage_deadline, milestones_for_user
 from workflows.sla.names import MILESTONES
 from workflows.views.cases import case_summary, visible_case
 

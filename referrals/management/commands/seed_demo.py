@@ -13,7 +13,8 @@ from notifications.models import Endpoint
 from notifications.services import outbox_bulk_load, outbox_mark_historical
 from partners.demo import seed_partnership
 from referrals.demo import seed_demo_cases
-from workflows.sla import deadlines_scan, sla_demo_deadline_soon
+from workflows.actions import deadlines_scan
+from workflows.sla import sla_demo_deadline_soon
 
 
 class Command(SystemCommand):

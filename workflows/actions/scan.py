@@ -21,10 +21,9 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from cases.models import Case
-from notifications.services import emit
+from workflows.actions.pause import deadline_resume_in
+from workflows.actions.unit import CaseChange, case_change, lock_case
 from workflows.models import Deadline, DeadlineStatus, EscalationLevel
-from workflows.sla.pause import deadline_resume_locked
 
 logger = logging.getLogger(__name__)
 
@@ -141,48 +140,51 @@ def deadline_advance(*, deadline: Deadline, now: datetime) -> dict[str, int] | N
     """Take every step that is due on a claimed deadline row; None if its case is busy.
 
     The case row is taken with SKIP LOCKED: a transition holding it waits for this row,
-    and the outbox insert would wait for the case, so waiting here could deadlock.
+    and the outbox insert would wait for the case, so waiting here could deadlock. The
+    steps are one change to the case, made as the system: a resumed pause is a row on its
+    chain; warnings, breaches and escalations are events to partners and write no row.
     """
-    case = Case.objects.select_for_update(skip_locked=True).filter(pk=deadline.case_id).first()
+    case = lock_case(deadline.case_id, skip_locked=True)
     if case is None:
         return None
     done = {"resumed": 0, "warned": 0, "breached": 0, "escalated": 0}
-    if deadline.status == DeadlineStatus.OPEN and deadline.paused_at is not None:
-        assert deadline.pause_expires_at is not None
-        if deadline.pause_expires_at > now:
-            return done
-        hours = deadline.policy.max_pause_hours
-        deadline_resume_locked(
-            deadline=deadline,
-            case=case,
-            now=now,
-            by=None,
-            reason=f"The maximum pause of {hours} hours was reached: the clock restarted.",
-        )
-        done["resumed"] += 1
-    if deadline.status == DeadlineStatus.OPEN:
-        if deadline.due_at <= now:
-            _breach(deadline, case=case)
-            done["breached"] += 1
-        elif deadline.warned_at is None and deadline.warn_at <= now:
-            deadline.warned_at = now
-            _emit(deadline, case=case, type="deadline.approaching", occurred_at=now)
-            done["warned"] += 1
-    # A scanner that was down catches up one event per rung, each at its own time.
-    while (
-        deadline.status == DeadlineStatus.BREACHED
-        and deadline.escalate_next_at is not None
-        and deadline.escalate_next_at <= now
-    ):
-        _escalate(deadline, case=case)
-        done["escalated"] += 1
-    deadline.scan_error = ""
-    deadline.updated_at = now
-    deadline.save()
+    with case_change(
+        case=case, by=None, name="scan", reason="", now=now, require_reason=False
+    ) as change:
+        change.log_data, change.replan = None, False
+        if deadline.status == DeadlineStatus.OPEN and deadline.paused_at is not None:
+            assert deadline.pause_expires_at is not None
+            if deadline.pause_expires_at > now:
+                change.nothing()
+                return done
+            hours = deadline.policy.max_pause_hours
+            change.name = "resume_sla"
+            change.reason = f"The maximum pause of {hours} hours was reached: the clock restarted."
+            deadline_resume_in(change, deadline=deadline)
+            done["resumed"] += 1
+        if deadline.status == DeadlineStatus.OPEN:
+            if deadline.due_at <= now:
+                _breach(deadline, change=change)
+                done["breached"] += 1
+            elif deadline.warned_at is None and deadline.warn_at <= now:
+                deadline.warned_at = now
+                _emit(deadline, change=change, type="deadline.approaching", occurred_at=now)
+                done["warned"] += 1
+        # A scanner that was down catches up one event per rung, each at its own time.
+        while (
+            deadline.status == DeadlineStatus.BREACHED
+            and deadline.escalate_next_at is not None
+            and deadline.escalate_next_at <= now
+        ):
+            _escalate(deadline, change=change)
+            done["escalated"] += 1
+        deadline.scan_error = ""
+        deadline.updated_at = now
+        deadline.save()
     return done
 
 
-def _breach(deadline: Deadline, *, case: Case) -> None:
+def _breach(deadline: Deadline, *, change: CaseChange) -> None:
     deadline.status = DeadlineStatus.BREACHED
     deadline.breached_at = deadline.due_at
     deadline.escalation_level = EscalationLevel.RESPONSIBLE_AGENCY
@@ -190,10 +192,10 @@ def _breach(deadline: Deadline, *, case: Case) -> None:
     deadline.escalate_next_at = deadline.due_at + timedelta(
         hours=deadline.policy.escalate_managers_after_hours
     )
-    _emit(deadline, case=case, type="deadline.breached", occurred_at=deadline.due_at)
+    _emit(deadline, change=change, type="deadline.breached", occurred_at=deadline.due_at)
 
 
-def _escalate(deadline: Deadline, *, case: Case) -> None:
+def _escalate(deadline: Deadline, *, change: CaseChange) -> None:
     at = deadline.escalate_next_at
     assert at is not None
     deadline.escalation_level += 1
@@ -204,10 +206,10 @@ def _escalate(deadline: Deadline, *, case: Case) -> None:
         )
     else:
         deadline.escalate_next_at = None
-    _emit(deadline, case=case, type="deadline.escalated", occurred_at=at)
+    _emit(deadline, change=change, type="deadline.escalated", occurred_at=at)
 
 
-def _emit(deadline: Deadline, *, case: Case, type: str, occurred_at: datetime) -> None:
+def _emit(deadline: Deadline, *, change: CaseChange, type: str, occurred_at: datetime) -> None:
     level = EscalationLevel(deadline.escalation_level)
     agencies = [deadline.responsible_agency.code]
     partnership = settings.SLA_PARTNERSHIP_AGENCY
@@ -223,4 +225,4 @@ def _emit(deadline: Deadline, *, case: Case, type: str, occurred_at: datetime) -
         "responsible_agency": deadline.responsible_agency.code,
         "responsible_user": deadline.responsible_user_id,
     }
-    emit(type=type, case=case, occurred_at=occurred_at, data=data, agencies=agencies)
+    change.emit(type, data, agencies=agencies, occurred_at=occurred_at)

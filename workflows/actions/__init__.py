@@ -1,0 +1,28 @@
+"""Every change to a case or its clocks, one verb per module, each inside the one unit of
+work (``unit.case_change``). The only code that writes a case's state or version or emits
+case events; pages, the API, the admin, commands and tasks call these functions.
+"""
+
+from workflows.actions.intake import case_join_record, case_personal_duty_record, case_review_flag
+from workflows.actions.milestone import case_milestone_record
+from workflows.actions.open import case_open
+from workflows.actions.pause import deadline_pause, deadline_resume
+from workflows.actions.risk import case_set_risk
+from workflows.actions.scan import deadlines_scan
+from workflows.actions.transition import case_transition
+from workflows.actions.unit import CaseChange, case_change
+
+__all__ = [
+    "CaseChange",
+    "case_change",
+    "case_join_record",
+    "case_milestone_record",
+    "case_open",
+    "case_personal_duty_record",
+    "case_review_flag",
+    "case_set_risk",
+    "case_transition",
+    "deadline_pause",
+    "deadline_resume",
+    "deadlines_scan",
+]

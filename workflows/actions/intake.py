@@ -1,0 +1,95 @@
+"""The facts intake records about a case it opened or joined, each a change on the case's
+chain inside the intake's own transaction (the caller holds the case row lock)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from cases.models import Case, CaseAgency, CaseAgencyRole, CaseReferrer
+from partners.models import Agency
+from workflows.actions.unit import case_change
+
+
+def case_join_record(
+    *,
+    case: Case,
+    referral_reference: str,
+    by: Any,
+    agency: Agency,
+    now: Any,
+    event: tuple[str, dict[str, Any]],
+) -> None:
+    """A referral joined an open case the referrer confirmed as the same matter: the case
+    changes no state, but its chain says who added it, for which agency, when, and why."""
+    with case_change(
+        case=case,
+        by=by,
+        agency=agency,
+        now=now,
+        name="referral_joined",
+        reason=f"Referral {referral_reference} raised by {agency.name} added to this case "
+        "as a possible duplicate the referrer confirmed",
+    ) as change:
+        CaseAgency.objects.get_or_create(
+            case=case,
+            agency=agency,
+            role=CaseAgencyRole.LEAD
+            if agency.pk == case.responsible_agency_id
+            else CaseAgencyRole.REFERRER,
+            defaults={"added_at": now},
+        )
+        # The referrer follows the case as its opener does, whatever agency they are in later.
+        CaseReferrer.objects.get_or_create(case=case, user=by, defaults={"added_at": now})
+        # The case gained a referral and perhaps an agency: its row changes only in
+        # version and updated_at, which the unit of work sets.
+        change.changed("updated_at")
+        change.log_data = {"referral": referral_reference}
+        change.emit(*event)
+
+
+def case_personal_duty_record(
+    *,
+    case: Case,
+    duty: str,
+    name: str,
+    basis: str,
+    referral_reference: str,
+    by: Any,
+    agency: Agency,
+    now: Any,
+) -> None:
+    """A duty the law puts on the professional who learned of something (the FGM report,
+    FGM Act 2003 s5B): it names them, and its deadlines run until they record it, whether
+    or not the case is open."""
+    with case_change(case=case, by=by, agency=agency, now=now, name=name, reason=basis) as change:
+        case.details = {
+            **case.details,
+            duty: {
+                "owed_by": by.pk,
+                "recorded_at": now.isoformat(),
+                "basis": basis,
+                "referral": referral_reference,
+            },
+        }
+        change.changed("details")
+        change.log_data = {"owed_by": by.pk}
+        change.emit("duty.recorded", {"duty": duty})
+
+
+def case_review_flag(*, case: Case, reports: int, by: Any, agency: Agency, now: Any) -> None:
+    """The ASB case review threshold is met (ASB, Crime and Policing Act 2014 s104)."""
+    with case_change(
+        case=case,
+        by=by,
+        agency=agency,
+        now=now,
+        name="flag_case_review",
+        reason=f"{reports} reports about the same victim or place within "
+        f"{settings.CASE_REVIEW_WINDOW_DAYS} days (threshold {settings.CASE_REVIEW_THRESHOLD})",
+    ) as change:
+        case.case_review_flagged_at = now
+        change.changed("case_review_flagged_at")
+        change.log_data = {"reports": reports}
+        change.emit("case.review_threshold_met", {"reports": reports})

@@ -1,0 +1,132 @@
+"""Who may do what to a case or its clocks: the one rule, asked by pages (which buttons to
+show) and by actions (what to refuse).
+
+For a transition the state machine's own permission is the rule (``workflows.machines``);
+for a risk change, a milestone and a paused clock the rules are written here, once. Each
+``*_refusal`` returns why not, or None; the ``may_*`` and ``*_available`` forms are the
+same rule for a page that only needs yes or no.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from cases.models import CLOSED_STATES, RISK_ORDER, Case, CaseKind, RiskLevel
+from partners.models import Role
+from partners.selectors import user_has_role
+from workflows.machines import MACHINES
+from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
+from workflows.sla.names import MILESTONES, Milestone
+
+# Every working role at the responsible agency may stop or restart its clocks; auditors
+# only read.
+MANAGING_ROLES = tuple(role for role in Role.values if role != Role.AUDITOR)
+
+
+# --- Transitions: the machine's permission ----------------------------------------------
+
+
+def available_transitions(*, case: Case, user: Any) -> list[str]:
+    """Transition names the user may perform on the case now (state, guard and permission)."""
+    machine_case = MACHINES[case.kind].objects.get(pk=case.pk) if type(case) is Case else case
+    return sorted(
+        t.name
+        for t in machine_case.get_available_user_state_transitions(user)  # type: ignore[attr-defined]
+    )
+
+
+# --- Risk -------------------------------------------------------------------------------
+
+
+def risk_change_allowed(*, user: Any, case: Case, risk: str) -> bool:
+    """Lowering a risk needs the lead agency's safeguarding lead or manager; raising it, also
+    the ASB coordinator (ASB) or the probation practitioner (early release) there."""
+    lowering = RISK_ORDER[RiskLevel(risk)] < RISK_ORDER[RiskLevel(case.risk)]
+    roles: tuple[str, ...] = (Role.SAFEGUARDING_LEAD, Role.MANAGER)
+    if not lowering and case.kind == CaseKind.ASB:
+        roles += (Role.ASB_COORDINATOR,)
+    if not lowering and case.kind == CaseKind.EARLY_RELEASE:
+        roles += (Role.PROBATION_PRACTITIONER,)
+    return user_has_role(user, *roles, agency=case.responsible_agency_id)
+
+
+# --- Milestones ---------------------------------------------------------------------------
+
+
+def personal_duty_outstanding(milestone: Milestone, *, case_id: int) -> bool:
+    """Is ``milestone`` a personal duty whose deadline is still running? Such a duty may be
+    recorded after the case closes (it survives closure: see planning._cancel_reason)."""
+    if not milestone.owed_by_detail:
+        return False
+    # A case has a handful of deadlines; JSON containment is not portable to SQLite.
+    running = Deadline.objects.filter(case_id=case_id, status__in=ACTIVE_DEADLINE_STATUSES)
+    return any(
+        milestone.name in met_by for met_by in running.values_list("policy__met_by", flat=True)
+    )
+
+
+def milestone_closed_refusal(milestone: Milestone, *, case: Case) -> str | None:
+    """A closed case takes no milestone but a personal duty still owed on it."""
+    if case.state in CLOSED_STATES and not personal_duty_outstanding(milestone, case_id=case.pk):
+        return f"case {case.reference} is closed"
+    return None
+
+
+def milestone_permission_refusal(milestone: Milestone, *, case: Case, user: Any) -> str | None:
+    if milestone.owed_by_detail:
+        # A personal duty cannot be delegated (FGM Act 2003 s5B): only its owner discharges it.
+        duty = case.details.get(milestone.owed_by_detail)
+        owed_by = duty.get("owed_by") if isinstance(duty, dict) else None
+        if owed_by is None or owed_by != user.pk:
+            return (
+                f"'{milestone.name}' discharges a personal duty: only the person who owes "
+                "it may record it"
+            )
+        return None
+    if milestone.assignee and case.assigned_officer_id == user.pk:
+        return None
+    if not user_has_role(user, *milestone.roles, agency=case.responsible_agency_id):
+        return f"you may not record '{milestone.name}' on {case.reference}"
+    return None
+
+
+def milestones_for_user(*, case: Case, user: Any) -> list[Milestone]:
+    """The milestones of the case's kind ``user`` may record on it now."""
+    return [
+        milestone
+        for milestone in MILESTONES.get(case.kind, {}).values()
+        if milestone_closed_refusal(milestone, case=case) is None
+        and milestone_permission_refusal(milestone, case=case, user=user) is None
+    ]
+
+
+# --- Clocks -------------------------------------------------------------------------------
+
+
+def may_manage_deadline(*, user: Any, deadline: Deadline) -> bool:
+    """The person who owes the deadline, or a working role at the responsible agency."""
+    if deadline.responsible_user_id is not None and deadline.responsible_user_id == user.pk:
+        return True
+    return user_has_role(user, *MANAGING_ROLES, agency=deadline.responsible_agency_id)
+
+
+def pause_refusal(deadline: Deadline, *, now: datetime) -> str | None:
+    """Why the clock cannot be paused now: only an open, running clock, not yet due, whose
+    policy still has pause time to credit."""
+    policy = deadline.policy
+    if deadline.status != DeadlineStatus.OPEN:
+        return f"only an open deadline can be paused; this one is {deadline.status}"
+    if deadline.paused_at is not None:
+        return "this deadline is already paused"
+    if deadline.due_at <= now:
+        return "this deadline is already past due"
+    if policy.max_pause_hours == 0:
+        return f"the clock '{policy.name}' cannot be paused"
+    if timedelta(hours=policy.max_pause_hours) <= deadline.pause_total:
+        return f"the maximum pause of {policy.max_pause_hours} hours is already used"
+    return None
+
+
+def deadline_can_pause(deadline: Deadline, *, now: datetime) -> bool:
+    return pause_refusal(deadline, now=now) is None
