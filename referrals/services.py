@@ -68,14 +68,11 @@ def _referral_record(
     references: dict[str, str],
 ) -> Referral:
     # The case's one event for this referral: it opened the case or joined it.
-    raised = (
-        "referral.raised",
-        {
-            "referral": references[REFERRAL_PREFIX],
-            "category": clean.category,
-            "joined_existing_case": clean.join_case is not None,
-        },
-    )
+    raised = {
+        "referral": references[REFERRAL_PREFIX],
+        "category": clean.category,
+        "joined_existing_case": clean.join_case is not None,
+    }
     with acting_as(raised_by):
         case = _case_for(
             clean=clean,
@@ -84,7 +81,7 @@ def _referral_record(
             now=now,
             lead=lead,
             reference=references.get(REFERENCE_PREFIX[CaseKind(clean.kind)]),
-            event=raised,
+            raised=raised,
         )
         subjects = [
             Subject.objects.create(
@@ -180,7 +177,7 @@ def _case_for(
     now: Any,
     lead: Agency | None,
     reference: str | None,
-    event: tuple[str, dict[str, Any]],
+    raised: dict[str, Any],
 ) -> Case:
     if clean.join_case is None:
         assert lead is not None  # routed by referral_raise
@@ -201,7 +198,7 @@ def _case_for(
             details=clean.details,
             expected_release_date=clean.expected_release_date,
             reference=reference,
-            event=event,
+            raised=raised,
         )
     case = (
         Case.objects.for_user(raised_by)
@@ -216,11 +213,11 @@ def _case_for(
         )
     case_join_record(
         case=case,
-        referral_reference=event[1]["referral"],
+        referral_reference=raised["referral"],
         by=raised_by,
         agency=agency,
         now=now,
-        event=event,
+        raised=raised,
     )
     return case
 

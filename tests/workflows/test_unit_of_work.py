@@ -51,8 +51,8 @@ def test_a_change_bumps_version_and_updated_at_logs_one_chained_row_then_its_eve
         change.case.risk = "medium"
         change.changed("risk")
         change.log_data = {"risk": "medium"}
-        change.emit("case.transitioned", {"transition": "triage"}, with_log_seq=True)
-        change.emit("case.assigned", {"agency": "x"})
+        change.emit(type="case.transitioned", data={"transition": "triage"}, with_log_seq=True)
+        change.emit(type="case.assigned", data={"agency": "x"})
     case.refresh_from_db()
     assert (case.version, case.risk, case.updated_at) == (version + 1, "medium", later)
     log = TransitionLog.objects.filter(case=case).latest("seq")
@@ -101,7 +101,7 @@ def test_an_error_inside_the_change_writes_nothing_at_all(people: Any) -> None:
         ) as c:
             c.case.risk = "high"
             c.changed("risk")
-            c.emit("case.transitioned", {"transition": "triage"})
+            c.emit(type="case.transitioned", data={"transition": "triage"})
             c.save_case()
             raise RuntimeError("the action failed half-way")
 
@@ -117,7 +117,7 @@ def test_a_change_that_finds_nothing_to_do_writes_nothing(people: Any) -> None:
     before = _counts(case)
     with case_change(case_id=case.pk, by=people.asb_coordinator, name="x", reason="r") as c:
         c.changed("risk")
-        c.emit("case.transitioned", {})
+        c.emit(type="case.transitioned", data={})
         c.nothing()
     assert _counts(case) == before
 
@@ -187,7 +187,7 @@ def test_concurrent_changes_at_one_version_have_exactly_one_winner(people: Any) 
             durable=True,
         ) as c:
             c.changed("updated_at")
-            c.emit("case.transitioned", {"attempt": i})
+            c.emit(type="case.transitioned", data={"attempt": i})
         return i
 
     results = race(change, 8)

@@ -19,10 +19,11 @@ def case_join_record(
     by: Any,
     agency: Agency,
     now: Any,
-    event: tuple[str, dict[str, Any]],
+    raised: dict[str, Any],
 ) -> None:
     """A referral joined an open case the referrer confirmed as the same matter: the case
-    changes no state, but its chain says who added it, for which agency, when, and why."""
+    changes no state, but its chain says who added it, for which agency, when, and why.
+    ``raised``: the data of the ``referral.raised`` event, the change's one event."""
     with case_change(
         case=case,
         by=by,
@@ -46,7 +47,7 @@ def case_join_record(
         # version and updated_at, which the unit of work sets.
         change.changed("updated_at")
         change.log_data = {"referral": referral_reference}
-        change.emit(*event)
+        change.emit(type="referral.raised", data=raised)
 
 
 def case_personal_duty_record(
@@ -75,7 +76,7 @@ def case_personal_duty_record(
         }
         change.changed("details")
         change.log_data = {"owed_by": by.pk}
-        change.emit("duty.recorded", {"duty": duty})
+        change.emit(type="duty.recorded", data={"duty": duty})
 
 
 def case_review_flag(*, case: Case, reports: int, by: Any, agency: Agency, now: Any) -> None:
@@ -92,4 +93,4 @@ def case_review_flag(*, case: Case, reports: int, by: Any, agency: Agency, now: 
         case.case_review_flagged_at = now
         change.changed("case_review_flagged_at")
         change.log_data = {"reports": reports}
-        change.emit("case.review_threshold_met", {"reports": reports})
+        change.emit(type="case.review_threshold_met", data={"reports": reports})

@@ -29,6 +29,8 @@ def case_milestone_record(*, case_id: int, milestone: str, by: Any, reason: str)
             raise TransitionNotAvailable(refusal)
         if refusal := milestone_permission_refusal(found, case=change.case, user=by):
             raise TransitionForbidden(refusal)
-        change.emit("case.milestone_recorded", {"milestone": milestone}, with_log_seq=True)
+        change.emit(
+            type="case.milestone_recorded", data={"milestone": milestone}, with_log_seq=True
+        )
     assert change.log is not None
     return change.log

@@ -42,14 +42,14 @@ def case_open(
     details: dict[str, Any] | None = None,
     expected_release_date: Any = None,
     reference: str | None = None,
-    event: tuple[str, dict[str, Any]] | None = None,
+    raised: dict[str, Any] | None = None,
 ) -> Case:
     """Create a case in its kind's initial state, with its lead and referring agencies.
 
     ``reference``: one reserved beforehand with ``references_reserve`` (intake does);
     without it the next one is allocated here, under a counter lock held until commit.
-    ``event``: the (type, data) that announces the case; intake passes its
-    ``referral.raised``, so opening a case is one log row and one event.
+    ``raised``: the data of the ``referral.raised`` event that announces the case when
+    intake opens it, so that opening a case is one log row and one event.
     """
     machine = machine_for(kind)
     prefix = REFERENCE_PREFIX[CaseKind(kind)]
@@ -85,6 +85,6 @@ def case_open(
     with case_change(case=case, by=opened_by, name="open", reason=reason, now=now) as change:
         change.source, change.agency = "", opened_by_agency
         change.log_data = {"responsible_agency": responsible_agency.code, "risk": risk}
-        if event is not None:
-            change.emit(event[0], event[1])
+        if raised is not None:
+            change.emit(type="referral.raised", data=raised)
     return case

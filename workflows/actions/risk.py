@@ -26,5 +26,5 @@ def case_set_risk(*, case_id: int, risk: str, by: Any, reason: str) -> Case:
         previous, case.risk = case.risk, risk
         change.changed("risk")
         change.log_data = {"from_risk": previous, "to_risk": risk}
-        change.emit("case.risk_changed", {"from_risk": previous, "to_risk": risk})
+        change.emit(type="case.risk_changed", data={"from_risk": previous, "to_risk": risk})
     return case

@@ -225,4 +225,4 @@ def _emit(deadline: Deadline, *, change: CaseChange, type: str, occurred_at: dat
         "responsible_agency": deadline.responsible_agency.code,
         "responsible_user": deadline.responsible_user_id,
     }
-    change.emit(type, data, agencies=agencies, occurred_at=occurred_at)
+    change.emit(type=type, data=data, agencies=agencies, occurred_at=occurred_at)

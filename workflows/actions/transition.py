@@ -67,14 +67,14 @@ def case_transition(
         _after_transition(case=case, name=name, ctx=ctx, previous_lead=previous_lead)
         change.log_data = transition_data.loggable(clean)
         change.emit(
-            "case.transitioned",
-            {"transition": name, "from": change.source, "to": case.state},
+            type="case.transitioned",
+            data={"transition": name, "from": change.source, "to": case.state},
             with_log_seq=True,
         )
         if name == "assign" or case.assigned_officer_id != previous_officer:
             change.emit(
-                "case.assigned",
-                {
+                type="case.assigned",
+                data={
                     "agency": case.responsible_agency.code,
                     "officer_assigned": bool(case.assigned_officer_id),
                 },
