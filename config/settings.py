@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "auditlog",
     "rules.apps.AutodiscoverRulesConfig",
+    "web",
     "partners",
     "cases",
     "notifications",
@@ -442,6 +443,18 @@ CONTENT_SECURITY_POLICY = {
 
 # Committee reports: counts below this are published as "<5" so victims cannot be identified.
 REPORT_SUPPRESSION_THRESHOLD = env.int("REPORT_SUPPRESSION_THRESHOLD", default=5)
+
+# --- Idempotent creation (web.idempotency, web.pages) ---
+# How long an Idempotency-Key (and a page's one-time form token) is remembered after its
+# create: a retry within this time gets the first answer; after it the key may be reused.
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 60 * 60)
+# How long a request waits for another one under the same key to finish before a 409.
+IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
+if IDEMPOTENCY_KEY_TTL_SECONDS < 60 or not 0 <= IDEMPOTENCY_WAIT_SECONDS <= 60:
+    raise ImproperlyConfigured(
+        "IDEMPOTENCY_KEY_TTL_SECONDS must be at least 60 and IDEMPOTENCY_WAIT_SECONDS "
+        "between 0 and 60."
+    )
 
 # --- Notifications: outbox relay and deliveries ---
 # Events per sweep; beat runs the sweep every few seconds (config/celery.py).

@@ -71,6 +71,7 @@ from referrals.selectors import (
 )
 from referrals.services import referral_raise
 from referrals.validation import MAX_SUMMARY, SUBJECT_ROLES, validate_referral
+from web.idempotency import IdempotentCreateMixin
 from workflows.machines import MACHINES
 from workflows.models import PauseReason
 from workflows.sla.names import MILESTONES
@@ -315,7 +316,7 @@ class ReferralFilter(django_filters.FilterSet):
         fields = ["kind"]
 
 
-class ReferralListCreateView(generics.ListAPIView[Referral]):
+class ReferralListCreateView(IdempotentCreateMixin, generics.ListAPIView[Referral]):
     """Referrals the caller raised, and those of cases they see in full; newest first."""
 
     permission_classes = [CanRaiseReferrals]
