@@ -48,6 +48,7 @@ from referrals.reports import crime_types_by_ward
 from referrals.selectors import duplicates_visible
 from referrals.services import referral_raise
 from referrals.validation import CleanReferral, ReferralInvalid
+from web.pages import form_token_issue, submit_once
 from workflows.labels import state_label
 
 DRAFT = "referral_draft"
@@ -150,10 +151,25 @@ def _checked_form(draft: dict[str, Any]) -> tuple[ReferralForm, CleanReferral | 
 @login_required
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest, kind: str) -> HttpResponse:
-    """Step 3: check your answers. The server judges them again; nothing is trusted."""
+    """Step 3: check your answers. The server judges them again; nothing is trusted.
+
+    Sending goes through a one-time form token: however often "Send referral" is pressed
+    (a double click, the back button), one referral is raised and every press lands on its
+    confirmation.
+    """
     _form_class(kind)
     if refusal := _require_agency(request):
         return refusal
+    if request.method == "POST":
+        return submit_once(
+            request,
+            lambda: _send_checked(request, kind),
+            refused=lambda: _check_page(request, kind, resend=True),
+        )
+    return _check_page(request, kind)
+
+
+def _check_page(request: HttpRequest, kind: str, *, resend: bool = False) -> HttpResponse:
     draft = _draft(request, kind)
     if draft is None or not draft["data"]:
         return redirect("referrals:start")
@@ -161,10 +177,6 @@ def check(request: HttpRequest, kind: str) -> HttpResponse:
     if clean is None:
         # The answers no longer pass (a ward or agency changed meanwhile): show why.
         return _render_form(request, form)
-    if request.method == "POST":
-        if duplicates_visible(clean=clean, user=request.user).exists():
-            return redirect("referrals:duplicates", kind=kind)
-        return _raise(request, draft=draft, join_case=None)
     agency = referring_agencies(request.user)[0]
     return render(
         request,
@@ -177,17 +189,44 @@ def check(request: HttpRequest, kind: str) -> HttpResponse:
             # The service's own rule, so the page promises only what sending will record.
             "fgm_known_in_a_girl": fgm_known_in_a_girl(clean),
             "fgm_duty_owed": fgm_duty_owed(clean, agency_kind=agency.kind),
+            "form_token": form_token_issue(request),
+            "resend": resend,
         },
     )
+
+
+def _send_checked(request: HttpRequest, kind: str) -> HttpResponse:
+    draft = _draft(request, kind)
+    if draft is None or not draft["data"]:
+        return redirect("referrals:start")
+    form, clean = _checked_form(draft)
+    if clean is None:
+        return _render_form(request, form)
+    if duplicates_visible(clean=clean, user=request.user).exists():
+        return redirect("referrals:duplicates", kind=kind)
+    return _raise(request, draft=draft, join_case=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
-    """Step 3b: open cases that may be about the same person or place; join one or not."""
+    """Step 3b: open cases that may be about the same person or place; join one or not.
+    Sent once per form token, as check-your-answers is."""
     _form_class(kind)
     if refusal := _require_agency(request):
         return refusal
+    if request.method == "POST":
+        return submit_once(
+            request,
+            lambda: _duplicates_page(request, kind, choice=request.POST.get("case", "")),
+            refused=lambda: _duplicates_page(request, kind, choice=None, resend=True),
+        )
+    return _duplicates_page(request, kind, choice=None)
+
+
+def _duplicates_page(
+    request: HttpRequest, kind: str, *, choice: str | None, resend: bool = False
+) -> HttpResponse:
     draft = _draft(request, kind)
     if draft is None or not draft["data"]:
         return redirect("referrals:start")
@@ -198,8 +237,7 @@ def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
     if not cases:
         return redirect("referrals:check", kind=kind)
     error = ""
-    if request.method == "POST":
-        choice = request.POST.get("case", "")
+    if choice is not None:
         by_id = {str(c.pk): c for c in cases}
         if choice == NEW_CASE:
             return _raise(request, draft=draft, join_case=None)
@@ -224,6 +262,8 @@ def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
             "error": error,
             "error_summary": [{"href": "#case", "text": error}] if error else [],
             "kind": kind,
+            "form_token": form_token_issue(request),
+            "resend": resend,
         },
         status=200,
     )
