@@ -441,8 +441,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Committee reports: counts below this are published as "<5" so victims cannot be identified.
-REPORT_SUPPRESSION_THRESHOLD = env.int("REPORT_SUPPRESSION_THRESHOLD", default=5)
+# Committee reports: every published count is rounded to a multiple of this (docs/reports.md)
+# so that no victim can be identified, by a small number or by differencing two figures.
+REPORT_ROUNDING_BASE = env.int("REPORT_ROUNDING_BASE", default=5)
+if REPORT_ROUNDING_BASE < 3:
+    raise ImproperlyConfigured("REPORT_ROUNDING_BASE must be 3 or more (5 is the ONS base).")
 
 # --- Idempotent creation (web.idempotency, web.pages) ---
 # How long an Idempotency-Key (and a page's one-time form token) is remembered after its
