@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "auditlog",
     "rules.apps.AutodiscoverRulesConfig",
+    "web",
     "partners",
     "cases",
     "notifications",
@@ -440,8 +441,23 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Committee reports: counts below this are published as "<5" so victims cannot be identified.
-REPORT_SUPPRESSION_THRESHOLD = env.int("REPORT_SUPPRESSION_THRESHOLD", default=5)
+# Committee reports: every published count is rounded to a multiple of this (docs/reports.md)
+# so that no victim can be identified, by a small number or by differencing two figures.
+REPORT_ROUNDING_BASE = env.int("REPORT_ROUNDING_BASE", default=5)
+if REPORT_ROUNDING_BASE < 3:
+    raise ImproperlyConfigured("REPORT_ROUNDING_BASE must be 3 or more (5 is the ONS base).")
+
+# --- Idempotent creation (web.idempotency, web.pages) ---
+# How long an Idempotency-Key (and a page's one-time form token) is remembered after its
+# create: a retry within this time gets the first answer; after it the key may be reused.
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 60 * 60)
+# How long a request waits for another one under the same key to finish before a 409.
+IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
+if IDEMPOTENCY_KEY_TTL_SECONDS < 60 or not 0 <= IDEMPOTENCY_WAIT_SECONDS <= 60:
+    raise ImproperlyConfigured(
+        "IDEMPOTENCY_KEY_TTL_SECONDS must be at least 60 and IDEMPOTENCY_WAIT_SECONDS "
+        "between 0 and 60."
+    )
 
 # --- Notifications: outbox relay and deliveries ---
 # Events per sweep; beat runs the sweep every few seconds (config/celery.py).

@@ -12,7 +12,6 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.urls import path, reverse
@@ -37,7 +36,6 @@ from cases.api import (
     CaseRefSerializer,
     CaseSummarySerializer,
     CsvRenderer,
-    DateRangeQuery,
     WardRefSerializer,
     case_rows,
     constant_field,
@@ -63,7 +61,14 @@ from cases.models import (
 from partners.models import Agency, Ward
 from referrals.duties import personal_duties_recorded
 from referrals.models import Referral
-from referrals.reports import CrimeTypeRow, crime_types_by_ward
+from referrals.reports import (
+    REPORT_KINDS,
+    VAWG_FIGURES_REFUSED,
+    CrimeTypeRow,
+    WardTotal,
+    crime_types_by_ward,
+    report_kinds,
+)
 from referrals.selectors import (
     possible_duplicates,
     referrals_for_user,
@@ -71,6 +76,8 @@ from referrals.selectors import (
 )
 from referrals.services import referral_raise
 from referrals.validation import MAX_SUMMARY, SUBJECT_ROLES, validate_referral
+from web.idempotency import IdempotentCreateMixin
+from web.reports import report_period
 from workflows.machines import MACHINES
 from workflows.models import PauseReason
 from workflows.sla.names import MILESTONES
@@ -315,7 +322,7 @@ class ReferralFilter(django_filters.FilterSet):
         fields = ["kind"]
 
 
-class ReferralListCreateView(generics.ListAPIView[Referral]):
+class ReferralListCreateView(IdempotentCreateMixin, generics.ListAPIView[Referral]):
     """Referrals the caller raised, and those of cases they see in full; newest first."""
 
     permission_classes = [CanRaiseReferrals]
@@ -541,39 +548,41 @@ class MetaView(APIView):
 # --- Crime types by ward --------------------------------------------------------------
 
 
-# Incidents only: an early-release case is a person leaving prison, not a crime reported.
-REPORT_KINDS = [
-    (CaseKind.ASB.value, CaseKind.ASB.label),
-    (CaseKind.VAWG.value, CaseKind.VAWG.label),
-]
-
-
-class CrimeTypesQuery(DateRangeQuery):
+class CrimeTypesQuery(forms.Form):
     kind = forms.ChoiceField(choices=REPORT_KINDS, required=False)
 
 
 class CrimeTypeRowSerializer(serializers.Serializer[CrimeTypeRow]):
-    ward_code = serializers.CharField()
+    ward_code = serializers.CharField(help_text='"" for a category published for all wards.')
     ward_name = serializers.CharField()
     kind = serializers.CharField()
     category = serializers.CharField()
     category_label = serializers.CharField()
     police_uk_category = serializers.CharField()
-    count = serializers.IntegerField(allow_null=True, help_text="null when suppressed")
-    suppressed = serializers.BooleanField()
+    count = serializers.IntegerField(help_text="Rounded to a multiple of rounding_base.")
+
+
+class WardTotalSerializer(serializers.Serializer[WardTotal]):
+    ward_code = serializers.CharField()
+    ward_name = serializers.CharField()
+    count = serializers.IntegerField(help_text="The ward's true total, rounded on its own.")
 
 
 class CrimeTypesReportSerializer(serializers.Serializer[Any]):
+    period = serializers.CharField(help_text="YYYY-MM or YYYY-Qn.")
     kind = serializers.CharField(allow_null=True)
-    suppression_threshold = serializers.IntegerField()
+    kinds = serializers.ListField(child=serializers.CharField(), help_text="Kinds counted.")
+    rounding_base = serializers.IntegerField()
     rows = CrimeTypeRowSerializer(many=True)
+    ward_totals = WardTotalSerializer(many=True)
+    total = serializers.IntegerField(help_text="Every referral counted, rounded on its own.")
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # "from" is a Python keyword, so these two cannot be declared as attributes.
         return {
-            "from": serializers.DateField(allow_null=True),
-            "to": serializers.DateField(allow_null=True),
             **super().get_fields(),
+            "from": serializers.DateField(help_text="The period's first day."),
+            "to": serializers.DateField(help_text="The period's last day."),
         }
 
 
@@ -585,17 +594,11 @@ CSV_COLUMNS = [
     "category_label",
     "police_uk_category",
     "count",
-    "suppressed",
 ]
 
 
 class CrimeTypesCsvRenderer(CsvRenderer):
     columns = CSV_COLUMNS
-
-    def cells(self, row: dict[str, Any], data: Any) -> dict[str, Any]:
-        if row["suppressed"]:
-            row["count"] = f"<{data['suppression_threshold']}"
-        return row
 
 
 class CrimeTypesByWardView(APIView):
@@ -604,8 +607,12 @@ class CrimeTypesByWardView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)."),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)."),
+            OpenApiParameter(
+                "period",
+                str,
+                description="A whole month (YYYY-MM) or quarter (YYYY-Qn) that has ended; "
+                "the last whole month when left out. from and to are refused (400).",
+            ),
             OpenApiParameter("kind", str, enum=[k for k, _ in REPORT_KINDS]),
             OpenApiParameter("format", str, enum=["json", "csv"], description="csv downloads."),
         ],
@@ -613,31 +620,37 @@ class CrimeTypesByWardView(APIView):
             (200, "application/json"): CrimeTypesReportSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same rows."),
         },
-        description="ASB and VAWG referrals per ward and category by the day they occurred "
-        "(Europe/London). "
-        "Counts under the suppression threshold (5) are withheld: count null, suppressed true; "
-        'in CSV, "<5".',
+        description="ASB and VAWG referrals per ward and category by when they occurred, for "
+        "one whole month or quarter (Europe/London). Every figure is rounded to a multiple "
+        "of rounding_base (5) and figures that round to 0 are left out (docs/reports.md). "
+        "VAWG figures only for auditors and managers of agencies VAWG referrals go to; "
+        "FGM is published for all wards together, never by ward.",
     )
     def get(self, request: Request) -> Response:
+        period = report_period(request.query_params)
         params = valid_query(CrimeTypesQuery(request.query_params))
-        rows = crime_types_by_ward(
-            occurred_from=params["from"],
-            occurred_to=params["to"],
-            kinds=[params["kind"]] if params["kind"] else [k for k, _ in REPORT_KINDS],
+        allowed = [k for k, _ in report_kinds(request.user)]
+        if params["kind"] and params["kind"] not in allowed:
+            raise exceptions.PermissionDenied(VAWG_FIGURES_REFUSED)
+        report = crime_types_by_ward(
+            period=period, kinds=[params["kind"]] if params["kind"] else allowed
         )
         body = {
-            "from": params["from"],
-            "to": params["to"],
+            "period": period.code,
+            "from": period.first,
+            "to": period.last,
             "kind": params["kind"] or None,
-            "suppression_threshold": settings.REPORT_SUPPRESSION_THRESHOLD,
-            "rows": [asdict(r) for r in rows],
+            "kinds": report.kinds,
+            "rounding_base": report.rounding_base,
+            "rows": [asdict(r) for r in report.rows],
+            "ward_totals": [asdict(t) for t in report.ward_totals],
+            "total": report.total,
         }
         data = CrimeTypesReportSerializer(body).data
         headers = {}
         if request.accepted_renderer.format == "csv":
-            span = f"{params['from'] or 'start'}-to-{params['to'] or 'now'}"
             headers["Content-Disposition"] = (
-                f'attachment; filename="crime-types-by-ward-{span}.csv"'
+                f'attachment; filename="crime-types-by-ward-{period.code}.csv"'
             )
         return Response(data, headers=headers)
 

@@ -28,10 +28,12 @@ from cases.catalogue import (
     Category,
     dash_score,
 )
-from cases.forms import DateRangeForm, GovukFormMixin
+from cases.forms import GovukFormMixin
 from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
+from referrals.reports import VAWG_FIGURES_REFUSED
 from referrals.validation import CleanReferral, ReferralInvalid, validate_referral
+from web.reports import FREE_RANGE_PARAMS, latest_month, period_parse, periods_offered
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 DASH_CHOICES = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
@@ -795,19 +797,55 @@ FORMS: dict[str, type[ReferralForm]] = {
 
 # --- Committee report: crime types by ward ----------------------------------------------
 
-# Incidents only: an early-release case is a person leaving prison, not a crime reported.
-REPORT_KINDS = [
-    (CaseKind.ASB.value, CaseKind.ASB.label),
-    (CaseKind.VAWG.value, CaseKind.VAWG.label),
-]
+# A date range from the old report form, or the API's: refused, never silently ignored.
+FREE_RANGE_FIELDS = (
+    *FREE_RANGE_PARAMS,
+    *(f"{e}_{p}" for e in ("from", "to") for p in ("day", "month", "year")),
+)
 
 
-class CrimeTypesReportForm(DateRangeForm):
-    """The report's period (the day each incident happened, London time) and kind."""
+class CrimeTypesReportForm(GovukFormMixin, forms.Form):
+    """The report's period (a whole month or quarter that has ended) and kind; the kinds
+    offered are those the person may see (``referrals.reports.report_kinds``)."""
 
-    kind = forms.ChoiceField(
+    period = forms.ChoiceField(
         required=False,
-        choices=[("", "Both"), *REPORT_KINDS],
-        error_messages={"invalid_choice": "Select anti-social behaviour, VAWG or both"},
+        error_messages={"invalid_choice": "Select a month or a quarter from the list"},
     )
-    date_labels = {"from": "The start date", "to": "The end date"}
+    kind = forms.ChoiceField(required=False)
+
+    def __init__(self, data: Any, *, kinds: list[tuple[str, str]], today: date) -> None:
+        super().__init__(data)
+        self.today = today
+        offered = periods_offered(today)
+        period, kind = self.fields["period"], self.fields["kind"]
+        assert isinstance(period, forms.ChoiceField)
+        assert isinstance(kind, forms.ChoiceField)
+        period.choices = [
+            ("Months", [(p.code, p.label) for p in offered if not p.is_quarter]),
+            ("Quarters", [(p.code, p.label) for p in offered if p.is_quarter]),
+        ]
+        kind.choices = [
+            ("", "Both" if len(kinds) > 1 else kinds[0][1]),
+            *kinds,
+        ]
+        kind.error_messages["invalid_choice"] = (
+            "Select anti-social behaviour, VAWG or both"
+            if len(kinds) > 1
+            else f"Select anti-social behaviour. {VAWG_FIGURES_REFUSED}"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        free = [name for name in FREE_RANGE_FIELDS if self.data.get(name)]
+        if free:
+            self.add_error("period", "Choose a month or a quarter: " + FREE_RANGE_REFUSED_PAGE)
+        code = cleaned.get("period") or latest_month(self.today).code
+        cleaned["report_period"] = period_parse(code, today=self.today)
+        return cleaned
+
+
+FREE_RANGE_REFUSED_PAGE = (
+    "reports are published for whole calendar months or quarters only, never for other "
+    "dates, so that no one can work out a single incident by comparing two reports"
+)

@@ -6,10 +6,8 @@ person confirms; only the last step calls ``referral_raise``, the same service a
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -38,16 +36,17 @@ from referrals.duties import (
 from referrals.forms import (
     FORMS,
     KIND_HINTS,
-    REPORT_KINDS,
     CrimeTypesReportForm,
     KindForm,
     ReferralForm,
 )
 from referrals.models import Referral
-from referrals.reports import crime_types_by_ward
+from referrals.reports import REPORT_KINDS, crime_types_by_ward, report_kinds
 from referrals.selectors import duplicates_visible
 from referrals.services import referral_raise
 from referrals.validation import CleanReferral, ReferralInvalid
+from web.pages import form_token_issue, submit_once
+from web.reports import rounding_base
 from workflows.labels import state_label
 
 DRAFT = "referral_draft"
@@ -150,10 +149,25 @@ def _checked_form(draft: dict[str, Any]) -> tuple[ReferralForm, CleanReferral | 
 @login_required
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest, kind: str) -> HttpResponse:
-    """Step 3: check your answers. The server judges them again; nothing is trusted."""
+    """Step 3: check your answers. The server judges them again; nothing is trusted.
+
+    Sending goes through a one-time form token: however often "Send referral" is pressed
+    (a double click, the back button), one referral is raised and every press lands on its
+    confirmation.
+    """
     _form_class(kind)
     if refusal := _require_agency(request):
         return refusal
+    if request.method == "POST":
+        return submit_once(
+            request,
+            lambda: _send_checked(request, kind),
+            refused=lambda: _check_page(request, kind, resend=True),
+        )
+    return _check_page(request, kind)
+
+
+def _check_page(request: HttpRequest, kind: str, *, resend: bool = False) -> HttpResponse:
     draft = _draft(request, kind)
     if draft is None or not draft["data"]:
         return redirect("referrals:start")
@@ -161,10 +175,6 @@ def check(request: HttpRequest, kind: str) -> HttpResponse:
     if clean is None:
         # The answers no longer pass (a ward or agency changed meanwhile): show why.
         return _render_form(request, form)
-    if request.method == "POST":
-        if duplicates_visible(clean=clean, user=request.user).exists():
-            return redirect("referrals:duplicates", kind=kind)
-        return _raise(request, draft=draft, join_case=None)
     agency = referring_agencies(request.user)[0]
     return render(
         request,
@@ -177,17 +187,44 @@ def check(request: HttpRequest, kind: str) -> HttpResponse:
             # The service's own rule, so the page promises only what sending will record.
             "fgm_known_in_a_girl": fgm_known_in_a_girl(clean),
             "fgm_duty_owed": fgm_duty_owed(clean, agency_kind=agency.kind),
+            "form_token": form_token_issue(request),
+            "resend": resend,
         },
     )
+
+
+def _send_checked(request: HttpRequest, kind: str) -> HttpResponse:
+    draft = _draft(request, kind)
+    if draft is None or not draft["data"]:
+        return redirect("referrals:start")
+    form, clean = _checked_form(draft)
+    if clean is None:
+        return _render_form(request, form)
+    if duplicates_visible(clean=clean, user=request.user).exists():
+        return redirect("referrals:duplicates", kind=kind)
+    return _raise(request, draft=draft, join_case=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
-    """Step 3b: open cases that may be about the same person or place; join one or not."""
+    """Step 3b: open cases that may be about the same person or place; join one or not.
+    Sent once per form token, as check-your-answers is."""
     _form_class(kind)
     if refusal := _require_agency(request):
         return refusal
+    if request.method == "POST":
+        return submit_once(
+            request,
+            lambda: _duplicates_page(request, kind, choice=request.POST.get("case", "")),
+            refused=lambda: _duplicates_page(request, kind, choice=None, resend=True),
+        )
+    return _duplicates_page(request, kind, choice=None)
+
+
+def _duplicates_page(
+    request: HttpRequest, kind: str, *, choice: str | None, resend: bool = False
+) -> HttpResponse:
     draft = _draft(request, kind)
     if draft is None or not draft["data"]:
         return redirect("referrals:start")
@@ -198,8 +235,7 @@ def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
     if not cases:
         return redirect("referrals:check", kind=kind)
     error = ""
-    if request.method == "POST":
-        choice = request.POST.get("case", "")
+    if choice is not None:
         by_id = {str(c.pk): c for c in cases}
         if choice == NEW_CASE:
             return _raise(request, draft=draft, join_case=None)
@@ -224,6 +260,8 @@ def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
             "error": error,
             "error_summary": [{"href": "#case", "text": error}] if error else [],
             "kind": kind,
+            "form_token": form_token_issue(request),
+            "resend": resend,
         },
         status=200,
     )
@@ -275,45 +313,29 @@ CRIME_TYPES_CSV_HEADER = [
     "category_label",
     "police_uk_category",
     "count",
-    "suppressed",
 ]
-
-
-def _period(since: date | None, until: date | None) -> str:
-    if since and until:
-        return f"{since:%-d %B %Y} to {until:%-d %B %Y}"
-    if since:
-        return f"From {since:%-d %B %Y}"
-    if until:
-        return f"Up to {until:%-d %B %Y}"
-    return "All dates"
 
 
 @login_required
 def crime_types_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """ASB and VAWG referrals per ward and category, for committee: a table, a bar chart,
-    a CSV download and a print layout. Small numbers are withheld ("<5")."""
+    a CSV download and a print layout. One whole month or quarter; every figure rounded to
+    base 5 (docs/reports.md), as the API publishes it."""
     if not can_read_reports(request.user):
         raise PermissionDenied("Reports are for managers and auditors.")
-    form = CrimeTypesReportForm(request.GET or None)
-    valid = not form.is_bound or form.is_valid()
-    filters = form.cleaned_data if form.is_bound and valid else {}
-    since, until, kind = filters.get("since"), filters.get("until"), filters.get("kind") or ""
-    threshold = settings.REPORT_SUPPRESSION_THRESHOLD
-    rows = (
-        crime_types_by_ward(
-            occurred_from=since,
-            occurred_to=until,
-            kinds=[kind] if kind else [k for k, _ in REPORT_KINDS],
+    kinds = report_kinds(request.user)
+    form = CrimeTypesReportForm(request.GET, kinds=kinds, today=timezone.localdate())
+    valid = form.is_valid()
+    report = None
+    if valid:
+        kind = form.cleaned_data["kind"]
+        report = crime_types_by_ward(
+            period=form.cleaned_data["report_period"],
+            kinds=[kind] if kind else [k for k, _ in kinds],
         )
-        if valid
-        else []
-    )
-    shown = [f"<{threshold}" if r.suppressed else str(r.count) for r in rows]
-    if valid and request.GET.get("format") == "csv":
-        span = f"{since or 'start'}-to-{until or timezone.localdate()}"
+    if report is not None and request.GET.get("format") == "csv":
         return csv_response(
-            filename=f"crime-types-by-ward-{span}.csv",
+            filename=f"crime-types-by-ward-{report.period.code}.csv",
             header=CRIME_TYPES_CSV_HEADER,
             rows=(
                 [
@@ -323,44 +345,41 @@ def crime_types_report(request: HttpRequest) -> HttpResponse | StreamingHttpResp
                     r.category,
                     r.category_label,
                     r.police_uk_category,
-                    text,
-                    "true" if r.suppressed else "false",
+                    str(r.count),
                 ]
-                for r, text in zip(rows, shown, strict=True)
+                for r in report.rows
             ),
         )
-    period = _period(since, until)
-    kinds_text = dict(REPORT_KINDS).get(kind, "Anti-social behaviour and VAWG")
-    # The chart shows the largest published counts; withheld ones are only in the table,
-    # where "<5" says what it is (a bar for them would be a length someone could measure).
-    charted = sorted(
-        (r for r in rows if r.count is not None), key=lambda r: (-(r.count or 0), r.ward_name)
-    )[:CHART_BARS]
-    chart = bar_chart(
-        title=f"Referrals by ward and category: {period}",
-        description=(
-            f"Bar chart of {kinds_text.lower()} referrals, {period.lower()}: the "
-            f"{len(charted)} ward and category pairs with the most referrals, largest first. "
-            f"Counts under {threshold} are not charted. The table gives every figure."
-        ),
-        categories=[f"{r.ward_name}: {r.category_label}" for r in charted],
-        series=Series("Referrals", "count", [r.count for r in charted]),
-    )
-    query = request.GET.copy()
-    query["format"] = "csv"
-    return render(
-        request,
-        "referrals/crime_types_report.html",
-        {
-            "form": form,
-            "error_summary": form.error_summary(),
-            "valid": valid,
-            "rows": list(zip(rows, shown, strict=True)),
-            "chart": chart,
+    context: dict[str, Any] = {
+        "form": form,
+        "error_summary": form.error_summary(),
+        "valid": valid,
+        "report": report,
+        "base": rounding_base(),
+        "show_kinds": len(kinds) > 1,
+        "produced": timezone.localtime(),
+    }
+    if report is not None:
+        period = report.period.label
+        kinds_text = " and ".join(label for k, label in REPORT_KINDS if k in report.kinds)
+        charted = sorted(report.rows, key=lambda r: (-r.count, r.ward_name))[:CHART_BARS]
+        context["chart"] = bar_chart(
+            title=f"Referrals by ward and category: {period}",
+            description=(
+                f"Bar chart of {kinds_text.lower()} referrals, {period}: the {len(charted)} "
+                "ward and category pairs with the most referrals, largest first, each rounded "
+                f"to a multiple of {context['base']}. The table gives every figure."
+            ),
+            categories=[f"{r.ward_name}: {r.category_label}" for r in charted],
+            series=Series("Referrals", "count", [r.count for r in charted]),
+        )
+        query = request.GET.copy()
+        query["format"] = "csv"
+        context |= {
             "period": period,
             "kinds_text": kinds_text,
-            "threshold": threshold,
             "csv_query": query.urlencode(),
-            "produced": timezone.localtime(),
-        },
+        }
+    return render(
+        request, "referrals/crime_types_report.html", context, status=200 if valid else 400
     )

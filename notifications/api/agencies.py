@@ -30,6 +30,7 @@ from notifications.services import (
 )
 from partners.models import Agency, Role
 from partners.selectors import user_has_role
+from web.idempotency import IdempotentCreateMixin
 
 
 def managed_agency(user: Any, agency_id: int) -> Agency:
@@ -117,7 +118,7 @@ class EndpointCreateSerializer(EndpointChangeSerializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
 
 
-class AgencyEndpointsView(generics.GenericAPIView[Endpoint]):
+class AgencyEndpointsView(IdempotentCreateMixin, generics.GenericAPIView[Endpoint]):
     """The agency's notification endpoints (its managers only)."""
 
     queryset = Endpoint.objects.none()  # the schema's model; rows come from a selector
@@ -239,7 +240,7 @@ class SubscriptionCreateSerializer(SubscriptionChangeSerializer):
     )
 
 
-class AgencySubscriptionsView(generics.GenericAPIView[Subscription]):
+class AgencySubscriptionsView(IdempotentCreateMixin, generics.GenericAPIView[Subscription]):
     """What the agency hears of cases it takes part in but does not lead."""
 
     queryset = Subscription.objects.none()  # the schema's model; rows come from a selector

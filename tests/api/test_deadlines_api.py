@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -431,74 +432,96 @@ def test_the_fgm_report_is_recorded_through_the_api_after_the_case_closed(
     assert _milestone(as_user("nurse"), fgm, body).status_code == 409  # met: nothing owed
 
 
-# --- The SLA breaches report ------------------------------------------------------------
+# --- The SLA breaches report: fixed periods, every figure rounded to base 5 -------------
 
 
-def _licensing_breach(demo: Any) -> Case:
-    """A licensed-premises ASB case (council licensing leads) whose triage breached."""
+def _breaches(demo: Any, n: int, **overrides: Any) -> list[Case]:
+    """``n`` ASB cases raised ten days ago whose triage deadline has breached."""
+    cases = []
     with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
-        case = raise_referral(demo.user("officer"), "asb", category="licensed_premises").case
+        for i in range(n):
+            cases.append(
+                raise_referral(
+                    demo.user("officer"), "asb", location_text=f"{i} Breach Row", **overrides
+                ).case
+            )
     deadlines_scan()
-    return case
+    return cases
 
 
-def _report(client: Any, query: str = "") -> list[dict[str, Any]]:
-    response = client.get(f"/api/v1/reports/sla-breaches/{query}")
+def _due_month(case: Case) -> str:
+    due = timezone.localdate(Deadline.objects.filter(case=case).order_by("due_at")[0].due_at)
+    return f"{due:%Y-%m}"
+
+
+def _report(client: Any, month: str, extra: str = "") -> Any:
+    """The report for ``month``, asked for on the first day of the month after it."""
+    year, m = (int(part) for part in month.split("-"))
+    after = datetime(year + m // 12, m % 12 + 1, 1, 12, tzinfo=ZoneInfo("Europe/London"))
+    with time_machine.travel(after, tick=False):
+        return client.get(f"/api/v1/reports/sla-breaches/?period={month}{extra}")
+
+
+def _rows(client: Any, month: str) -> list[dict[str, Any]]:
+    response = _report(client, month)
     assert response.status_code == 200, response.json()
     rows: list[dict[str, Any]] = response.json()["rows"]
     return rows
 
 
-def test_auditors_see_every_agencys_breaches_and_managers_their_own(
+def test_auditors_see_every_agencys_breaches_and_managers_their_own_rounded(
     notified: Notified, as_user: Any
 ) -> None:
-    _licensing_breach(notified)
-    row = {
-        "kind": "asb",
-        "decided": 1,
-        "breached": 1,
-        "met_late": 0,
-        "unresolved": 1,
-        "breach_rate": 1.0,
-    }
-    asb = {"agency_code": "council-asb", "agency_name": "Kestrel Vale Council ASB Team", **row}
+    _breaches(notified, 3, category="licensed_premises")  # council licensing leads these
+    month = _due_month(notified.stale)
+    row = {"kind": "asb", "decided": 5, "breached": 5, "met_late": 0, "unresolved": 5}
     licensing = {
         "agency_code": "council-licensing",
         "agency_name": "Kestrel Vale Council Licensing",
         **row,
+        "breach_rate": 1.0,
     }
-    assert _report(as_user("auditor")) == [asb, licensing]
-    assert _report(as_user("manager")) == [asb]
+    # The ASB team's single breach rounds to 0, so its row is left out: not "at least one".
+    assert _rows(as_user("auditor"), month) == [licensing]
+    assert _rows(as_user("manager"), month) == []
 
 
 def test_a_breach_met_late_counts_as_breached_and_no_longer_unresolved(
     notified: Notified, as_user: Any
 ) -> None:
-    triaged = as_user("asb_coordinator").post(
-        f"/api/v1/cases/{notified.stale.pk}/transitions/",
-        {"transition": "triage", "reason": "Finally triaged"},
-    )
-    assert triaged.status_code == 200
-    [row] = _report(as_user("manager"))
-    assert (row["breached"], row["met_late"], row["unresolved"]) == (1, 1, 0)
+    for case in [notified.stale, *_breaches(notified, 2)]:
+        triaged = as_user("asb_coordinator").post(
+            f"/api/v1/cases/{case.pk}/transitions/",
+            {"transition": "triage", "reason": "Finally triaged"},
+        )
+        assert triaged.status_code == 200
+    [row] = _rows(as_user("manager"), _due_month(notified.stale))
+    assert (row["breached"], row["met_late"], row["unresolved"]) == (5, 5, 0)
 
 
-def test_the_report_counts_deadlines_by_the_london_day_they_fell_due(
-    notified: Notified, as_user: Any
+def test_free_date_ranges_and_unfinished_periods_are_refused_naming_the_field(
+    demo: Any, as_user: Any
 ) -> None:
-    due = timezone.localdate(Deadline.objects.get(case=notified.stale).due_at)
     client = as_user("auditor")
-    assert len(_report(client, f"?from={due}&to={due}")) == 1
-    assert _report(client, f"?from={due + timedelta(days=1)}") == []
-    assert _report(client, f"?to={due - timedelta(days=1)}") == []
+    for query, field in [
+        ("?from=2026-05-01&to=2026-05-01", ["from", "to"]),
+        ("?to=2026-05-31&format=csv", ["to"]),
+        (f"?period={timezone.localdate():%Y-%m}", ["period"]),
+        ("?period=2026-5", ["period"]),
+    ]:
+        response = client.get(f"/api/v1/reports/sla-breaches/{query}")
+        assert response.status_code == 400, query
+        assert [e["field"] for e in response.json()["errors"]] == field, query
 
 
 def test_the_report_downloads_as_csv(notified: Notified, as_user: Any) -> None:
-    response = as_user("manager").get("/api/v1/reports/sla-breaches/?format=csv")
+    _breaches(notified, 2)
+    month = _due_month(notified.stale)
+    response = _report(as_user("manager"), month, "&format=csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert response["Content-Disposition"] == (
-        'attachment; filename="sla-breaches-start-to-now.csv"'
+    assert response["Content-Disposition"].startswith(
+        f'attachment; filename="sla-breaches-{month}-01-to-'
     )
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows == [
@@ -512,11 +535,5 @@ def test_the_report_downloads_as_csv(notified: Notified, as_user: Any) -> None:
             "unresolved",
             "breach_rate",
         ],
-        ["council-asb", "Kestrel Vale Council ASB Team", "asb", "1", "1", "0", "1", "1.0"],
+        ["council-asb", "Kestrel Vale Council ASB Team", "asb", "5", "5", "0", "5", "1.0"],
     ]
-
-
-def test_a_period_ending_before_it_starts_is_a_400_naming_to(demo: Any, as_user: Any) -> None:
-    response = as_user("auditor").get("/api/v1/reports/sla-breaches/?from=2026-05-02&to=2026-05-01")
-    assert response.status_code == 400
-    assert [e["field"] for e in response.json()["errors"]] == ["to"]

@@ -1,113 +1,131 @@
-"""The committee report "Crime types by ward": table, bar chart, date and kind filters,
-small-number suppression, CSV download."""
+"""The committee report "Crime types by ward": a whole month or quarter, every figure
+rounded to base 5, table, bar chart, totals, kind filter, CSV download."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
+from partners.models import Agency, Membership, Role
 from tests.personas import OTHER_WARD, raise_referral
+from web.reports import LONDON, ReportPeriod, latest_month
 
 pytestmark = pytest.mark.django_db
 
+URL = "/reports/crime-types-by-ward/"
+
+
+def _at(period: ReportPeriod) -> str:
+    return datetime.combine(period.first + timedelta(days=9), time(12), tzinfo=LONDON).isoformat()
+
 
 @pytest.fixture
-def referrals(people) -> None:
-    """Six noise reports in the town centre (published), two dog reports elsewhere and one
-    domestic-abuse referral (both withheld as under 5)."""
+def last_month() -> ReportPeriod:
+    return latest_month(timezone.localdate())
+
+
+@pytest.fixture
+def referrals(people, last_month) -> None:
+    """Last month: six noise reports in the town centre (published as 5), two dog reports
+    elsewhere (round to 0: left out) and six domestic-abuse referrals (5, VAWG)."""
+    when = _at(last_month)
     for i in range(6):
-        raise_referral(people.officer, "asb", location_text=f"{i} Quay Street")
+        raise_referral(people.officer, "asb", occurred_at=when, location_text=f"{i} Quay Street")
     for i in range(2):
         raise_referral(
-            people.officer, "asb", category="dangerous_dogs", ward=OTHER_WARD, location_text=f"{i}"
+            people.officer,
+            "asb",
+            category="dangerous_dogs",
+            ward=OTHER_WARD,
+            occurred_at=when,
+            location_text=f"{i}",
         )
-    raise_referral(people.officer, "vawg")
+    for i in range(6):
+        raise_referral(people.officer, "vawg", occurred_at=when, location_text=f"{i} Flat")
 
 
-def _dates(day) -> dict[str, int]:
-    return {
-        "from_day": day.day,
-        "from_month": day.month,
-        "from_year": day.year,
-        "to_day": day.day,
-        "to_month": day.month,
-        "to_year": day.year,
-    }
+def _table(html: str, table_id: str = "crime-types") -> str:
+    return html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
 
 
-def _table(html: str) -> str:
-    return html.split('id="crime-types"', 1)[1].split("</table>", 1)[0]
-
-
-def test_the_report_publishes_large_counts_and_withholds_small_ones(
-    people, client_for, referrals
+def test_the_report_publishes_last_months_figures_rounded_to_5(
+    people, client_for, referrals, last_month
 ) -> None:
-    html = client_for("manager").get("/reports/crime-types-by-ward/").content.decode()
+    html = client_for("auditor").get(URL).content.decode()
     table = _table(html)
-    assert "Referrals by ward and category" in table
     noise = table.split("Kestrel Town Centre", 1)[1].split("</tr>", 1)[0]
     assert "Noise" in noise
-    assert 'govuk-table__cell--numeric">6</td>' in noise
-    dogs = table.split("Dangerous dogs", 1)[1].split("</tr>", 1)[0]
-    assert "&lt;5" in dogs
-    assert "2</td>" not in dogs
+    assert 'govuk-table__cell--numeric">5</td>' in noise
+    assert "Dangerous dogs" not in table  # 2 rounds to 0: not even "fewer than 5"
     assert "Domestic abuse" in table
-    assert "All dates" in html
+    assert 'id="grand-total">15</td>' in html  # 14, rounded on its own
+    assert last_month.label in html
 
 
-def test_the_chart_draws_only_published_counts(people, client_for, referrals) -> None:
-    html = client_for("manager").get("/reports/crime-types-by-ward/").content.decode()
+def test_a_manager_with_no_vawg_work_is_shown_no_vawg_figures_or_choice(
+    people, client_for, referrals
+) -> None:
+    html = client_for("manager").get(URL).content.decode()
+    assert "Domestic abuse" not in html
+    assert 'name="kind"' not in html
+    refused = client_for("manager").get(URL, {"kind": "vawg"})
+    assert refused.status_code == 400
+    assert "VAWG figures are shown only to" in refused.content.decode()
+
+
+def test_a_vawg_agencys_manager_chooses_the_kind(people, client_for, referrals) -> None:
+    manager = User.objects.create_user("vawg_manager")
+    Membership.objects.create(
+        user=manager, agency=Agency.objects.get(code="victim-services"), role=Role.MANAGER
+    )
+    client = client_for("manager")
+    client.force_login(manager)
+    only_vawg = client.get(URL, {"kind": "vawg"}).content.decode()
+    assert "Domestic abuse" in _table(only_vawg)
+    assert "Noise" not in _table(only_vawg)
+    assert "Violence against women and girls." in only_vawg
+
+
+def test_the_chart_draws_the_published_rounded_figures(people, client_for, referrals) -> None:
+    html = client_for("manager").get(URL).content.decode()
     chart = html.split('id="crime-types-chart"', 1)[1].split("</svg>", 1)[0]
     assert chart.count('class="app-chart__bar app-chart__bar--count"') == 1
     assert "Kestrel Town Centre: Noise" in chart
-    assert "Dangerous dogs" not in chart
-    assert ">6</text>" in chart
-    assert "Counts under 5 are not charted" in chart
+    assert ">5</text>" in chart
 
 
-def test_the_date_range_and_kind_filter_the_report(people, client_for, referrals) -> None:
-    client = client_for("manager")
+def test_a_date_range_is_refused_with_a_400_naming_the_period(people, client_for) -> None:
     today = timezone.localdate()
-    only_vawg = client.get(
-        "/reports/crime-types-by-ward/", {**_dates(today), "kind": "vawg"}
-    ).content.decode()
-    assert "Domestic abuse" in _table(only_vawg)
-    assert "Noise" not in _table(only_vawg)
-    assert f"{today:%-d %B %Y} to {today:%-d %B %Y}" in only_vawg
-    assert "Violence against women and girls." in only_vawg
-    last_week = client.get(
-        "/reports/crime-types-by-ward/", _dates(today - timedelta(days=7))
-    ).content.decode()
-    assert "No referrals in this period." in last_week
+    for query in (
+        {"from_day": today.day, "from_month": today.month, "from_year": today.year},
+        {"to_day": "1", "to_month": "1", "to_year": "2026", "format": "csv"},
+    ):
+        response = client_for("manager").get(URL, query)
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert '<a href="#period">Choose a month or a quarter' in html
+        assert 'id="crime-types"' not in html
+        assert "Download as CSV" not in html
 
 
-def test_bad_dates_are_errors_linked_to_their_boxes(people, client_for, referrals) -> None:
-    today = timezone.localdate()
-    backwards = {
-        **_dates(today),
-        "from_year": today.year + 1,
-    }
-    html = client_for("manager").get("/reports/crime-types-by-ward/", backwards).content.decode()
-    assert '<a href="#to_day">The end date must be the same as or after the start date</a>' in html
-    assert 'id="crime-types"' not in html
-    assert "Download as CSV" not in html
-    bad_kind = client_for("manager").get("/reports/crime-types-by-ward/", {"kind": "early_release"})
-    assert "Select anti-social behaviour, VAWG or both" in bad_kind.content.decode()
+def test_only_the_months_and_quarters_offered_may_be_chosen(people, client_for) -> None:
+    running = f"{timezone.localdate():%Y-%m}"
+    response = client_for("manager").get(URL, {"period": running})
+    assert response.status_code == 400
+    assert "Select a month or a quarter from the list" in response.content.decode()
 
 
-def test_the_csv_download_has_the_same_rows_with_small_numbers_withheld(
-    people, client_for, referrals
+def test_the_csv_download_has_the_same_rounded_rows(
+    people, client_for, referrals, last_month
 ) -> None:
-    today = timezone.localdate()
-    response = client_for("auditor").get(
-        "/reports/crime-types-by-ward/", {**_dates(today), "format": "csv"}
-    )
+    response = client_for("auditor").get(URL, {"period": last_month.code, "format": "csv"})
     assert response["Content-Disposition"] == (
-        f'attachment; filename="crime-types-by-ward-{today}-to-{today}.csv"'
+        f'attachment; filename="crime-types-by-ward-{last_month.code}.csv"'
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == [
@@ -118,26 +136,22 @@ def test_the_csv_download_has_the_same_rows_with_small_numbers_withheld(
         "category_label",
         "police_uk_category",
         "count",
-        "suppressed",
     ]
     by_category = {r[3]: r for r in rows[1:]}
-    assert by_category["noise"][6:] == ["6", "false"]
-    assert by_category["dangerous_dogs"][6:] == ["<5", "true"]
-    assert by_category["noise"][5] == "anti-social-behaviour"
-    assert len(rows) == 4
+    assert by_category["noise"][5:] == ["anti-social-behaviour", "5"]
+    assert by_category["domestic_abuse"][6] == "5"
+    assert len(rows) == 3
 
 
-def test_the_page_links_to_its_csv_with_the_same_filters(people, client_for, referrals) -> None:
-    html = (
-        client_for("manager").get("/reports/crime-types-by-ward/", {"kind": "asb"}).content.decode()
-    )
-    assert 'href="/reports/crime-types-by-ward/?kind=asb&amp;format=csv"' in html
+def test_the_page_links_to_its_csv_with_the_same_choices(
+    people, client_for, referrals, last_month
+) -> None:
+    html = client_for("manager").get(URL, {"period": last_month.code}).content.decode()
+    assert f'href="/reports/crime-types-by-ward/?period={last_month.code}&amp;format=csv"' in html
 
 
 def test_reports_are_for_managers_and_auditors_only(people, client_for, referrals) -> None:
     for persona in ("officer", "idva", "probation", "outsider"):
         client = client_for(persona)
-        assert client.get("/reports/crime-types-by-ward/").status_code == 403, persona
-        assert client.get("/reports/crime-types-by-ward/", {"format": "csv"}).status_code == 403, (
-            persona
-        )
+        assert client.get(URL).status_code == 403, persona
+        assert client.get(URL, {"format": "csv"}).status_code == 403, persona

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html import unescape
 from typing import Any
 
@@ -12,6 +13,7 @@ from referrals.models import Referral
 from referrals.validation import ReferralInvalid
 from tests.pages import formdata
 from tests.personas import raise_referral
+from tests.support.concurrency import own_task_queue, race
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +23,20 @@ def _summary_links(response: Any) -> list[tuple[str, str]]:
     html = response.content.decode()
     box = html.split('govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
     return [(h, unescape(t.strip())) for h, t in re.findall(r'<a href="([^"]+)">([^<]+)</a>', box)]
+
+
+def _token(client: Client, url: str) -> str:
+    """The one-time form token of the page at ``url``, as the browser would send it."""
+    page = client.get(url)
+    assert page.status_code == 200, page
+    found = re.search(r'name="form_token" value="([^"]+)"', page.content.decode())
+    assert found is not None
+    return found.group(1)
+
+
+def _send(client: Client, url: str, data: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    """Press the page's send button: post its form with the token the page carries."""
+    return client.post(url, {**(data or {}), "form_token": _token(client, url)}, **kwargs)
 
 
 def _through_check(client: Client, kind: str, data: dict[str, str]) -> Any:
@@ -41,7 +57,8 @@ def test_an_officer_raises_an_asb_referral_and_nothing_is_written_before_the_las
     assert "Jane Resident (Complainant, age 41)" in check.content.decode()
     assert Referral.objects.count() == Case.objects.count() == Subject.objects.count() == 0
 
-    sent = client.post("/referrals/new/asb/check/")
+    token = _token(client, "/referrals/new/asb/check/")
+    sent = client.post("/referrals/new/asb/check/", {"form_token": token})
     referral = Referral.objects.get()
     assert sent["Location"] == f"/referrals/{referral.reference}/confirmation/"
     panel = client.get(sent["Location"]).content.decode()
@@ -55,8 +72,9 @@ def test_an_officer_raises_an_asb_referral_and_nothing_is_written_before_the_las
         ("complainant", "Jane Resident", 41)
     ]
     assert referral.details["repeat_incident"] is True
-    # The draft is gone: sending again starts afresh rather than raising a second referral.
-    assert client.post("/referrals/new/asb/check/")["Location"] == "/referrals/new/"
+    # Sending again (the back button) lands on the same confirmation, raising nothing.
+    again = client.post("/referrals/new/asb/check/", {"form_token": token})
+    assert again["Location"] == sent["Location"]
     assert Referral.objects.count() == 1
 
 
@@ -67,7 +85,7 @@ def test_vawg_check_answers_recomputes_the_dash_score_and_the_marac_threshold(
     check = _through_check(client, "vawg", formdata.vawg(yes=15)).content.decode()
     assert "15 of 24: meets the MARAC threshold of 14" in check
     assert "High" in check
-    client.post("/referrals/new/vawg/check/")
+    _send(client, "/referrals/new/vawg/check/")
     case = Referral.objects.get().case
     assert case.kind == "vawg"
     assert case.risk == "high"
@@ -107,7 +125,7 @@ def test_an_early_release_referral_records_the_person_their_numbers_and_needs(
     check = _through_check(client, "early_release", formdata.early_release()).content.decode()
     assert "A1234BC" in check
     assert "Accommodation: Referred (Kestrel Vale Housing Options)" in check
-    client.post("/referrals/new/early_release/check/")
+    _send(client, "/referrals/new/early_release/check/")
     case = Referral.objects.get().case
     assert case.kind == "early_release"
     assert case.category == "sds40"
@@ -206,18 +224,18 @@ def test_a_possible_duplicate_is_offered_and_the_referral_can_join_it(people, cl
     existing = raise_referral(people.officer, "asb").case
     client = client_for("officer")
     _through_check(client, "asb", formdata.asb())
-    offered = client.post("/referrals/new/asb/check/")
+    offered = _send(client, "/referrals/new/asb/check/")
     assert offered["Location"] == "/referrals/new/asb/possible-duplicates/"
     page = client.get(offered["Location"]).content.decode()
     assert f"Add to {existing.reference}" in page
     assert "Create a new case" in page
     assert Referral.objects.count() == 1
 
-    unanswered = client.post(offered["Location"], {})
+    unanswered = _send(client, offered["Location"], {})
     assert _summary_links(unanswered) == [
         ("#case", "Select the case to add this referral to, or create a new case")
     ]
-    joined = client.post(offered["Location"], {"case": str(existing.pk)})
+    joined = _send(client, offered["Location"], {"case": str(existing.pk)})
     referral = Referral.objects.latest("created_at")
     assert joined["Location"] == f"/referrals/{referral.reference}/confirmation/"
     assert referral.case == existing
@@ -232,8 +250,8 @@ def test_choosing_a_new_case_over_a_possible_duplicate_opens_one(people, client_
     raise_referral(people.officer, "asb")
     client = client_for("officer")
     _through_check(client, "asb", formdata.asb())
-    client.post("/referrals/new/asb/check/")
-    client.post("/referrals/new/asb/possible-duplicates/", {"case": "new"})
+    _send(client, "/referrals/new/asb/check/")
+    _send(client, "/referrals/new/asb/possible-duplicates/", {"case": "new"})
     assert Case.objects.count() == 2
     assert Referral.objects.count() == 2
 
@@ -242,7 +260,7 @@ def test_duplicates_the_user_cannot_see_are_not_offered(people, client_for) -> N
     raise_referral(people.officer, "asb")  # the fire officer cannot see this case
     client = client_for("outsider")
     _through_check(client, "asb", formdata.asb())
-    sent = client.post("/referrals/new/asb/check/")
+    sent = _send(client, "/referrals/new/asb/check/")
     assert sent["Location"].endswith("/confirmation/")
     assert Case.objects.count() == 2
 
@@ -324,7 +342,7 @@ def test_a_school_nurse_is_told_before_sending_that_the_fgm_report_is_her_duty(
     check = _through_check(client, "vawg", _fgm_form()).content.decode()
     assert "Your duty to report this FGM to the police" in check
     assert "records no personal duty" not in check
-    response = client.post("/referrals/new/vawg/check/", follow=True)
+    response = _send(client, "/referrals/new/vawg/check/", follow=True)
     referral = Referral.objects.get()
     assert referral.case.details["fgm_mandatory_report"]["owed_by"] == people.nurse.pk
     assert "You must now report this FGM to the police yourself" in response.content.decode()
@@ -337,7 +355,7 @@ def test_a_police_officer_raising_known_fgm_is_not_told_of_a_duty_they_do_not_ow
     check = _through_check(client, "vawg", _fgm_form()).content.decode()
     assert "Your duty to report" not in check
     assert "records no personal duty for you" in check
-    response = client.post("/referrals/new/vawg/check/", follow=True)
+    response = _send(client, "/referrals/new/vawg/check/", follow=True)
     page = response.content.decode()
     assert "Referral sent" in page
     assert "report this FGM to the police yourself" not in page
@@ -350,3 +368,73 @@ def test_adult_fgm_says_nothing_of_the_duty_to_anyone(people, client_for) -> Non
     for persona in ("nurse", "officer"):
         check = _through_check(client_for(persona), "vawg", _fgm_form(age="30")).content.decode()
         assert 'id="fgm-duty"' not in check, persona
+
+
+# --- One-time form token: "Send referral" raises one referral however often it is pressed
+
+
+def test_a_send_without_the_pages_token_sends_nothing_and_shows_the_answers_again(
+    people, client_for
+) -> None:
+    client = client_for("officer")
+    _through_check(client, "asb", formdata.asb())
+    for token in ("", "forged-token"):
+        response = client.post("/referrals/new/asb/check/", {"form_token": token})
+        assert response.status_code == 200
+        assert "Your referral has not been sent" in response.content.decode()
+    assert not Referral.objects.exists()
+    assert _send(client, "/referrals/new/asb/check/")["Location"].endswith("/confirmation/")
+
+
+def test_another_persons_form_token_is_refused(people, client_for) -> None:
+    officer, coordinator = client_for("officer"), client_for("asb_coordinator")
+    _through_check(officer, "asb", formdata.asb())
+    _through_check(coordinator, "asb", formdata.asb(location_text="1 Elsewhere Road"))
+    stolen = _token(officer, "/referrals/new/asb/check/")
+    response = coordinator.post("/referrals/new/asb/check/", {"form_token": stolen})
+    assert response.status_code == 200
+    assert not Referral.objects.exists()
+
+
+def test_a_token_from_check_answers_does_not_send_the_duplicates_page(people, client_for) -> None:
+    raise_referral(people.officer, "asb")
+    client = client_for("officer")
+    _through_check(client, "asb", formdata.asb())
+    token = _token(client, "/referrals/new/asb/check/")
+    assert client.post("/referrals/new/asb/check/", {"form_token": token})["Location"] == (
+        "/referrals/new/asb/possible-duplicates/"
+    )
+    reused = client.post(
+        "/referrals/new/asb/possible-duplicates/", {"case": "new", "form_token": token}
+    )
+    assert reused.status_code == 200
+    assert Referral.objects.count() == 1
+
+
+@pytest.fixture
+def own_queue() -> Iterator[None]:
+    """Relay tasks of these intakes go to a queue of their own: nothing consumes them here."""
+    with own_task_queue("send-once"):
+        yield
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_four_concurrent_clicks_of_send_raise_one_referral_and_land_on_its_confirmation(
+    people, client_for, own_queue
+) -> None:
+    client = client_for("officer")
+    _through_check(client, "asb", formdata.asb())
+    token = _token(client, "/referrals/new/asb/check/")
+
+    def click(i: int) -> str:
+        browser = Client()
+        browser.cookies = client.cookies
+        response = browser.post("/referrals/new/asb/check/", {"form_token": token})
+        assert response.status_code == 302, response
+        return str(response["Location"])
+
+    landed = race(click, 4)
+    referral = Referral.objects.get()
+    assert landed == [f"/referrals/{referral.reference}/confirmation/"] * 4
+    assert Case.objects.count() == 1

@@ -42,6 +42,7 @@ from notifications.api.deliveries import CaseDeliverySerializer
 from notifications.models import Delivery
 from notifications.selectors import deliveries_by_event
 from partners.models import Agency
+from web.idempotency import IdempotentCreateMixin
 from workflows.actions import case_milestone_record, case_transition
 from workflows.api.audit import AuditEntrySerializer
 from workflows.api.sla import DeadlineSerializer
@@ -398,7 +399,7 @@ class MilestoneSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class CaseMilestoneView(APIView):
+class CaseMilestoneView(IdempotentCreateMixin, APIView):
     @extend_schema(
         request=MilestoneSerializer,
         responses={

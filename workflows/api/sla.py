@@ -6,7 +6,6 @@ counts), writes through ``workflows.sla``.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +24,6 @@ from cases.api import (
     AgencyRefSerializer,
     CanReadReports,
     CsvRenderer,
-    DateRangeQuery,
     PersonSerializer,
     StrictSerializer,
     valid_query,
@@ -34,6 +32,7 @@ from cases.api import (
 from cases.models import Case, CaseKind
 from partners.models import Role
 from partners.selectors import user_agency_ids
+from web.reports import PERIOD_PARAMETER_HELP, breach_rows, period_bounds
 from workflows.actions import deadline_pause, deadline_resume
 from workflows.models import Deadline, DeadlineStatus, PauseReason
 from workflows.selectors import (
@@ -235,8 +234,7 @@ class SlaBreachesReportView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)."),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)."),
+            OpenApiParameter("period", str, description=PERIOD_PARAMETER_HELP),
             OpenApiParameter("format", str, enum=["json", "csv"], description="csv downloads."),
         ],
         responses={
@@ -248,7 +246,7 @@ class SlaBreachesReportView(APIView):
         "their agency's rows, auditors every agency's.",
     )
     def get(self, request: Request) -> Response:
-        params = valid_query(DateRangeQuery(request.query_params))
+        params = period_bounds(request.query_params)  # a whole month or quarter (web.reports)
         start, end = params["from"], params["to"]
         user = request.user
         scope = None if is_auditor(user) else user_agency_ids(user, [Role.MANAGER])
@@ -258,7 +256,7 @@ class SlaBreachesReportView(APIView):
         body = {
             "from": start,
             "to": end,
-            "rows": [{**asdict(r), "breach_rate": round(r.rate, 4)} for r in rows],
+            "rows": breach_rows(rows),  # rounded to base 5 (web.reports, docs/reports.md)
         }
         data = SlaBreachesReportSerializer(body).data
         headers = {}
