@@ -20,9 +20,10 @@ from cases.audit import acting_as
 from cases.models import CaseKind
 from notifications.events import EVENT_TYPES
 from notifications.models import Channel, Endpoint, Subscription
+from notifications.outbound import validate_url
 from notifications.services.permissions import may_manage
 from notifications.signing import generate_webhook_secret
-from notifications.transports import validate_notify_api_key, validate_webhook_url
+from notifications.transports import validate_notify_api_key
 from partners.models import Agency
 
 # What endpoint_update may change; the channel is fixed once deliveries refer to it.
@@ -62,7 +63,7 @@ def endpoint_validate(*, channel: str, values: Mapping[str, Any]) -> dict[str, A
             errors["email_address"] = "Give the email address to send to."
     if channel == Channel.WEBHOOK:
         try:
-            validate_webhook_url(
+            validate_url(
                 str(values.get("url") or ""), allow_private=bool(values.get("allow_private"))
             )
         except ValueError as exc:

@@ -77,8 +77,7 @@ def test_a_webhook_to_a_private_address_is_refused_unless_an_admin_allows_it(
         )
     assert errors_of(exc) == {
         "url": [
-            "10.1.2.3 resolves to 10.1.2.3, a private address; "
-            "webhooks may only be sent to public internet addresses."
+            "10.1.2.3 is a private address; the server connects only to public internet addresses."
         ]
     }
     endpoint = endpoint_create(
