@@ -24,7 +24,7 @@ from notifications.models import (
     OutboxEvent,
     Subscription,
 )
-from notifications.services.endpoints import ENDPOINT_FIELDS
+from notifications.services.endpoints import DESTINATION_FIELDS, ENDPOINT_FIELDS
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -120,6 +120,9 @@ class EndpointAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             changed = {key: data[key] for key in form.changed_data if key in ENDPOINT_FIELDS}
+            if any(key in changed for key in DESTINATION_FIELDS):
+                # The administrator saw the new address beside the box: their approval.
+                changed["allow_private"] = data["allow_private"]
             saved = services.endpoint_update(endpoint_id=obj.pk, by=request.user, changes=changed)
         else:
             values = {key: data[key] for key in ENDPOINT_FIELDS if key in data}

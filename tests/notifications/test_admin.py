@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from notifications import services
 from notifications.models import Delivery, DeliveryStatus, Endpoint, OutboxEvent, Subscription
 from notifications.services import delivery_attempt, event_relay
 from partners.models import Agency
@@ -153,3 +154,28 @@ def test_the_outbox_and_inbox_lists_are_read_only(people: Any, admin_client: Cli
     assert 'name="_save"' not in page.content.decode()
     assert admin_client.get(reverse("admin:notifications_outboxevent_add")).status_code == 403
     assert admin_client.get(reverse("admin:notifications_inboxitem_changelist")).status_code == 200
+
+
+def test_an_admin_moving_an_approved_webhook_with_the_box_ticked_keeps_the_approval(
+    people: Any, admin_client: Client, settings: Any
+) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    hook = services.endpoint_create(
+        agency=Agency.objects.get(code="council-asb"),
+        channel="webhook",
+        name="Internal",
+        by=None,
+        url="http://10.1.2.3/hooks",
+        allow_private=True,
+    )
+    form = {"name": "Internal", "url": "http://10.9.9.9/hooks", "is_active": "on"}
+    url = reverse("admin:notifications_endpoint_change", args=[hook.pk])
+
+    unticked = admin_client.post(url, form)
+    ticked = admin_client.post(url, {**form, "allow_private": "on"})
+
+    assert unticked.status_code == 200  # the form again, with the refusal on it
+    assert "private address" in str(unticked.context["adminform"].form.errors)
+    assert ticked.status_code == 302, ticked.content.decode()[:2000]
+    hook.refresh_from_db()
+    assert (hook.url, hook.allow_private) == ("http://10.9.9.9/hooks", True)
