@@ -357,8 +357,10 @@ def post(
     """POST ``content`` to ``url`` through the guard; return the status (and body if asked).
 
     Raises OutboundRefused (permanent: the destination is not allowed, nothing was sent)
-    or OutboundUnreachable (no HTTP answer; worth a retry). ``timeout`` bounds each read
-    and write; the whole exchange after connecting is bounded by twice that.
+    or OutboundUnreachable (no HTTP answer; worth a retry). Connecting has CONNECT_TIMEOUT
+    seconds and each read or write ``timeout``; a body being read is cut off once
+    CONNECT_TIMEOUT + 2 * ``timeout`` have passed since the start. (Waiting for the status
+    line is bounded per read only: the delivery task's time limit is the backstop there.)
     """
     destination = parse_url(url)
     allow = _private_allowed(allow_private)
