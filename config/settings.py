@@ -271,13 +271,18 @@ CASE_REVIEW_THRESHOLD = env.int("CASE_REVIEW_THRESHOLD", default=3)
 CASE_REVIEW_WINDOW_DAYS = env.int("CASE_REVIEW_WINDOW_DAYS", default=183)
 
 # --- Notification channels ---
+# Every outbound HTTP request goes through notifications.outbound (the SSRF guard).
 # GOV.UK Notify's API; point it at a local fake in tests or a proxy where one is required.
+# The operator's own setting, so it may be a private address; an endpoint's own Notify base
+# URL (set only in the admin) is guarded like a webhook URL.
 NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+# Seconds allowed for each read or write (connecting has 3 seconds of its own).
 NOTIFY_TIMEOUT = env.float("NOTIFY_TIMEOUT", default=10.0)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
-# Webhooks to loopback and private networks would let a partner's URL probe our own network
-# (SSRF), so they are refused unless this is on; it is on for local development and tests,
-# whose receivers listen on 127.0.0.1.
+# Outbound requests to loopback and private networks would let a partner's URL probe our own
+# network (SSRF), so they are refused unless this is on, or an administrator allowed them for
+# one endpoint; it is on for local development and tests, whose receivers listen on
+# 127.0.0.1. Link-local (cloud metadata), multicast and reserved addresses stay refused.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG or TESTING)
 
 # --- Audit actor ----------------------------------------------------------------------

@@ -11,7 +11,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from cases.models import CaseKind
 from notifications import services
@@ -24,7 +26,7 @@ from notifications.models import (
     OutboxEvent,
     Subscription,
 )
-from notifications.services.endpoints import ENDPOINT_FIELDS
+from notifications.services.endpoints import DESTINATION_FIELDS, ENDPOINT_FIELDS
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -102,6 +104,10 @@ class EndpointForm(forms.ModelForm):
 
 @admin.register(Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
+    """Secrets are never on an endpoint's page, which anyone with "view endpoint" may open:
+    a webhook's signing secret is shown once, to whoever issued it (on adding the endpoint
+    and by the rotate action), and a Notify key never."""
+
     form = EndpointForm
     list_display = ["name", "agency", "channel", "target_label", "is_active", "updated_at"]
     list_filter = ["channel", "is_active", "agency"]
@@ -109,17 +115,38 @@ class EndpointAdmin(admin.ModelAdmin):
     actions = ["rotate_secret"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fixed = ["secret", "created_at", "updated_at"]
+        fixed = ["signing_secret", "notify_api_key_status", "created_at", "updated_at"]
         return [*fixed, "agency", "channel"] if obj else fixed
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(EndpointForm.Meta.fields)
-        return [*fields, "secret", "created_at", "updated_at"] if obj else fields
+        if obj is None:
+            return fields
+        if not self.has_change_permission(request, obj):
+            # A read-only page prints every field's stored value, the key's included.
+            fields[fields.index("notify_api_key")] = "notify_api_key_status"
+        return [*fields, "signing_secret", "created_at", "updated_at"]
+
+    @admin.display(description="Signing secret")
+    def signing_secret(self, endpoint: Endpoint) -> str:
+        if not endpoint.secret:
+            return "-"
+        return (
+            "Set. It was shown once, when issued; to give the partner a new one, use the "
+            '"Give the selected webhooks a new signing secret" action.'
+        )
+
+    @admin.display(description="Notify API key")
+    def notify_api_key_status(self, endpoint: Endpoint) -> str:
+        return "Set (never shown)" if endpoint.notify_api_key else "-"
 
     def save_model(self, request: HttpRequest, obj: Endpoint, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if change:
             changed = {key: data[key] for key in form.changed_data if key in ENDPOINT_FIELDS}
+            if any(key in changed for key in DESTINATION_FIELDS):
+                # The administrator saw the new address beside the box: their approval.
+                changed["allow_private"] = data["allow_private"]
             saved = services.endpoint_update(endpoint_id=obj.pk, by=request.user, changes=changed)
         else:
             values = {key: data[key] for key in ENDPOINT_FIELDS if key in data}
@@ -128,15 +155,50 @@ class EndpointAdmin(admin.ModelAdmin):
             )
         _adopt(obj, saved)
 
-    @admin.action(description="Give the selected webhooks a new signing secret")
-    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
+    def response_add(
+        self, request: HttpRequest, obj: Endpoint, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        response = super().response_add(request, obj, post_url_continue)
+        if obj.secret and response.status_code == 302:
+            return self._secrets_issued(request, [obj], next_url=response["Location"])
+        return response
+
+    @admin.action(
+        description="Give the selected webhooks a new signing secret", permissions=["change"]
+    )
+    def rotate_secret(
+        self, request: HttpRequest, queryset: QuerySet[Endpoint]
+    ) -> HttpResponse | None:
+        rotated = []
         for endpoint in queryset:
             try:
-                services.endpoint_rotate_secret(endpoint_id=endpoint.pk, by=request.user)
+                rotated.append(
+                    services.endpoint_rotate_secret(endpoint_id=endpoint.pk, by=request.user)
+                )
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, f"{endpoint}: {_message(exc)}", messages.WARNING)
-            else:
-                self.message_user(request, f"{endpoint}: new secret issued; give it to the partner")
+        if not rotated:
+            return None
+        return self._secrets_issued(request, rotated, next_url=request.get_full_path())
+
+    def _secrets_issued(
+        self, request: HttpRequest, endpoints: list[Endpoint], *, next_url: str
+    ) -> HttpResponse:
+        """The one page that shows signing secrets, to the person who just issued them."""
+        response = TemplateResponse(
+            request,
+            "admin/notifications/endpoint/secrets_issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Give the partner the signing secret",
+                "opts": self.opts,
+                "endpoints": endpoints,
+                "next_url": next_url,
+            },
+        )
+        add_never_cache_headers(response)
+        patch_cache_control(response, no_store=True)
+        return response
 
 
 class SubscriptionForm(forms.ModelForm):

@@ -21,5 +21,6 @@ def endpoint_target(endpoint: Endpoint) -> Target:
             template_id=str(endpoint.notify_template_id),
             email_address=endpoint.email_address,
             base_url=endpoint.notify_base_url or None,
+            allow_private=endpoint.allow_private,
         )
     raise ValueError(f"Endpoint {endpoint.pk} has an unknown channel {endpoint.channel!r}")

@@ -11,20 +11,16 @@ names. ``validate_envelope`` refuses anything else before a byte leaves the proc
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 import json
 import re
 import smtplib
-import socket
-import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import make_msgid
 from typing import Any, Generic, TypeVar
 
-import httpx
+import jwt
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
@@ -32,9 +28,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
-from notifications_python_client.errors import HTTPError, InvalidResponse
-from notifications_python_client.notifications import NotificationsAPIClient
 
+from notifications import outbound
 from notifications.signing import sign_webhook, webhook_secret_key
 
 SCHEMA_VERSION = 1
@@ -43,14 +38,7 @@ ENVELOPE_OPTIONAL_KEYS = frozenset({"case_reference", "kind", "agencies", "detai
 ENVELOPE_KEYS = ENVELOPE_REQUIRED_KEYS | ENVELOPE_OPTIONAL_KEYS
 
 USER_AGENT = "CSP-Casework-Webhooks/1"
-WEBHOOK_CONNECT_TIMEOUT = 3.0
-NOTIFY_CONNECT_TIMEOUT = 3.0
-# Enough of an error body to tell a partner what their endpoint said, bounded so a hostile
-# endpoint cannot make us read or store megabytes.
-EXCERPT_READ_BYTES = 1024
-EXCERPT_CHARS = 200
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+NOTIFY_USER_AGENT = "CSP-Casework-Notify/1"
 
 
 class TransportError(Exception):
@@ -93,7 +81,8 @@ class NotifyTarget:
     api_key: str = field(repr=False)
     template_id: str
     email_address: str
-    base_url: str | None = None
+    base_url: str | None = None  # None: the NOTIFY_BASE_URL setting
+    allow_private: bool = False  # for ``base_url`` only: an administrator's decision
 
 
 def validate_envelope(envelope: Mapping[str, Any]) -> None:
@@ -214,137 +203,30 @@ class EmailTransport(Transport[EmailTarget]):
         return DeliveryReceipt(reference=message_id)
 
 
-def _parse_webhook_url(url: str) -> httpx.URL:
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise ValueError(f"This is not a valid URL: {exc}") from exc
-    if parsed.scheme not in ("http", "https"):
-        raise ValueError("Webhook URLs must start with https:// (or http://).")
-    if not parsed.host:
-        raise ValueError("The webhook URL has no host name.")
-    return parsed
-
-
-def _resolve(url: httpx.URL) -> list[IPAddress]:
-    """Every address the URL's host resolves to, in the resolver's order.
-
-    Raises OSError when the lookup fails, or UnicodeError for a name the resolver's IDNA
-    codec refuses (a label over 63 characters).
-    """
-    port = url.port or (443 if url.scheme == "https" else 80)
-    infos = socket.getaddrinfo(url.raw_host.decode("ascii"), port, type=socket.SOCK_STREAM)
-    addresses: list[IPAddress] = []
-    for *_, sockaddr in infos:
-        # Drop an IPv6 zone ("fe80::1%eth0"): it names an interface, not a different host.
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if address not in addresses:
-            addresses.append(address)
-    return addresses
-
-
-def _refusal(address: IPAddress) -> str | None:
-    """Why a webhook may not go to this address, or None when it is a public one."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is loopback in disguise
-    # Order matters: loopback and link-local ranges are also "private" to ipaddress.
-    checks = (
-        ("unspecified", address.is_unspecified),
-        ("loopback", address.is_loopback),
-        ("link-local", address.is_link_local),
-        ("multicast", address.is_multicast),
-        ("reserved", address.is_reserved),
-        ("private", address.is_private),
-        ("non-public", not address.is_global),
-    )
-    return next((label for label, refused in checks if refused), None)
-
-
-def _check_addresses(url: httpx.URL, addresses: list[IPAddress], *, allow_private: bool) -> None:
-    if allow_private or settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
-        return
-    # Every address, not just the first: a host with one public and one internal record
-    # would otherwise reach the internal one whenever the resolver reorders them.
-    for address in addresses:
-        reason = _refusal(address)
-        if reason:
-            raise ValueError(
-                f"{url.host} resolves to {address}, a {reason} address; "
-                "webhooks may only be sent to public internet addresses."
-            )
-
-
-def validate_webhook_url(url: str, *, allow_private: bool = False) -> list[IPAddress]:
-    """Check a webhook URL before it is saved or used; return the addresses it resolves to.
-
-    Raises ValueError, with a message fit to show the person who typed the URL, for a scheme
-    other than http/https, a missing or unresolvable host, or (unless ``allow_private`` or
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS) any loopback, private, link-local, multicast,
-    reserved or unspecified address: the server must not be a proxy into its own network.
-    """
-    parsed = _parse_webhook_url(url)
-    try:
-        addresses = _resolve(parsed)
-    except (OSError, UnicodeError) as exc:
-        raise ValueError(f"The host {parsed.host} could not be found.") from exc
-    _check_addresses(parsed, addresses, allow_private=allow_private)
-    return addresses
-
-
-def _body_excerpt(response: httpx.Response) -> str:
-    raw = b""
-    for chunk in response.iter_bytes():
-        raw += chunk
-        if len(raw) >= EXCERPT_READ_BYTES:
-            break
-    text = " ".join(raw[:EXCERPT_READ_BYTES].decode("utf-8", "replace").split())
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "..."
-
-
-def _raise_for_webhook_status(status: int, excerpt: str) -> None:
-    if 200 <= status < 300:
-        return
+def _webhook_status_error(status: int) -> TransportError:
+    """The receiver's answer as a status line only: its reply text is never kept or shown,
+    since the person who chose the URL would read it back in the delivery's last_error."""
     if 300 <= status < 400:
-        raise TransportError(
-            f"HTTP {status}: redirects are not followed; set the webhook URL to the final address",
+        return TransportError(
+            f"HTTP {status} from the receiver: redirects are not followed; set the webhook "
+            "URL to the final address",
             permanent=True,
         )
-    message = f"HTTP {status}: {excerpt}" if excerpt else f"HTTP {status}"
     # 408, 425 and 429 say "not now" rather than "never"; 5xx is the receiver's own trouble.
     retryable = status in (408, 425, 429) or status >= 500
-    raise TransportError(message, permanent=not retryable)
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """The CA bundle, loaded once per process: loading it takes longer than a local POST
-    (about 14 ms here), and a context is safe to share between connections and threads."""
-    return httpx.create_ssl_context()
+    return TransportError(f"HTTP {status} from the receiver", permanent=not retryable)
 
 
 class WebhookTransport(Transport[WebhookTarget]):
-    """An HTTP POST of the JSON envelope, signed per the Standard Webhooks spec."""
+    """An HTTP POST of the JSON envelope, signed per the Standard Webhooks spec, through
+    the guarded outbound client (``notifications.outbound``)."""
 
     def send(self, *, envelope: Mapping[str, Any], target: WebhookTarget) -> DeliveryReceipt:
         validate_envelope(envelope)
         try:
-            url = _parse_webhook_url(target.url)
             webhook_secret_key(target.secret)
         except ValueError as exc:
             raise TransportError(str(exc), permanent=True) from exc
-        try:
-            addresses = _resolve(url)
-        except UnicodeError as exc:
-            raise TransportError(f"{url.host} is not a valid host name", permanent=True) from exc
-        except OSError as exc:
-            # The host resolved when the URL was saved, so a lookup failure now is most
-            # likely a passing DNS fault: worth a retry.
-            raise TransportError(f"Could not resolve {url.host}: {exc}") from exc
-        try:
-            _check_addresses(url, addresses, allow_private=target.allow_private)
-        except ValueError as exc:
-            raise TransportError(str(exc), permanent=True) from exc
-
         # These exact bytes are both signed and sent; nothing may re-serialise them between.
         body = json.dumps(envelope, separators=(",", ":")).encode()
         msg_id = str(envelope["id"])
@@ -359,49 +241,56 @@ class WebhookTransport(Transport[WebhookTarget]):
             "webhook-signature": sign_webhook(
                 secret=target.secret, msg_id=msg_id, timestamp=timestamp, body=body
             ),
-            "host": url.netloc.decode("ascii"),
         }
-        # Connect to the address just checked, not to whatever a second lookup returns: a
-        # host whose DNS answer changes in between (rebinding) could otherwise reach an
-        # internal address. The Host header and TLS SNI keep the name, so virtual hosts and
-        # certificate checks work as usual.
-        pinned = url.copy_with(host=str(addresses[0]))
-        extensions = {"sni_hostname": url.raw_host.decode("ascii")} if url.scheme == "https" else {}
-        timeout = httpx.Timeout(settings.WEBHOOK_TIMEOUT, connect=WEBHOOK_CONNECT_TIMEOUT)
         try:
-            # trust_env=False: a proxy from the environment would connect by name and undo
-            # the address pinning above.
-            with (
-                httpx.Client(
-                    timeout=timeout,
-                    follow_redirects=False,
-                    trust_env=False,
-                    verify=_tls_context(),
-                ) as client,
-                client.stream(
-                    "POST", pinned, content=body, headers=headers, extensions=extensions
-                ) as response,
-            ):
-                status = response.status_code
-                excerpt = _body_excerpt(response) if status >= 400 else ""
-        except httpx.TimeoutException as exc:
-            raise TransportError(f"Timed out talking to {url.host} ({type(exc).__name__})") from exc
-        except httpx.HTTPError as exc:
-            raise TransportError(f"Could not reach {url.host}: {exc}") from exc
-        _raise_for_webhook_status(status, excerpt)
-        return DeliveryReceipt(reference=msg_id, status_code=status)
+            reply = outbound.post(
+                target.url,
+                content=body,
+                headers=headers,
+                allow_private=target.allow_private,
+                timeout=settings.WEBHOOK_TIMEOUT,
+            )
+        except outbound.OutboundRefused as exc:
+            raise TransportError(f"The webhook URL is refused: {exc}", permanent=True) from exc
+        except outbound.OutboundUnreachable as exc:
+            raise TransportError(f"Could not reach the webhook receiver: {exc}") from exc
+        if not 200 <= reply.status < 300:
+            raise _webhook_status_error(reply.status)
+        return DeliveryReceipt(reference=msg_id, status_code=reply.status)
 
 
-# Notify keys are "{key name}-{service id}-{secret}", the last two being UUIDs; the client
-# slices them off the end, so a malformed key would otherwise fail deep inside it.
+# Notify keys are "{key name}-{service id}-{secret}", the last two being UUIDs.
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_NOTIFY_API_KEY = re.compile(rf"^.+-{_UUID}-{_UUID}$", re.IGNORECASE)
+_NOTIFY_API_KEY = re.compile(rf"^.+-(?P<service>{_UUID})-(?P<secret>{_UUID})$", re.IGNORECASE)
+NOTIFY_EMAIL_PATH = "/v2/notifications/email"
+# The error names GOV.UK Notify documents. Only these are repeated in last_error: a name
+# from this list says what to fix, and nothing the far side wrote travels further.
+NOTIFY_ERROR_NAMES = frozenset(
+    {
+        "AuthError",
+        "BadRequestError",
+        "ValidationError",
+        "RateLimitError",
+        "TooManyRequestsError",
+        "Exception",
+    }
+)
 
 
 def validate_notify_api_key(api_key: str) -> None:
     """Raise ValueError unless ``api_key`` has the shape GOV.UK Notify issues."""
     if not _NOTIFY_API_KEY.match(api_key):
         raise ValueError("A GOV.UK Notify API key ends with two UUIDs: key name-service id-secret.")
+
+
+def notify_token(api_key: str) -> str:
+    """The bearer token Notify expects: a JWT signed (HS256) with the key's secret, issued by
+    its service id, stamped now (Notify allows 30 seconds of clock difference)."""
+    match = _NOTIFY_API_KEY.match(api_key)
+    if match is None:
+        raise ValueError("A GOV.UK Notify API key ends with two UUIDs: key name-service id-secret.")
+    claims = {"iss": match["service"], "iat": int(timezone.now().timestamp())}
+    return jwt.encode(claims, match["secret"], algorithm="HS256")
 
 
 def notify_personalisation(envelope: Mapping[str, Any]) -> dict[str, str]:
@@ -416,51 +305,87 @@ def notify_personalisation(envelope: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _notify_errors(exc: HTTPError) -> str:
-    message = exc.message
-    if isinstance(message, list):
-        return "; ".join(str(item.get("message", item)) for item in message)
-    return str(message)
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _notify_error_names(body: bytes) -> str:
+    reply = _json(body)
+    errors = reply.get("errors") if isinstance(reply, dict) else None
+    names = {
+        item.get("error")
+        for item in (errors if isinstance(errors, list) else [])
+        if isinstance(item, dict)
+    }
+    return ", ".join(sorted(name for name in names if name in NOTIFY_ERROR_NAMES))
 
 
 class NotifyTransport(Transport[NotifyTarget]):
-    """Email through GOV.UK Notify, rendering a template held in the Notify service."""
+    """Email through GOV.UK Notify, rendering a template held in the Notify service.
+
+    The request is built here (Notify's documented JSON and JWT) and sent through the guarded
+    outbound client, like every other outbound call; the settings' NOTIFY_BASE_URL is the
+    operator's own choice and may be a private address, an endpoint's own base URL (set
+    only by an administrator) is checked like a webhook URL.
+    """
 
     def send(self, *, envelope: Mapping[str, Any], target: NotifyTarget) -> DeliveryReceipt:
         validate_envelope(envelope)
         try:
-            validate_notify_api_key(target.api_key)
+            token = notify_token(target.api_key)
         except ValueError as exc:
             raise TransportError(str(exc), permanent=True) from exc
-        client = NotificationsAPIClient(
-            target.api_key,
-            base_url=target.base_url or settings.NOTIFY_BASE_URL,
-            timeout=(NOTIFY_CONNECT_TIMEOUT, settings.NOTIFY_TIMEOUT),
-        )
+        base_url = target.base_url or settings.NOTIFY_BASE_URL
+        body = json.dumps(
+            {
+                "email_address": target.email_address,
+                "template_id": target.template_id,
+                "personalisation": notify_personalisation(envelope),
+                "reference": str(envelope["id"]),
+            }
+        ).encode()
         try:
-            response = client.send_email_notification(
-                email_address=target.email_address,
-                template_id=target.template_id,
-                personalisation=notify_personalisation(envelope),
-                reference=str(envelope["id"]),
+            reply = outbound.post(
+                base_url.rstrip("/") + NOTIFY_EMAIL_PATH,
+                content=body,
+                headers={
+                    "authorization": f"Bearer {token}",
+                    "content-type": "application/json",
+                    "user-agent": NOTIFY_USER_AGENT,
+                },
+                allow_private=target.allow_private if target.base_url else True,
+                timeout=settings.NOTIFY_TIMEOUT,
+                read_body=True,
             )
-        except HTTPError as exc:
-            if exc.response is None:
-                # The client reports a connection failure or timeout as a response-less 503.
-                raise TransportError(f"Could not reach GOV.UK Notify: {exc.__cause__}") from exc
-            status = exc.status_code
+        except outbound.OutboundRefused as exc:
             raise TransportError(
-                f"GOV.UK Notify answered {status}: {_notify_errors(exc)}",
-                permanent=400 <= status < 500 and status != 429,
+                f"The GOV.UK Notify address is refused: {exc}", permanent=True
             ) from exc
-        except InvalidResponse as exc:
-            # Notify said 2xx, so the email is probably on its way; a retry could send it twice.
+        except outbound.OutboundUnreachable as exc:
+            raise TransportError(f"Could not reach GOV.UK Notify: {exc}") from exc
+        status = reply.status
+        if 200 <= status < 300:
+            answer = _json(reply.body) if reply.complete else None
+            if not isinstance(answer, dict) or not answer.get("id"):
+                # Notify said yes, so the email is probably on its way; a retry could send
+                # it twice.
+                raise TransportError(
+                    f"GOV.UK Notify answered {status} but its answer was unreadable",
+                    permanent=True,
+                )
+            return DeliveryReceipt(reference=str(answer["id"]), status_code=status)
+        if 300 <= status < 400:
             raise TransportError(
-                f"GOV.UK Notify's answer was unreadable: {exc}", permanent=True
-            ) from exc
-        finally:
-            client.request_session.close()
-        return DeliveryReceipt(reference=str(response.get("id", "")), status_code=201)
+                f"GOV.UK Notify answered {status}: redirects are not followed", permanent=True
+            )
+        names = _notify_error_names(reply.body) if reply.complete else ""
+        raise TransportError(
+            f"GOV.UK Notify answered {status}" + (f" ({names})" if names else ""),
+            permanent=400 <= status < 500 and status not in (408, 429),
+        )
 
 
 TRANSPORTS: dict[str, Transport[Any]] = {

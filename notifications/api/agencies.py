@@ -99,7 +99,8 @@ class EndpointWithSecretSerializer(EndpointSerializer):
 
 class EndpointChangeSerializer(StrictSerializer):
     """What a manager may set on an endpoint. ``allow_private`` (webhooks to private
-    addresses) is an administrator's decision, so it is read-only here."""
+    addresses) and ``notify_base_url`` (where the Notify token is sent, GOV.UK Notify when
+    blank) decide where the server connects: an administrator's decision, read-only here."""
 
     name = serializers.CharField(max_length=100)
     email_address = serializers.CharField(max_length=254, allow_blank=True, required=False)
@@ -108,9 +109,9 @@ class EndpointChangeSerializer(StrictSerializer):
         max_length=200, allow_blank=True, required=False, write_only=True
     )
     notify_template_id = serializers.UUIDField(allow_null=True, required=False)
-    notify_base_url = serializers.CharField(max_length=200, allow_blank=True, required=False)
     is_active = serializers.BooleanField(required=False)
     allow_private = serializers.BooleanField(read_only=True)
+    notify_base_url = serializers.CharField(read_only=True)
     channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
 
 
@@ -163,7 +164,8 @@ class AgencyEndpointDetailView(generics.GenericAPIView[Endpoint]):
     @extend_schema(
         request=EndpointChangeSerializer,
         responses=EndpointSerializer,
-        description="Change any of the fields sent; the channel cannot change.",
+        description="Change any of the fields sent; the channel cannot change. A new URL "
+        "withdraws an administrator's approval of private addresses (allow_private).",
     )
     def patch(self, request: Request, pk: int, endpoint_id: int) -> Response:
         endpoint = _agency_endpoint(request, pk, endpoint_id)

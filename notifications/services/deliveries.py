@@ -95,10 +95,14 @@ def delivery_attempt(*, delivery_id: int) -> Attempt:
             delivery, attempt=attempt, error=exc.message, permanent=exc.permanent
         )
     except Exception as exc:
-        # A bug or a soft time limit: kept on the row and retried like a passing fault.
+        # A bug or a soft time limit: retried like a passing fault. Only the kind of error
+        # goes on the row, which agency managers read; its text may quote the far side.
         logger.exception("Delivery %s raised unexpectedly", delivery.pk)
         return _delivery_failed(
-            delivery, attempt=attempt, error=f"{type(exc).__name__}: {exc}", permanent=False
+            delivery,
+            attempt=attempt,
+            error=f"{type(exc).__name__} (the details are in the server log)",
+            permanent=False,
         )
     done = timezone.now()
     recorded = Delivery.objects.filter(

@@ -12,7 +12,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,9 +20,10 @@ from cases.audit import acting_as
 from cases.models import CaseKind
 from notifications.events import EVENT_TYPES
 from notifications.models import Channel, Endpoint, Subscription
-from notifications.services.permissions import may_manage
+from notifications.outbound import validate_url
+from notifications.services.permissions import may_choose_where_to_connect, may_manage
 from notifications.signing import generate_webhook_secret
-from notifications.transports import validate_notify_api_key, validate_webhook_url
+from notifications.transports import validate_notify_api_key
 from partners.models import Agency
 
 # What endpoint_update may change; the channel is fixed once deliveries refer to it.
@@ -38,12 +39,31 @@ ENDPOINT_FIELDS = frozenset(
         "is_active",
     }
 )
+# Fields that decide where the server connects beyond a public webhook URL: an
+# administrator's decision (``may_choose_where_to_connect``), never an agency manager's.
+ADMIN_ONLY_FIELDS = {"allow_private": False, "notify_base_url": ""}
+# An approval of a private address is for the URL the administrator saw: changing either of
+# these without approving again withdraws it.
+DESTINATION_FIELDS = ("url", "notify_base_url")
 
 
 def _check(by: Any | None, agency_id: int, perm: str) -> None:
     """``by=None`` is the system itself (demo seeding, data migrations)."""
     if by is not None and not may_manage(by, agency_id=agency_id, perm=perm):
         raise PermissionDenied("you may not change this agency's notification set-up")
+
+
+def _check_admin_only(by: Any | None, changed: Mapping[str, Any]) -> None:
+    """Refuse, naming the field, an admin-only field set by someone who may not set it."""
+    if may_choose_where_to_connect(by):
+        return
+    errors = {
+        key: "Only an administrator may set this."
+        for key, default in ADMIN_ONLY_FIELDS.items()
+        if key in changed and (changed[key] or default) != default
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def endpoint_validate(*, channel: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,11 +80,10 @@ def endpoint_validate(*, channel: str, values: Mapping[str, Any]) -> dict[str, A
             validate_email(address)
         except ValidationError:
             errors["email_address"] = "Give the email address to send to."
+    allow_private = bool(values.get("allow_private"))
     if channel == Channel.WEBHOOK:
         try:
-            validate_webhook_url(
-                str(values.get("url") or ""), allow_private=bool(values.get("allow_private"))
-            )
+            validate_url(str(values.get("url") or ""), allow_private=allow_private)
         except ValueError as exc:
             errors["url"] = str(exc)
     if channel == Channel.NOTIFY:
@@ -78,10 +97,11 @@ def endpoint_validate(*, channel: str, values: Mapping[str, Any]) -> dict[str, A
             errors["notify_template_id"] = "Give the Notify template's id (a UUID)."
         base_url = str(values.get("notify_base_url") or "")
         if base_url:
+            # The worker sends a signed Notify token there: guarded as a webhook URL is.
             try:
-                URLValidator(schemes=["https", "http"])(base_url)
-            except ValidationError:
-                errors["notify_base_url"] = "Give an http(s) URL, or leave blank for Notify."
+                validate_url(base_url, allow_private=allow_private)
+            except ValueError as exc:
+                errors["notify_base_url"] = f"{exc} Leave blank for GOV.UK Notify."
     if errors:
         raise ValidationError(errors)
     if "name" in clean:
@@ -111,6 +131,7 @@ def endpoint_create(
     """Add an endpoint; a webhook gets a fresh ``whsec_`` secret to give the partner."""
     now = timezone.now()
     _check(by, agency.pk, "add_endpoint")
+    _check_admin_only(by, {"allow_private": allow_private, "notify_base_url": notify_base_url})
     values = endpoint_validate(
         channel=channel,
         values={
@@ -139,7 +160,11 @@ def endpoint_create(
 
 @transaction.atomic
 def endpoint_update(*, endpoint_id: int, by: Any | None, changes: Mapping[str, Any]) -> Endpoint:
-    """Change an endpoint's name, target or active flag; the channel stays as it was."""
+    """Change an endpoint's name, target or active flag; the channel stays as it was.
+
+    Changing the URL (or the Notify base URL) withdraws an approval of private addresses
+    unless the same change approves again (``allow_private``, an administrator's field).
+    """
     now = timezone.now()
     endpoint = Endpoint.objects.select_for_update().get(pk=endpoint_id)
     _check(by, endpoint.agency_id, "change_endpoint")
@@ -147,7 +172,12 @@ def endpoint_update(*, endpoint_id: int, by: Any | None, changes: Mapping[str, A
     if unknown:
         raise ValidationError({key: "This field cannot be changed." for key in sorted(unknown)})
     current = {key: getattr(endpoint, key) for key in ENDPOINT_FIELDS}
-    values = endpoint_validate(channel=endpoint.channel, values={**current, **changes})
+    changed = {key: value for key, value in changes.items() if value != current[key]}
+    if current["allow_private"] and any(key in changed for key in DESTINATION_FIELDS):
+        # The stored approval does not carry over; only one given with the move does.
+        changed["allow_private"] = bool(changes.get("allow_private", False))
+    _check_admin_only(by, changed)
+    values = endpoint_validate(channel=endpoint.channel, values={**current, **changed})
     if (
         Endpoint.objects.filter(agency_id=endpoint.agency_id, name=values["name"])
         .exclude(pk=endpoint.pk)
@@ -155,7 +185,7 @@ def endpoint_update(*, endpoint_id: int, by: Any | None, changes: Mapping[str, A
     ):
         raise ValidationError({"name": "This agency already has an endpoint called that."})
     with acting_as(by) if by is not None else nullcontext():
-        for key in changes:
+        for key in changed:
             setattr(endpoint, key, values[key])
         endpoint.updated_at = now
         endpoint.save()

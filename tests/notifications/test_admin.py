@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from notifications import services
 from notifications.models import Delivery, DeliveryStatus, Endpoint, OutboxEvent, Subscription
 from notifications.services import delivery_attempt, event_relay
 from partners.models import Agency
@@ -36,12 +38,15 @@ def test_an_endpoint_added_in_the_admin_gets_a_secret_and_an_audit_row(
         },
     )
 
-    assert response.status_code == 302, response.content.decode()[:2000]
     endpoint = Endpoint.objects.get(name="Case system")
     assert endpoint.secret.startswith("whsec_")
     assert LogEntry.objects.get_for_object(endpoint).get().actor == admin_user
+    # Shown once, to the person who added it, to give the partner; never on its page.
+    assert response.status_code == 200
+    assert endpoint.secret in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
     page = admin_client.get(reverse("admin:notifications_endpoint_change", args=[endpoint.pk]))
-    assert endpoint.secret in page.content.decode()  # shown once saved, to give the partner
+    assert endpoint.secret not in page.content.decode()
 
 
 def test_the_admin_shows_the_services_refusal_on_the_field(
@@ -153,3 +158,100 @@ def test_the_outbox_and_inbox_lists_are_read_only(people: Any, admin_client: Cli
     assert 'name="_save"' not in page.content.decode()
     assert admin_client.get(reverse("admin:notifications_outboxevent_add")).status_code == 403
     assert admin_client.get(reverse("admin:notifications_inboxitem_changelist")).status_code == 200
+
+
+# --- Secrets on the admin's pages ------------------------------------------------------
+
+
+@pytest.fixture
+def endpoint_viewer(db: None) -> User:
+    """Staff who may look at endpoints (say, a service desk analyst) but not change them."""
+    viewer = User.objects.create_user("service.desk", password="x", is_staff=True)
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_endpoint", content_type__app_label="notifications")
+    )
+    return viewer
+
+
+def test_someone_who_may_only_view_endpoints_sees_no_secret_or_key(
+    people: Any,
+    client: Client,
+    endpoint_viewer: User,
+    webhook_receiver: WebhookReceiver,
+    fake_notify: FakeNotify,
+) -> None:
+    hook = webhook_endpoint("council-asb", webhook_receiver)
+    notify = notify_endpoint("council-asb", fake_notify, "duty@council.example.gov.uk")
+    client.force_login(endpoint_viewer)
+
+    pages = [
+        client.get(reverse("admin:notifications_endpoint_change", args=[endpoint.pk]))
+        for endpoint in (hook, notify)
+    ]
+    listing = client.get(reverse("admin:notifications_endpoint_changelist"))
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert 'name="_save"' not in pages[0].content.decode()  # really a read-only view
+    text = "".join(page.content.decode() for page in [*pages, listing])
+    assert hook.secret not in text
+    assert hook.secret.removeprefix("whsec_") not in text
+    assert fake_notify.api_key not in text
+    assert "Set (never shown)" in pages[1].content.decode()
+
+
+def test_someone_who_may_only_view_endpoints_cannot_rotate_a_secret_to_read_it(
+    people: Any, client: Client, endpoint_viewer: User, webhook_receiver: WebhookReceiver
+) -> None:
+    hook = webhook_endpoint("council-asb", webhook_receiver)
+    client.force_login(endpoint_viewer)
+
+    response = client.post(
+        reverse("admin:notifications_endpoint_changelist"),
+        {"action": "rotate_secret", "_selected_action": [hook.pk]},
+    )
+
+    assert hook.secret not in response.content.decode()
+    hook.refresh_from_db()
+    assert hook.secret == webhook_receiver.secret
+
+
+def test_rotating_shows_the_new_secret_once_to_whoever_rotated_it(
+    people: Any, admin_client: Client, webhook_receiver: WebhookReceiver
+) -> None:
+    hook = webhook_endpoint("council-asb", webhook_receiver)
+
+    response = admin_client.post(
+        reverse("admin:notifications_endpoint_changelist"),
+        {"action": "rotate_secret", "_selected_action": [hook.pk]},
+    )
+
+    hook.refresh_from_db()
+    assert hook.secret != webhook_receiver.secret
+    assert response.status_code == 200
+    assert hook.secret in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_an_admin_moving_an_approved_webhook_with_the_box_ticked_keeps_the_approval(
+    people: Any, admin_client: Client, settings: Any
+) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    hook = services.endpoint_create(
+        agency=Agency.objects.get(code="council-asb"),
+        channel="webhook",
+        name="Internal",
+        by=None,
+        url="http://10.1.2.3/hooks",
+        allow_private=True,
+    )
+    form = {"name": "Internal", "url": "http://10.9.9.9/hooks", "is_active": "on"}
+    url = reverse("admin:notifications_endpoint_change", args=[hook.pk])
+
+    unticked = admin_client.post(url, form)
+    ticked = admin_client.post(url, {**form, "allow_private": "on"})
+
+    assert unticked.status_code == 200  # the form again, with the refusal on it
+    assert "private address" in str(unticked.context["adminform"].form.errors)
+    assert ticked.status_code == 302, ticked.content.decode()[:2000]
+    hook.refresh_from_db()
+    assert (hook.url, hook.allow_private) == ("http://10.9.9.9/hooks", True)

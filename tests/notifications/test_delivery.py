@@ -75,7 +75,7 @@ def test_a_permanent_failure_is_dead_after_one_attempt(people: Any, webhook_secr
     assert (attempt.status, attempt.retry_in) == (DeliveryStatus.DEAD, None)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.DEAD, 1)
-    assert delivery.last_error == "HTTP 410: failing on purpose"
+    assert delivery.last_error == "HTTP 410 from the receiver"
     assert delivery.failed_at is not None
 
 
@@ -95,7 +95,7 @@ def test_a_passing_failure_waits_its_backoff_and_a_task_that_comes_early_sends_n
         assert 5 <= failed.retry_in <= 10
         assert delivery.failed_at is not None
         assert delivery.next_attempt_at == delivery.failed_at + timedelta(seconds=failed.retry_in)
-        assert delivery.last_error == "HTTP 503: failing on purpose"
+        assert delivery.last_error == "HTTP 503 from the receiver"
         assert early.status == DeliveryStatus.FAILED
         assert early.retry_in is not None
         assert 0 < early.retry_in <= failed.retry_in
@@ -124,7 +124,7 @@ def test_retries_are_bounded_and_the_last_failure_is_kept_on_the_dead_row(
     assert outcomes == [DeliveryStatus.FAILED, DeliveryStatus.FAILED, DeliveryStatus.DEAD]
     delivery.refresh_from_db()
     assert delivery.attempts == 3
-    assert delivery.last_error == "Gave up after 3 attempts: HTTP 500: failing on purpose"
+    assert delivery.last_error == "Gave up after 3 attempts: HTTP 500 from the receiver"
 
 
 def test_a_row_claimed_by_a_live_worker_is_left_alone_until_its_lease_runs_out(
@@ -229,7 +229,7 @@ def test_a_manager_retries_a_dead_delivery_which_is_queued_and_audited(
         retried = delivery_retry(delivery_id=dead.pk, by=people.manager)
 
     assert (retried.status, retried.attempts) == (DeliveryStatus.PENDING, 0)
-    assert retried.last_error == "HTTP 404: failing on purpose"  # until the next attempt
+    assert retried.last_error == "HTTP 404 from the receiver"  # until the next attempt
     send_task.assert_called_once_with(
         "notifications.deliver", args=[dead.pk], retry=True, retry_policy=mock.ANY
     )

@@ -10,6 +10,7 @@ from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from notifications.models import Channel, Endpoint, Subscription
 from notifications.services import (
@@ -46,16 +47,14 @@ def test_a_webhook_endpoint_gets_its_own_signing_secret_which_the_audit_log_hide
         channel=Channel.WEBHOOK,
         name="Case system",
         by=people.manager,
-        url="http://127.0.0.1:9/hooks",
-        allow_private=True,
+        url="https://93.184.216.34/hooks",
     )
     other = endpoint_create(
         agency=asb,
         channel=Channel.WEBHOOK,
         name="Other",
         by=people.manager,
-        url="http://127.0.0.1:9/other",
-        allow_private=True,
+        url="https://93.184.216.34/other",
     )
 
     assert endpoint.secret.startswith("whsec_")
@@ -77,8 +76,7 @@ def test_a_webhook_to_a_private_address_is_refused_unless_an_admin_allows_it(
         )
     assert errors_of(exc) == {
         "url": [
-            "10.1.2.3 resolves to 10.1.2.3, a private address; "
-            "webhooks may only be sent to public internet addresses."
+            "10.1.2.3 is a private address; the server connects only to public internet addresses."
         ]
     }
     endpoint = endpoint_create(
@@ -276,3 +274,164 @@ def test_a_subscription_is_changed_and_removed_by_the_agency_only(people: Any) -
     subscription_delete(subscription_id=subscription.pk, by=people.manager)
     assert not Subscription.objects.exists()
     assert LogEntry.objects.get_for_model(Subscription).count() == 3
+
+
+# --- An approval of a private address is for the URL the administrator saw ---------------
+
+PRIVATE_HOOK = "http://10.1.2.3/hooks"
+PUBLIC_HOOK = "https://93.184.216.34/hooks"  # an address literal: no DNS lookup
+
+
+@pytest.fixture
+def approved_hook(asb: Agency, settings: Any) -> Endpoint:
+    """A webhook an administrator allowed to reach a private address."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    return endpoint_create(
+        agency=asb,
+        channel=Channel.WEBHOOK,
+        name="Case system",
+        by=None,
+        url=PRIVATE_HOOK,
+        allow_private=True,
+    )
+
+
+def test_a_manager_moving_an_approved_webhook_to_another_private_address_is_refused(
+    people: Any, approved_hook: Endpoint
+) -> None:
+    with pytest.raises(ValidationError) as exc:
+        endpoint_update(
+            endpoint_id=approved_hook.pk,
+            by=people.manager,
+            changes={"url": "http://10.9.9.9:6379/"},
+        )
+
+    assert list(errors_of(exc)) == ["url"]
+    approved_hook.refresh_from_db()
+    assert (approved_hook.url, approved_hook.allow_private) == (PRIVATE_HOOK, True)
+
+
+def test_a_manager_moving_an_approved_webhook_to_a_public_address_loses_the_approval(
+    people: Any, approved_hook: Endpoint
+) -> None:
+    moved = endpoint_update(
+        endpoint_id=approved_hook.pk, by=people.manager, changes={"url": PUBLIC_HOOK}
+    )
+
+    assert (moved.url, moved.allow_private) == (PUBLIC_HOOK, False)
+    moved.refresh_from_db()
+    assert not moved.allow_private
+    with pytest.raises(ValidationError):  # and cannot move it back without an administrator
+        endpoint_update(endpoint_id=moved.pk, by=people.manager, changes={"url": PRIVATE_HOOK})
+
+
+def test_a_manager_renaming_an_approved_webhook_keeps_the_approval(
+    people: Any, approved_hook: Endpoint
+) -> None:
+    renamed = endpoint_update(
+        endpoint_id=approved_hook.pk,
+        by=people.manager,
+        changes={"name": "Case system (live)", "url": PRIVATE_HOOK},  # the same URL
+    )
+
+    assert (renamed.name, renamed.allow_private) == ("Case system (live)", True)
+
+
+def test_a_manager_cannot_approve_a_private_address_or_set_notifys_address(
+    people: Any, asb: Agency, approved_hook: Endpoint
+) -> None:
+    with pytest.raises(ValidationError) as exc:
+        endpoint_update(
+            endpoint_id=approved_hook.pk,
+            by=people.manager,
+            changes={"url": "http://10.9.9.9/", "allow_private": True},
+        )
+    assert errors_of(exc) == {"allow_private": ["Only an administrator may set this."]}
+
+    with pytest.raises(ValidationError) as exc:
+        endpoint_create(
+            agency=asb,
+            channel=Channel.NOTIFY,
+            name="Notify",
+            by=people.manager,
+            email_address="duty@council.example.gov.uk",
+            notify_api_key=NOTIFY_KEY,
+            notify_template_id=TEMPLATE,
+            notify_base_url=PUBLIC_HOOK,
+        )
+    assert errors_of(exc) == {"notify_base_url": ["Only an administrator may set this."]}
+
+
+def test_an_administrator_may_move_an_approved_webhook_and_approve_again(
+    admin_user: Any, approved_hook: Endpoint
+) -> None:
+    moved = endpoint_update(
+        endpoint_id=approved_hook.pk,
+        by=admin_user,
+        changes={"url": "http://10.9.9.9/hooks", "allow_private": True},
+    )
+
+    assert (moved.url, moved.allow_private) == ("http://10.9.9.9/hooks", True)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:6379", "http://[2002:7f00:1::]", "http://[64:ff9b::a00:1]", "ftp://x.uk"],
+)
+def test_a_notify_base_url_is_guarded_like_a_webhook_url(
+    asb: Agency, settings: Any, base_url: str
+) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    with pytest.raises(ValidationError) as exc:
+        endpoint_create(
+            agency=asb,
+            channel=Channel.NOTIFY,
+            name="Notify",
+            by=None,
+            email_address="duty@council.example.gov.uk",
+            notify_api_key=NOTIFY_KEY,
+            notify_template_id=TEMPLATE,
+            notify_base_url=base_url,
+        )
+    assert list(errors_of(exc)) == ["notify_base_url"]
+
+
+def _api(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_through_the_api_a_new_url_withdraws_the_admins_approval(
+    people: Any, approved_hook: Endpoint
+) -> None:
+    url = f"/api/v1/agencies/{approved_hook.agency_id}/endpoints/{approved_hook.pk}/"
+    client = _api(people.manager)
+
+    refused = client.patch(url, {"url": "http://10.9.9.9:6379/"}, format="json")
+    moved = client.patch(url, {"url": PUBLIC_HOOK}, format="json")
+
+    assert refused.status_code == 400, refused.content
+    assert [e["field"] for e in refused.json()["errors"]] == ["url"]
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["url"], moved.json()["allow_private"]) == (PUBLIC_HOOK, False)
+
+
+def test_through_the_api_a_manager_may_not_set_notifys_address(people: Any, asb: Agency) -> None:
+    response = _api(people.manager).post(
+        f"/api/v1/agencies/{asb.pk}/endpoints/",
+        {
+            "channel": "notify",
+            "name": "Notify",
+            "email_address": "duty@council.example.gov.uk",
+            "notify_api_key": NOTIFY_KEY,
+            "notify_template_id": TEMPLATE,
+            "notify_base_url": "http://127.0.0.1:6379",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert errors == {"notify_base_url": "This field is read-only."}
+    assert not Endpoint.objects.filter(channel=Channel.NOTIFY).exists()

@@ -193,7 +193,7 @@ def test_a_permanent_4xx_is_dead_after_one_attempt_with_the_reason_recorded(
 
         assert delivery.status == DeliveryStatus.DEAD
         assert delivery.attempts == 1
-        assert delivery.last_error == "HTTP 404: failing on purpose"
+        assert delivery.last_error == "HTTP 404 from the receiver"
         assert delivery.delivered_at is None
         assert len(receiver.requests) == 1
 

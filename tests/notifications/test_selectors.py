@@ -33,7 +33,7 @@ def deliveries(people: Any, webhook_secret: str) -> None:
 
 def test_a_manager_sees_their_own_agencys_deliveries_only(people: Any, deliveries: None) -> None:
     [dead] = deliveries_for_user(user=people.manager, status=DeliveryStatus.DEAD)
-    assert dead.last_error == "HTTP 404: failing on purpose"
+    assert dead.last_error == "HTTP 404 from the receiver"
     assert list(deliveries_for_user(user=people.manager, status=DeliveryStatus.PENDING)) == []
     assert list(deliveries_failing_for_user(user=people.manager)) == [dead]
 
