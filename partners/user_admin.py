@@ -20,7 +20,7 @@ from django.http import HttpRequest
 User = get_user_model()
 
 
-class CaseworkUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class CaseworkUserAdmin(UserAdmin):
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         users = list(objs)

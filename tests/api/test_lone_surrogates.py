@@ -4,6 +4,7 @@ cannot encode it. It is refused with a 400 naming the field, before anything is 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.personas import payload
 pytestmark = pytest.mark.django_db
 
 
-def _post(client, body: dict) -> object:
+def _post(client, body: dict) -> Any:
     # json.dumps writes the surrogate as the escape \ud800, as an attacker's client would.
     raw = json.dumps(body).encode()
     return client.post("/api/v1/referrals/", raw, content_type="application/json")
