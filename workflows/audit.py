@@ -342,3 +342,62 @@ def _unsealed_case_id(ct: ContentType, entry: Any) -> int | None:
         model._base_manager.filter(pk=entry.object_id).values_list(attr, flat=True).first()
     )
     return found
+
+
+# --- The application's database role ---------------------------------------------------
+
+APPEND_ONLY_TABLES = (TRANSITION_TABLE, LOGENTRY_TABLE, SEAL_TABLE)
+
+
+class AppRoleRefused(Exception):
+    """The role named would be able to undo what the grants are for."""
+
+
+def app_role_grant(*, role: str) -> list[str]:
+    """Give ``role`` what web, worker and beat need and nothing more; return the SQL run.
+
+    Run by the tables' owner after every ``migrate`` (it covers tables the migration just
+    made): SELECT, INSERT, UPDATE and DELETE on every table of the schema and use of its
+    sequences, then UPDATE, DELETE and TRUNCATE taken back on the append-only audit tables.
+    Only an owner or a superuser can ``ALTER TABLE ... DISABLE TRIGGER`` or set
+    ``session_replication_role``, so the role is refused if it is either (or bypasses RLS).
+    PostgreSQL only: SQLite has no roles.
+    """
+    if connection.vendor != "postgresql":
+        raise AppRoleRefused("database roles exist on PostgreSQL only")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rolsuper OR rolbypassrls, current_schema() FROM pg_roles WHERE rolname = %s",
+            [role],
+        )
+        found = cursor.fetchone()
+        if found is None:
+            raise AppRoleRefused(
+                f"there is no role '{role}'; create it first (LOGIN, nothing else)"
+            )
+        too_strong, schema = found
+        if too_strong:
+            raise AppRoleRefused(f"'{role}' is a superuser or bypasses row security")
+        cursor.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = %s AND (tableowner = %s "
+            "OR pg_has_role(%s, tableowner, 'MEMBER'))",
+            [schema, role, role],
+        )
+        (owned,) = cursor.fetchone()
+        if owned:
+            raise AppRoleRefused(
+                f"'{role}' owns (or is a member of the owner of) {owned} tables: an owner can "
+                "disable the append-only triggers. Run the service as a separate role."
+            )
+        who, where = quote(role), quote(schema)
+        statements = [
+            f"GRANT USAGE ON SCHEMA {where} TO {who}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {who}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {who}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(quote(t) for t in APPEND_ONLY_TABLES)} "
+            f"FROM {who}",
+        ]
+        for sql in statements:
+            cursor.execute(sql)
+    return statements
