@@ -6,6 +6,32 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
+
+SURROGATE_MESSAGE = "Text may not contain unpaired surrogate characters."
+
+
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored, or None.
+
+    NUL is refused by PostgreSQL. A lone UTF-16 surrogate (JSON's ``\\ud800``, or a form
+    posted as multipart with ``charset=unicode_escape``) cannot be encoded as UTF-8 at all.
+    Either would otherwise fail deep inside a write, as a 500.
+    """
+    if "\x00" in text:
+        return "Text may not contain NUL."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE_MESSAGE
+    return None
+
+
+def _shown(value: Any) -> Any:
+    """``value`` with NUL and lone surrogates replaced by U+FFFD, safe to show back."""
+    if not isinstance(value, str):
+        return value
+    return "".join("\ufffd" if c == "\x00" or "\ud800" <= c <= "\udfff" else c for c in value)
 
 
 class GovukFormMixin:
@@ -16,6 +42,43 @@ class GovukFormMixin:
     """
 
     non_field_anchor = ""
+
+    def full_clean(self) -> None:
+        """Refuse unstorable text on its field before any clean method sees it: one may
+        query the database with it, or the view may go on to reserve a reference. The
+        refused value is shown back with U+FFFD in place of what cannot be encoded (the
+        page itself could not be sent otherwise)."""
+        form: Any = self
+        refused = self._unstorable_fields() if form.is_bound else {}
+        if not refused:
+            super().full_clean()  # type: ignore[misc]
+            return
+        data = form.data.copy()
+        for key, _ in refused.values():
+            if hasattr(data, "setlist"):
+                data.setlist(key, [_shown(v) for v in data.getlist(key)])
+            else:
+                data[key] = _shown(data[key])
+        form.data = data
+        form._errors = ErrorDict(renderer=form.renderer)
+        form.cleaned_data = {}
+        for name, (_, problem) in refused.items():
+            form.add_error(name, problem)
+
+    def _unstorable_fields(self) -> dict[str, tuple[str, str]]:
+        """field name -> (its key in the data, why its text cannot be stored)."""
+        form: Any = self
+        getlist = getattr(form.data, "getlist", None)
+        refused = {}
+        for name in form.fields:
+            key = form.add_prefix(name)
+            values = getlist(key) if getlist else [form.data.get(key)]
+            for value in values:
+                problem = unstorable(value) if isinstance(value, str) else None
+                if problem:
+                    refused[name] = (key, problem)
+                    break
+        return refused
 
     def error_summary(self) -> list[dict[str, str]]:
         form: Any = self

@@ -20,6 +20,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from cases.forms import unstorable
 from config.problems import ProblemResponse, RequestTooLarge, is_api, problem_type
 
 MAX_JSON_DEPTH = 32
@@ -35,8 +36,9 @@ class LimitedJSONParser(JSONParser):
     """JSON bodies only, at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes and 32 levels deep.
 
     DRF reads the WSGI stream directly, which bypasses Django's own size check; so the
-    limit is enforced here. Text may not hold NUL characters: PostgreSQL cannot store them,
-    and a 400 naming the field beats a 500 from the database.
+    limit is enforced here. Text may not hold NUL characters or unpaired surrogates
+    (``"\\ud800"``): PostgreSQL cannot store them, and a 400 naming the field, before any
+    view has reserved a reference or written a row, beats a 500 from the database.
     """
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
@@ -63,20 +65,24 @@ def _reject_constant(name: str) -> None:
 
 
 def _check_values(data: Any) -> None:
-    """Reject over-deep nesting and NUL characters, naming the first offending field."""
+    """Reject over-deep nesting and unstorable text, naming the first offending field."""
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
     while stack:
         value, path, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             raise exceptions.ParseError(f"The body is nested more than {MAX_JSON_DEPTH} deep.")
         if isinstance(value, str):
-            if NUL in value:
-                raise exceptions.ValidationError({path or "body": "Text may not contain NUL."})
+            problem = unstorable(value)
+            if problem:
+                raise exceptions.ValidationError({path or "body": problem})
         elif isinstance(value, dict):
             for key, item in value.items():
+                if unstorable(key):
+                    # Not echoed back: the name itself is what cannot be encoded.
+                    raise exceptions.ValidationError(
+                        {"body": "Field names may not contain NUL or unpaired surrogates."}
+                    )
                 child = f"{path}.{key}" if path else str(key)
-                if NUL in key:
-                    raise exceptions.ValidationError({"body": "Field names may not contain NUL."})
                 stack.append((item, child, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))

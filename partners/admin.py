@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from partners import user_admin  # noqa: F401  (registers the user admin)
 from partners.models import Agency, Membership, Ward
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from cases.catalogue import DASH_ANSWERS, DASH_QUESTIONS, category, dash_risk, dash_score
+from cases.forms import unstorable
 from cases.models import RISK_ORDER, CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
 
@@ -195,12 +196,39 @@ def _unknown(data: dict[str, Any], allowed: set[str], prefix: str, errors: _Erro
         errors.add(f"{prefix}{key}", "Unknown field.")
 
 
+def _refuse_unstorable(data: dict[str, Any]) -> None:
+    """Text PostgreSQL cannot store, refused first: the lookups below would query with it.
+
+    The API's parser refuses it already; this holds for every other caller (the pages' draft,
+    a task, the shell) so that no reference is reserved for a referral that cannot be saved.
+    """
+    errors = _Errors()
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            problem = unstorable(value)
+            if problem:
+                errors.add(path, problem)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and unstorable(key):
+                    errors.add(path or "body", "Field names may not contain such characters.")
+                else:
+                    stack.append((item, f"{path}.{key}" if path else str(key)))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+    if errors:
+        raise ReferralInvalid(dict(sorted(errors.items())))
+
+
 def validate_referral(data: Any, *, now: datetime | None = None) -> CleanReferral:
     """Validate a referral submission. Raises ReferralInvalid naming every bad field."""
     now = now or timezone.now()
     errors = _Errors()
     if not isinstance(data, dict):
         raise ReferralInvalid({"body": "Send a JSON object."})
+    _refuse_unstorable(data)
     _unknown(data, TOP_LEVEL_FIELDS, "", errors)
     kind = data.get("kind")
     if kind not in CaseKind.values:

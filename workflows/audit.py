@@ -1,15 +1,17 @@
-"""Tamper evidence for the audit trail: the per-case seal chain and the verifier.
+"""Tamper evidence for the audit trail: the seal chains and the verifier.
 
-Every django-auditlog entry about a case (the case row, its subjects, agencies, needs, risk
-assessments, MARAC referrals and referrals) gets an ``AuditSeal``: the next link of that
-case's HMAC chain, keyed with ``settings.AUDIT_HMAC_KEY`` like the transition log's chain.
+Every django-auditlog entry gets an ``AuditSeal``, keyed with ``settings.AUDIT_HMAC_KEY``
+like the transition log's chain. An entry about a case (the case row, its subjects,
+agencies, needs, risk assessments, MARAC referrals and referrals) is the next link of that
+case's chain; every other entry (role grants, agencies, endpoints, subscriptions, SLA
+policies, routing rules, wards, holidays) is the next link of the one global chain.
 
 Seals are written from auditlog's ``post_log`` signal. That is audit infrastructure, not
 workflow logic (STYLE rule 4): it is the one hook every entry passes through (create,
 update, delete and access), it runs inside the caller's transaction, and a failure raises
 there and rolls the whole change back. A custom LogEntry model would give the same hook at
-the price of swapping auditlog's table. ``audit_verify`` also reports any entry about a
-case without a seal, so a path that bypasses the signal cannot go unnoticed.
+the price of swapping auditlog's table. ``audit_verify`` also reports any entry without
+a seal, so a path that bypasses the signal cannot go unnoticed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import UTC
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from cases.models import Case
 from workflows.chain import link_hash, transition_fields
@@ -30,7 +32,10 @@ from workflows.models import AuditSeal, TransitionLog
 TRANSITION_TABLE = TransitionLog._meta.db_table
 SEAL_TABLE = AuditSeal._meta.db_table
 LOGENTRY_TABLE = "auditlog_logentry"
+CASE_TABLE = Case._meta.db_table
 VERIFY_BATCH = 500
+# Any fixed key: writers of the global chain take this PostgreSQL advisory lock in turn.
+GLOBAL_CHAIN_LOCK = 0x6373_7061_7564_6974  # "cspaudit"
 
 
 @functools.cache
@@ -89,18 +94,28 @@ def seal_fields(seal: Any, entry: Any) -> dict[str, Any]:
     }
 
 
-def audit_seal_append(*, entry: Any, case_id: int) -> AuditSeal:
-    """Seal ``entry`` as the next link of the case's chain, in the caller's transaction."""
+def audit_seal_append(*, entry: Any, case_id: int | None) -> AuditSeal:
+    """Seal ``entry`` as the next link of the case's chain (``case_id`` None: the global
+    chain), in the caller's transaction."""
     from auditlog.models import LogEntry
 
     with transaction.atomic():
-        # The services already hold this lock; a write made outside them (admin, shell,
-        # a task) takes it here, so two writers never draw the same seq for one case.
-        list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True))
+        if case_id is not None:
+            # The services already hold this lock; a write made outside them (admin,
+            # shell, a task) takes it here, so two writers never draw the same seq.
+            list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk"))
+        elif connection.vendor == "postgresql":
+            # The global chain has no row to lock: writers queue on an advisory lock,
+            # released at commit. (SQLite runs one writer at a time anyway.)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GLOBAL_CHAIN_LOCK])
         # Hash what the database holds (JSON key order, timestamp precision), which is
         # what the verifier will read back.
         stored = LogEntry.objects.get(pk=entry.pk)
-        last = AuditSeal.objects.filter(case_id=case_id).order_by("-seq").first()
+        chain = AuditSeal.objects.filter(
+            **({"case_id": case_id} if case_id is not None else {"case__isnull": True})
+        )
+        last = chain.order_by("-seq").first()
         seal = AuditSeal(
             log_entry_id=stored.pk,
             case_id=case_id,
@@ -115,12 +130,10 @@ def audit_seal_append(*, entry: Any, case_id: int) -> AuditSeal:
 def _seal_logged_entry(
     sender: Any, instance: Any = None, log_entry: Any = None, **kwargs: Any
 ) -> None:
-    """auditlog post_log receiver: seal entries about a case; ignore everything else."""
+    """auditlog post_log receiver: seal each entry into its case's chain or the global one."""
     if log_entry is None or instance is None:
         return
-    case_id = case_id_for(instance)
-    if case_id is not None:
-        audit_seal_append(entry=log_entry, case_id=case_id)
+    audit_seal_append(entry=log_entry, case_id=case_id_for(instance))
 
 
 def connect_signals() -> None:
@@ -135,17 +148,20 @@ def connect_signals() -> None:
 
 @dataclass(frozen=True)
 class ChainBreak:
-    """The first broken link of one chain (or an entry outside any chain)."""
+    """The first broken link of one chain, a case row its chain does not account for, or
+    an entry outside any chain."""
 
     case_id: int | None
     case_reference: str
     table: str
     seq: int | None
     problem: str
+    global_chain: bool = False
 
     def __str__(self) -> str:
         where = f"seq {self.seq}" if self.seq is not None else "no seq"
-        return f"case {self.case_reference or '?'} {self.table} {where}: {self.problem}"
+        scope = "global chain" if self.global_chain else f"case {self.case_reference or '?'}"
+        return f"{scope} {self.table} {where}: {self.problem}"
 
 
 @dataclass
@@ -153,6 +169,7 @@ class AuditReport:
     cases: int = 0
     transition_rows: int = 0
     seals: int = 0
+    global_seals: int = 0
     breaks: list[ChainBreak] = field(default_factory=list)
 
     @property
@@ -169,7 +186,7 @@ class _Link:
 
 
 def _first_break(links: Sequence[_Link], what: str) -> tuple[int, str] | None:
-    """Walk one case's chain from seq 1; return (seq, problem) of the first bad link."""
+    """Walk one chain from seq 1; return (seq, problem) of the first bad link."""
     if not links:
         return 1, f"the case has no {what} at all"
     expected, prev = 1, ""
@@ -186,8 +203,8 @@ def _first_break(links: Sequence[_Link], what: str) -> tuple[int, str] | None:
     return None
 
 
-def _batches(rows: Iterable[tuple[int, str]], size: int) -> Iterable[list[tuple[int, str]]]:
-    batch: list[tuple[int, str]] = []
+def _batches(rows: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    batch: list[Any] = []
     for i in rows:
         batch.append(i)
         if len(batch) == size:
@@ -197,50 +214,103 @@ def _batches(rows: Iterable[tuple[int, str]], size: int) -> Iterable[list[tuple[
         yield batch
 
 
-def audit_verify() -> AuditReport:
-    """Recompute every case's transition-log chain and audit-seal chain.
+def _seal_links(seals: Sequence[AuditSeal]) -> list[_Link]:
+    from auditlog.models import LogEntry
 
-    Returns the first broken link of each broken chain, plus every audit entry about a
-    case that carries no seal. Reads in batches of cases, so memory stays bounded.
+    entries = LogEntry.objects.in_bulk([s.log_entry_id for s in seals])
+    links = []
+    for seal in seals:
+        entry = entries.get(seal.log_entry_id)
+        fields = seal_fields(seal, entry) if entry is not None else None
+        links.append(_Link(seal.seq, seal.prev_hash, seal.hash, fields))
+    return links
+
+
+def _head_mismatch(live: tuple[str, int | None, int], head: TransitionLog) -> str | None:
+    """How the live case row differs from what its chain's last row says, or None.
+
+    A head written before rows recorded version and lead (null) vouches for the state only.
+    """
+    state, lead, version = live
+    differences = []
+    if head.target != state:
+        differences.append(f"state '{state}' (the chain says '{head.target}')")
+    if head.version is not None:
+        if head.responsible_agency_id != lead:
+            differences.append(
+                f"lead agency #{lead} (the chain says #{head.responsible_agency_id})"
+            )
+        if head.version != version:
+            differences.append(f"version {version} (the chain says {head.version})")
+    if not differences:
+        return None
+    return f"the case row does not match its chain's last row (seq {head.seq}): " + ", ".join(
+        differences
+    )
+
+
+def audit_verify() -> AuditReport:
+    """Recompute every chain and hold every case row to its transition log's last row.
+
+    Reports the first broken link of each case's transition-log and audit-seal chains and
+    of the global seal chain; each case whose state, lead agency or version differs from
+    what its last transition log row recorded (a change made outside the services, or the
+    chain's newest rows removed); and every audit entry that carries no seal. Reads in
+    batches, so memory stays bounded.
     """
     from auditlog.models import LogEntry
 
     report = AuditReport()
-    cases = Case.objects.order_by("pk").values_list("pk", "reference")
+    cases = Case.objects.order_by("pk").values_list(
+        "pk", "reference", "state", "responsible_agency_id", "version"
+    )
     for batch in _batches(cases.iterator(chunk_size=VERIFY_BATCH), VERIFY_BATCH):
-        references = dict(batch)
+        references = {pk: reference for pk, reference, *_ in batch}
+        live = {pk: tuple(rest) for pk, _, *rest in batch}
         ids = list(references)
-        transitions: dict[int, list[_Link]] = {i: [] for i in ids}
+        transitions: dict[int, list[TransitionLog]] = {i: [] for i in ids}
         for row in TransitionLog.objects.filter(case_id__in=ids).order_by("case_id", "seq"):
-            transitions[row.case_id].append(
-                _Link(row.seq, row.prev_hash, row.hash, transition_fields(row))
-            )
-        seals = list(AuditSeal.objects.filter(case_id__in=ids).order_by("case_id", "seq"))
-        entries = LogEntry.objects.in_bulk([s.log_entry_id for s in seals])
-        sealed: dict[int, list[_Link]] = {i: [] for i in ids}
-        for seal in seals:
-            entry = entries.get(seal.log_entry_id)
-            fields = seal_fields(seal, entry) if entry is not None else None
-            sealed[seal.case_id].append(_Link(seal.seq, seal.prev_hash, seal.hash, fields))
+            transitions[row.case_id].append(row)
+        seals: dict[int, list[AuditSeal]] = {i: [] for i in ids}
+        for seal in AuditSeal.objects.filter(case_id__in=ids).order_by("case_id", "seq"):
+            seals[seal.case_id].append(seal)  # type: ignore[index]
         for case_id in ids:
+            rows = transitions[case_id]
             report.cases += 1
-            report.transition_rows += len(transitions[case_id])
-            report.seals += len(sealed[case_id])
-            for table, links, what in (
-                (TRANSITION_TABLE, transitions[case_id], "transition log rows"),
-                (SEAL_TABLE, sealed[case_id], "sealed audit entries"),
+            report.transition_rows += len(rows)
+            report.seals += len(seals[case_id])
+            links = [_Link(r.seq, r.prev_hash, r.hash, transition_fields(r)) for r in rows]
+            for table, chain, what in (
+                (TRANSITION_TABLE, links, "transition log rows"),
+                (SEAL_TABLE, _seal_links(seals[case_id]), "sealed audit entries"),
             ):
-                found = _first_break(links, what)
+                found = _first_break(chain, what)
                 if found:
                     report.breaks.append(
                         ChainBreak(case_id, references[case_id], table, found[0], found[1])
                     )
-    unsealed = LogEntry.objects.filter(
-        content_type_id__in=case_content_type_ids(), csp_seal__isnull=True
-    ).order_by("pk")
+            mismatch = _head_mismatch(live[case_id], rows[-1]) if rows else None
+            if mismatch:
+                report.breaks.append(
+                    ChainBreak(case_id, references[case_id], CASE_TABLE, rows[-1].seq, mismatch)
+                )
+    global_seals = list(AuditSeal.objects.filter(case__isnull=True).order_by("seq"))
+    report.global_seals = len(global_seals)
+    if global_seals:
+        links = []
+        for chunk in _batches(global_seals, VERIFY_BATCH):
+            links += _seal_links(chunk)
+        found = _first_break(links, "sealed audit entries")
+        if found:
+            report.breaks.append(
+                ChainBreak(None, "", SEAL_TABLE, found[0], found[1], global_chain=True)
+            )
+    unsealed = LogEntry.objects.filter(csp_seal__isnull=True).order_by("pk")
+    case_types = case_content_type_ids()
     for entry in unsealed.iterator():
         ct = ContentType.objects.get_for_id(entry.content_type_id)
-        unsealed_case = _unsealed_case_id(ct, entry)
+        about_case = entry.content_type_id in case_types
+        unsealed_case = _unsealed_case_id(ct, entry) if about_case else None
         reference = (
             Case.objects.filter(pk=unsealed_case).values_list("reference", flat=True).first()
             if unsealed_case is not None
@@ -254,6 +324,7 @@ def audit_verify() -> AuditReport:
                 None,
                 f"entry #{entry.pk} ({ct.app_label}.{ct.model} {entry.object_pk}, "
                 f"{entry.get_action_display()} at {entry.timestamp.isoformat()}) has no seal",
+                global_chain=not about_case,
             )
         )
     return report
@@ -271,3 +342,62 @@ def _unsealed_case_id(ct: ContentType, entry: Any) -> int | None:
         model._base_manager.filter(pk=entry.object_id).values_list(attr, flat=True).first()
     )
     return found
+
+
+# --- The application's database role ---------------------------------------------------
+
+APPEND_ONLY_TABLES = (TRANSITION_TABLE, LOGENTRY_TABLE, SEAL_TABLE)
+
+
+class AppRoleRefused(Exception):
+    """The role named would be able to undo what the grants are for."""
+
+
+def app_role_grant(*, role: str) -> list[str]:
+    """Give ``role`` what web, worker and beat need and nothing more; return the SQL run.
+
+    Run by the tables' owner after every ``migrate`` (it covers tables the migration just
+    made): SELECT, INSERT, UPDATE and DELETE on every table of the schema and use of its
+    sequences, then UPDATE, DELETE and TRUNCATE taken back on the append-only audit tables.
+    Only an owner or a superuser can ``ALTER TABLE ... DISABLE TRIGGER`` or set
+    ``session_replication_role``, so the role is refused if it is either (or bypasses RLS).
+    PostgreSQL only: SQLite has no roles.
+    """
+    if connection.vendor != "postgresql":
+        raise AppRoleRefused("database roles exist on PostgreSQL only")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rolsuper OR rolbypassrls, current_schema() FROM pg_roles WHERE rolname = %s",
+            [role],
+        )
+        found = cursor.fetchone()
+        if found is None:
+            raise AppRoleRefused(
+                f"there is no role '{role}'; create it first (LOGIN, nothing else)"
+            )
+        too_strong, schema = found
+        if too_strong:
+            raise AppRoleRefused(f"'{role}' is a superuser or bypasses row security")
+        cursor.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = %s AND (tableowner = %s "
+            "OR pg_has_role(%s, tableowner, 'MEMBER'))",
+            [schema, role, role],
+        )
+        (owned,) = cursor.fetchone()
+        if owned:
+            raise AppRoleRefused(
+                f"'{role}' owns (or is a member of the owner of) {owned} tables: an owner can "
+                "disable the append-only triggers. Run the service as a separate role."
+            )
+        who, where = quote(role), quote(schema)
+        statements = [
+            f"GRANT USAGE ON SCHEMA {where} TO {who}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {who}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {who}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(quote(t) for t in APPEND_ONLY_TABLES)} "
+            f"FROM {who}",
+        ]
+        for sql in statements:
+            cursor.execute(sql)
+    return statements

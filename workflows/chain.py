@@ -21,8 +21,13 @@ def link_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 
 
 def transition_fields(row: Any) -> dict[str, Any]:
-    """The content a TransitionLog row's hash covers (everything but the hashes)."""
-    return {
+    """The content a TransitionLog row's hash covers (everything but the hashes).
+
+    ``version`` and ``responsible_agency`` are covered once a row records them; rows
+    written before those columns existed keep the hash they were given without them.
+    Nulling them afterwards changes the content hashed, so it breaks the chain too.
+    """
+    fields = {
         "case": row.case_id,
         "seq": row.seq,
         "transition": row.transition,
@@ -34,3 +39,7 @@ def transition_fields(row: Any) -> dict[str, Any]:
         "data": row.data,
         "at": row.at.isoformat(),
     }
+    if row.version is not None:
+        fields["version"] = row.version
+        fields["responsible_agency"] = row.responsible_agency_id
+    return fields

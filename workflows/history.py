@@ -19,6 +19,7 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from cases.models import Case
 from notifications.models import OutboxEvent
+from workflows import transition_data
 from workflows.models import TransitionLog
 
 
@@ -116,6 +117,9 @@ def case_history(*, case: Case, full: bool) -> CaseHistory:
         .select_related("actor", "actor_agency")
         .order_by("seq")
     )
+    for row in transitions:
+        # In memory only: the rows are never saved again (the log is append-only).
+        row.data = transition_data.shown(row.data)
     if not full:
         return CaseHistory(case=case, transitions=transitions)
     audit = list(

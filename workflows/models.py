@@ -18,6 +18,9 @@ class TransitionLog(models.Model):
 
     ``seq`` numbers a case's rows from 1; ``hash`` is an HMAC over this row's content and
     the previous row's hash, so altering or removing any row breaks the chain after it.
+    ``version`` and ``responsible_agency`` record the case row as the change left it (null
+    on rows written before they existed): ``verify_audit`` compares the live case row with
+    its chain's last row, so a state, lead or version changed outside the services shows.
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transition_logs")
@@ -32,6 +35,10 @@ class TransitionLog(models.Model):
     reason = models.TextField()
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField()
+    version = models.PositiveIntegerField(null=True, blank=True)
+    responsible_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
 
@@ -97,16 +104,21 @@ class MaracReferral(models.Model):
 
 
 class AuditSeal(models.Model):
-    """Seals one auditlog entry about a case into that case's HMAC chain (tamper evidence).
+    """Seals one auditlog entry into an HMAC chain (tamper evidence).
 
-    Written in the same transaction as the entry (``workflows.audit``). ``seq`` numbers a
-    case's seals from 1; ``hash`` covers the entry's stored content and ``prev_hash``.
+    An entry about a case joins that case's chain; every other entry (role grants,
+    agencies, endpoints, SLA policies, routing rules, ...) joins the one global chain, whose
+    seals have no case. Written in the same transaction as the entry (``workflows.audit``).
+    ``seq`` numbers each chain's seals from 1; ``hash`` covers the entry's stored content
+    and ``prev_hash``.
     """
 
     log_entry = models.OneToOneField(
         "auditlog.LogEntry", on_delete=models.PROTECT, related_name="csp_seal"
     )
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audit_seals")
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_seals"
+    )
     seq = models.PositiveIntegerField()
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
@@ -115,10 +127,16 @@ class AuditSeal(models.Model):
         ordering = ["case_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["case", "seq"], name="audit_seal_case_seq"),
+            # NULLs are distinct in the constraint above: the global chain needs its own.
+            models.UniqueConstraint(
+                fields=["seq"],
+                condition=models.Q(case__isnull=True),
+                name="audit_seal_global_seq",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id}#{self.seq} entry {self.log_entry_id}"
+        return f"{self.case_id or 'global'}#{self.seq} entry {self.log_entry_id}"
 
 
 # --- SLA: policies, deadlines and the bank-holiday calendar ------------------------------

@@ -176,17 +176,40 @@ _VALIDATORS = {
 }
 
 
+def dash_yes(answers: dict[str, Any]) -> list[str]:
+    """The DASH questions answered yes, in checklist order."""
+    return [code for code, _ in DASH_QUESTIONS if answers.get(code) == "yes"]
+
+
 def loggable(clean: dict[str, Any]) -> dict[str, Any]:
-    """The validated data as the transition log stores it: model rows become ids/codes."""
+    """The validated data as the transition log stores it: model rows become ids/codes.
+
+    The log is append-only and kept for ever, so it keeps what the audit needs and no more
+    personal data: of a DASH checklist, the questions answered yes (the score and risk are
+    beside them), never the answers; those live on the RiskAssessment, which can be erased.
+    """
     out: dict[str, Any] = {}
     for key, value in clean.items():
-        if isinstance(value, Agency):
+        if key == "dash" and isinstance(value, dict):
+            out["dash_yes"] = dash_yes(value)
+        elif isinstance(value, Agency):
             out[key] = value.code
         elif isinstance(value, models.Model):
             out[key] = value.pk
         elif value is not None:
             out[key] = value
     return out
+
+
+def shown(data: dict[str, Any]) -> dict[str, Any]:
+    """Logged data as history serves it. Rows written before ``loggable`` dropped the raw
+    DASH answers still hold them (the append-only log cannot be rewritten): masked here, on
+    every read, to what newer rows record."""
+    if not isinstance(data, dict) or not isinstance(data.get("dash"), dict):
+        return data
+    masked = {k: v for k, v in data.items() if k != "dash"}
+    masked["dash_yes"] = dash_yes(data["dash"])
+    return masked
 
 
 def marac_grounds(assessment: RiskAssessment) -> list[str]:

@@ -1,4 +1,4 @@
-"""Every audit entry about a case is sealed into that case's HMAC chain, in its transaction."""
+"""Every audit entry is sealed into its case's chain (or the global one), in its transaction."""
 
 from __future__ import annotations
 
@@ -73,14 +73,15 @@ def test_a_case_view_is_sealed_like_any_other_entry(people) -> None:
     assert label(sealed_entries(case)[-1]) == ("cases.case", "access")
 
 
-def test_entries_about_no_case_are_not_sealed(people) -> None:
+def test_entries_about_no_case_join_the_global_chain_not_a_cases(people) -> None:
     from referrals.models import RoutingRule
 
     rule = RoutingRule.objects.get(kind="asb", category="licensed_premises")
     rule.priority = 1
     rule.save()
-    assert LogEntry.objects.get_for_object(rule).exists()
-    assert not AuditSeal.objects.filter(log_entry__in=LogEntry.objects.get_for_object(rule))
+    seal = AuditSeal.objects.get(log_entry=LogEntry.objects.get_for_object(rule).latest("pk"))
+    assert seal.case_id is None
+    assert seal.seq == AuditSeal.objects.filter(case__isnull=True).count()
 
 
 def _add_witness_then_fail(case: Case, seals_before: int) -> None:

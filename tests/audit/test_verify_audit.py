@@ -41,8 +41,8 @@ def cases(people) -> dict[str, Case]:
 def test_an_empty_database_verifies() -> None:
     assert verify() == (
         True,
-        "OK: 0 cases, 0 transition log rows and 0 audit seals verified; "
-        "every audit entry about a case is sealed.\n",
+        "OK: 0 cases, 0 transition log rows, 0 case audit seals and 0 global audit seals "
+        "verified; every audit entry is sealed and every case row matches its chain.\n",
     )
 
 
@@ -50,9 +50,13 @@ def test_freshly_raised_and_transitioned_cases_verify_with_counts(cases) -> None
     ok, output = verify()
     assert ok, output
     rows = TransitionLog.objects.count()
-    seals = AuditSeal.objects.count()
-    assert (rows, seals) == (9, LogEntry.objects.filter(csp_seal__isnull=False).count())
-    assert output.startswith(f"OK: 3 cases, {rows} transition log rows and {seals} audit seals")
+    seals = AuditSeal.objects.filter(case__isnull=False).count()
+    global_seals = AuditSeal.objects.filter(case__isnull=True).count()
+    assert (rows, seals + global_seals) == (9, LogEntry.objects.count())
+    assert output.startswith(
+        f"OK: 3 cases, {rows} transition log rows, {seals} case audit seals and "
+        f"{global_seals} global audit seals verified"
+    )
 
 
 def test_a_reason_changed_in_the_transition_log_is_named_by_case_and_seq(cases, tamper) -> None:
@@ -139,7 +143,7 @@ def test_sealing_existing_entries_brings_an_unsealed_database_into_the_chain(peo
         case = go(case, "assign", people.asb_coordinator, agency="housing")
     finally:
         audit.connect_signals()
-    assert not AuditSeal.objects.exists()
+    assert not AuditSeal.objects.filter(case__isnull=False).exists()
     ok, output = verify()
     assert not ok
     assert "the case has no sealed audit entries at all" in output

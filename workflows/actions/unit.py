@@ -62,6 +62,9 @@ def transition_log_append(
         reason=reason,
         data=_json_safe(data),
         at=at,
+        # The case row as this change leaves it: verify_audit compares the live row with it.
+        version=case.version,
+        responsible_agency_id=case.responsible_agency_id,
         prev_hash=last.hash if last else "",
     )
     row.hash = link_hash(row.prev_hash, transition_fields(row))

@@ -13,8 +13,9 @@ def _n(count: int, noun: str) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Recompute every case's transition-log and audit-seal hash chains. Prints OK with "
-        "counts, or each broken chain's first bad link, and then exits non-zero."
+        "Recompute every case's transition-log and audit-seal hash chains and the global "
+        "seal chain, and hold each case row (state, lead agency, version) to its chain's "
+        "last row. Prints OK with counts, or each problem found, and then exits non-zero."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,8 +30,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"OK: {_n(report.cases, 'case')}, "
-                f"{_n(report.transition_rows, 'transition log row')} and "
-                f"{_n(report.seals, 'audit seal')} verified; every audit entry about a case "
-                "is sealed."
+                f"{_n(report.transition_rows, 'transition log row')}, "
+                f"{_n(report.seals, 'case audit seal')} and "
+                f"{_n(report.global_seals, 'global audit seal')} verified; every audit entry "
+                "is sealed and every case row matches its chain."
             )
         )
