@@ -2,7 +2,12 @@
 
 Failed attempts go through ``django.contrib.auth.authenticate`` with the request, so
 django-axes counts them and locks the username at that address after AXES_FAILURE_LIMIT;
-SignInRateThrottle limits attempts per address whatever the username.
+SignInRateThrottle limits attempts per address whatever the username. A right password
+with a missing or wrong code gets the very answer a wrong password gets, and counts as a
+failure the same way, so the reply never says which part was right.
+
+Each sign-in issues a new key and revokes the old one; the key expires (idle and absolute
+lifetimes) and stops working when the password changes (partners.tokens).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Any
 from django.contrib.auth import authenticate, user_logged_in, user_login_failed
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -21,8 +26,20 @@ from rest_framework.views import APIView
 
 from cases.api import StrictSerializer
 from config.problems import ProblemResponse, problem_type
-from config.rest import SignInRateThrottle, WriteRateThrottle
-from partners.security import token_issue, token_revoke, totp_required, totp_verify
+from config.rest import (
+    ApiTokenAuthentication,
+    SignInRateThrottle,
+    TwoFactorSessionAuthentication,
+    WriteRateThrottle,
+)
+from partners.security import (
+    SecondFactor,
+    second_factor_message,
+    second_factor_missing,
+    totp_has_device,
+    totp_verify,
+)
+from partners.tokens import token_issue, token_revoke
 
 
 class TokenRequestSerializer(StrictSerializer):
@@ -37,6 +54,9 @@ class TokenRequestSerializer(StrictSerializer):
 
 class TokenSerializer(serializers.Serializer[Any]):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField(
+        help_text="When the token expires at the latest; it expires sooner if left unused."
+    )
 
 
 def _invalid_credentials() -> ProblemResponse:
@@ -44,12 +64,13 @@ def _invalid_credentials() -> ProblemResponse:
         400,
         type=problem_type("invalid-credentials"),
         title="Unable to sign in",
-        detail="Unable to sign in with that username and password.",
+        detail="Unable to sign in with those details: check the username, the password and, "
+        "if you use an authenticator app, its code.",
     )
 
 
 class TokenView(APIView):
-    """POST signs in and returns the caller's token; DELETE revokes it."""
+    """POST signs in and returns a new token (the old one stops working); DELETE revokes it."""
 
     throttle_classes = [SignInRateThrottle, WriteRateThrottle]
 
@@ -57,7 +78,11 @@ class TokenView(APIView):
         # Signing in needs no prior credentials; a stale token header must not block it.
         if self.request is not None and self.request.method == "POST":
             return []
-        return super().get_authenticators()
+        # Signing out is allowed whatever the second factor (the sign-in policy's exception).
+        return [
+            ApiTokenAuthentication(two_factor_gate=False),
+            TwoFactorSessionAuthentication(two_factor_gate=False),
+        ]
 
     def get_permissions(self) -> list[BasePermission]:
         if self.request is not None and self.request.method == "POST":
@@ -68,6 +93,10 @@ class TokenView(APIView):
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
+            403: OpenApiResponse(
+                description="The password was right, but the role needs two-factor sign-in "
+                "and no authenticator app is set up yet: set one up on the web pages."
+            ),
             429: OpenApiResponse(description="Too many attempts, or signing in is locked."),
         },
         auth=[],
@@ -82,22 +111,28 @@ class TokenView(APIView):
         user = authenticate(
             django_request, username=username, password=body.validated_data["password"]
         )
-        if user is None:
-            return _invalid_credentials()
-        if totp_required(user):
-            code = body.validated_data.get("otp")
-            if not code:
-                raise exceptions.ValidationError(
-                    {"otp": "Enter the code from your authenticator app."}
-                )
-            if not totp_verify(user=user, code=code):
+        device = None
+        if user is not None and totp_has_device(user):
+            device = totp_verify(user=user, code=body.validated_data.get("otp", ""))
+            if device is None:
                 # Counted by axes like a wrong password, so codes cannot be guessed freely.
                 user_login_failed.send(
                     sender=__name__, credentials={"username": username}, request=django_request
                 )
-                return _invalid_credentials()
+                user = None
+        if user is None:
+            return _invalid_credentials()
+        missing = second_factor_missing(user, verified=device is not None)
+        if missing is SecondFactor.ENROL:
+            return ProblemResponse(
+                403,
+                type=problem_type("two-factor-enrolment-required"),
+                title="Set up two-factor sign-in first",
+                detail=second_factor_message(missing),
+            )
+        issued = token_issue(user=user, two_factor=device is not None)
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
-        return Response({"token": token_issue(user=user).key})
+        return Response({"token": issued.key, "expires_at": issued.expires_at})
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request) -> Response:

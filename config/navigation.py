@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from cases.access import can_raise_referrals, can_read_audit_trail, can_read_reports
 from notifications.selectors import inbox_unread_count
+from partners.security import second_factor_missing, session_verified
 from partners.selectors import user_memberships
 from workflows.selectors import can_use_release_tracker
 
@@ -26,6 +27,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "signed_in_as": ""}
+    if second_factor_missing(user, verified=session_verified(user)):
+        # Nothing to navigate to before the second factor (enrolment has its own sign-out).
+        name = user.get_full_name() or user.get_username()
+        return {"nav_items": [], "signed_in_as": name}
     match = getattr(request, "resolver_match", None)
     here = (match.namespace, match.url_name) if match else ("", "")
     memberships = user_memberships(user)

@@ -196,6 +196,8 @@ def _problem_for(exc: Exception) -> HttpResponse | None:
         415: "unsupported-media-type",
         429: "too-many-requests",
     }.get(exc.status_code)
+    # An exception may name its own kind of problem (config.rest.SecondFactorRequired).
+    status_slug = getattr(exc, "problem_slug", None) or status_slug
     return ProblemResponse(
         exc.status_code,
         type=problem_type(status_slug) if status_slug else "about:blank",

@@ -13,7 +13,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS
@@ -22,6 +24,13 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from cases.forms import unstorable
 from config.problems import ProblemResponse, RequestTooLarge, is_api, problem_type
+from partners.security import (
+    SecondFactor,
+    second_factor_message,
+    second_factor_missing,
+    session_verified,
+)
+from partners.tokens import TokenRejected, token_authenticate
 
 MAX_JSON_DEPTH = 32
 NUL = "\x00"
@@ -114,17 +123,80 @@ class WriteRateThrottle(_SettingsRateThrottle):
 
 
 class SignInRateThrottle(_SettingsRateThrottle):
-    """Sign-in attempts per client address, whatever the username (password spraying)."""
+    """Sign-in attempts per client address, whatever the username (password spraying).
 
-    scope = "token"
+    The web sign-in page uses it too (config.signin), so both count against one budget.
+    """
 
-    def allow_request(self, request: Request, view: Any) -> bool:
+    scope = "sign_in"
+
+    def allow_request(self, request: Request | HttpRequest, view: Any) -> bool:
         if request.method != "POST":
             return True
-        return super().allow_request(request, view)
+        return super().allow_request(request, view)  # type: ignore[arg-type]
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+# --- Authentication: the sign-in policy (partners.security) for sessions and tokens ----
+
+
+class SecondFactorRequired(exceptions.PermissionDenied):
+    """403: signed in, but the person's role needs a second factor this sign-in lacked."""
+
+    def __init__(self, missing: SecondFactor) -> None:
+        super().__init__(second_factor_message(missing))
+        # The problem type names the reason (config.problems reads it).
+        self.problem_slug = (
+            "two-factor-enrolment-required"
+            if missing is SecondFactor.ENROL
+            else "two-factor-required"
+        )
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>``, checked against partners.tokens: stored as a digest,
+    expiring (idle and absolute), revoked by a password change; and refused (403) for a
+    role that needs a second factor when the token was issued without one."""
+
+    def __init__(self, *, two_factor_gate: bool = True) -> None:
+        self.two_factor_gate = two_factor_gate
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        try:
+            token = token_authenticate(key=key)
+        except TokenRejected as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from exc
+        if self.two_factor_gate:
+            missing = second_factor_missing(token.user, verified=token.two_factor)
+            if missing:
+                raise SecondFactorRequired(missing)
+        return token.user, token
+
+
+class TwoFactorSessionAuthentication(SessionAuthentication):
+    """Django's session (with its CSRF check), refused (403) for a role that needs a second
+    factor when the session was signed in without one (django_otp's is_verified)."""
+
+    def __init__(self, *, two_factor_gate: bool = True) -> None:
+        self.two_factor_gate = two_factor_gate
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        result = super().authenticate(request)
+        if result is None or not self.two_factor_gate:
+            return result
+        user = result[0]
+        missing = second_factor_missing(user, verified=session_verified(user))
+        if missing:
+            raise SecondFactorRequired(missing)
+        return result
+
+
+class TwoFactorSessionScheme(SessionScheme):
+    """The session scheme in the OpenAPI document (drf-spectacular matches exact classes)."""
+
+    target_class = "config.rest.TwoFactorSessionAuthentication"
 
 
 class ApiGuardMiddleware:

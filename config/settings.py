@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "auditlog",
@@ -344,6 +343,11 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "django_otp.middleware.OTPMiddleware",
 )
+# After OTPMiddleware, which tells it whether this session used a second factor.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "config.signin.TwoFactorMiddleware",
+)
 # Last, so it sees the flag a failed sign-in left on the request (django-axes docs).
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # First, so a locked-out username is refused before any password is checked.
@@ -364,18 +368,59 @@ if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
-# Two-factor (TOTP) for managers, auditors and the admin site. Production requires a
-# verified device for the admin unless ADMIN_REQUIRE_2FA=false.
-ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=not (DEBUG or TESTING))
+# One sign-in policy for pages, the API (session or token) and the admin: people holding
+# these roles reach nothing but enrolment and sign-out until they have signed in with a
+# second factor (TOTP). "staff" stands for admin-site users (is_staff or is_superuser).
+# On everywhere by default, the demo included; partners.apps checks the names at start.
+SIGN_IN_TWO_FACTOR_ROLES = env.list(
+    "SIGN_IN_TWO_FACTOR_ROLES", default=["manager", "auditor", "staff"]
+)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CSP Casework")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = env.str(name, default=str(default))
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of 1 or more, not {raw!r}")
+    return int(raw)
+
+
+# API tokens expire after this long unused (sliding) and this long after sign-in (absolute),
+# whichever comes first; a new sign-in issues a new key and revokes the old one.
+API_TOKEN_IDLE_TIMEOUT = timedelta(minutes=_positive_int("API_TOKEN_IDLE_MINUTES", 60))
+API_TOKEN_MAX_AGE = timedelta(hours=_positive_int("API_TOKEN_MAX_AGE_HOURS", 8))
+if API_TOKEN_IDLE_TIMEOUT > API_TOKEN_MAX_AGE:
+    raise ImproperlyConfigured(
+        "API_TOKEN_IDLE_MINUTES must not be longer than API_TOKEN_MAX_AGE_HOURS."
+    )
+# How long the "enter your code" step waits after the password.
+SIGN_IN_CODE_TIMEOUT = timedelta(seconds=_positive_int("SIGN_IN_CODE_TIMEOUT_SECONDS", 300))
 
 # Bodies above this are refused with 413 (the API's JSON parser enforces it too).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
 
-# Shared by the API's rate limits. Use a shared cache (e.g. CACHE_URL=dbcache://cache_table
-# or rediscache://...) when running more than one web process, or each keeps its own count.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Rate limits (sign-in per address, API writes per user) count in this cache, so it must be
+# shared by every web process: by default a table in the database (created by `migrate`,
+# see partners.apps; tests use it too), or CACHE_URL=rediscache://... . A per-process cache
+# (locmem, dummy) would let each gunicorn worker keep its own count; it is refused outside
+# DEBUG and tests unless CACHE_ALLOW_PER_PROCESS=true (a single web process).
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://csp_cache")}
+_PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+if (
+    CACHES["default"]["BACKEND"] in _PER_PROCESS_CACHES
+    and not (DEBUG or TESTING)
+    and not env.bool("CACHE_ALLOW_PER_PROCESS", default=False)
+):
+    raise ImproperlyConfigured(
+        f"CACHE_URL names a per-process cache ({CACHES['default']['BACKEND']}): each web "
+        "process would keep its own sign-in and rate-limit counts. Use dbcache://csp_cache "
+        "(the default) or rediscache://..., or set CACHE_ALLOW_PER_PROCESS=true if only one "
+        "web process runs."
+    )
 
 
 def _rate(name: str, default: str) -> str:
@@ -388,15 +433,17 @@ def _rate(name: str, default: str) -> str:
 
 # Read at request time by config.rest's throttles, so tests and operators can change them.
 API_THROTTLE_RATES = {
-    "token": _rate("API_TOKEN_RATE", "10/min"),
+    # Sign-in attempts per client address, whatever the username (password spraying), web
+    # and API together. API_TOKEN_RATE is the older name.
+    "sign_in": _rate("SIGN_IN_RATE", env.str("API_TOKEN_RATE", default="20/min")),
     "write": _rate("API_WRITE_RATE", "60/min"),
 }
 REST_FRAMEWORK.update(
     {
         # Token first: an unauthenticated call then gets 401 with WWW-Authenticate: Token.
         "DEFAULT_AUTHENTICATION_CLASSES": [
-            "rest_framework.authentication.TokenAuthentication",
-            "rest_framework.authentication.SessionAuthentication",
+            "config.rest.ApiTokenAuthentication",
+            "config.rest.TwoFactorSessionAuthentication",
         ],
         "DEFAULT_PARSER_CLASSES": ["config.rest.LimitedJSONParser"],
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -1,11 +1,8 @@
-"""Pages that belong to no single app: home, sign-in, the managers' start page and the
-accessibility statement."""
+"""Pages that belong to no single app: home, the managers' start page and the accessibility
+statement (sign-in is config.signin)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +11,6 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from cases.access import can_raise_referrals, can_read_audit_trail, can_read_reports
-from config.forms import SignInForm
 from notifications.labels import event_label
 from notifications.selectors import (
     deliveries_failing_for_user,
@@ -95,17 +91,6 @@ def manage(request: HttpRequest) -> HttpResponse:
             "failing": deliveries_failing_for_user(user=user).count(),
         },
     )
-
-
-class SignInView(auth_views.LoginView):
-    template_name = "registration/sign_in.html"
-    authentication_form = SignInForm
-    redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["error_summary"] = context["form"].error_summary()
-        return context
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

@@ -90,3 +90,33 @@ class Ward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class ApiToken(models.Model):
+    """A person's API token. One per person: each sign-in replaces the key.
+
+    Only a SHA-256 digest of the key is stored (the key itself is shown once, in the
+    sign-in response), so a copy of the database gives no working key. The token stands
+    only while the password it was issued under stands (``password_fingerprint``, an HMAC
+    of the password hash), so any password change revokes it, an admin's included.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
+    )
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key.")
+    prefix = models.CharField(
+        max_length=8, help_text="The key's first characters, to tell keys apart."
+    )
+    password_fingerprint = models.CharField(max_length=128)
+    two_factor = models.BooleanField(
+        help_text="Issued after a second factor (TOTP code) as well as the password."
+    )
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -113,6 +113,20 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
             _WORKER_RUNNING = False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _force_login_signs_in_fully() -> Iterator[None]:
+    """The test client's force_login stands for a completed sign-in, which for managers,
+    auditors and admin users includes the second factor (tests/support/signin.py); tests
+    of what a password alone reaches use force_login_password_only."""
+    from django.test.client import ClientMixin
+
+    from tests.support.signin import force_login_verified
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ClientMixin, "force_login", force_login_verified)
+        yield
+
+
 @pytest.fixture
 def people(db: None) -> object:
     """The demo personas (see tests/personas.py)."""

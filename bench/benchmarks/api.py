@@ -20,13 +20,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from bench import generate
 from bench.core import BenchError, Context, Figure, benchmark, figure
 from bench.load import LoadResult, Request, RequestFactory, load_run
 from bench.procs import Gunicorn, process_memory
 from partners.demo import ward_code
+from partners.tokens import token_issue
 
 BASELINE_PATH = "/bench/baseline/records/"
 BASELINE_NAME = "bare DRF create"
@@ -112,8 +112,7 @@ def transition_requests(case_ids: list[int]) -> RequestFactory:
 
 def baseline_token() -> str:
     user, _ = get_user_model().objects.get_or_create(username="bench-http")
-    token, _ = Token.objects.get_or_create(user=user)
-    return str(token.key)
+    return token_issue(user=user, two_factor=False).key
 
 
 def product_token(base_url: str, username: str) -> str:

@@ -13,7 +13,6 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case
@@ -28,6 +27,7 @@ from notifications.services import (
 from partners.models import Agency
 from referrals.models import Referral
 from tests.personas import Personas, raise_referral
+from tests.support.signin import token_for
 from workflows.actions import deadlines_scan
 from workflows.models import BankHoliday, Deadline
 from workflows.sla import seed_bank_holidays, seed_sla_policies
@@ -78,6 +78,13 @@ def _fresh_rate_limits() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tokens_outlive_time_travel(settings: Any) -> None:
+    # Tests here move the clock days on and keep using one client; token expiry has its
+    # own tests (tests/auth/test_tokens.py), with the lifetimes as configured.
+    settings.API_TOKEN_IDLE_TIMEOUT = settings.API_TOKEN_MAX_AGE = timedelta(days=3650)
 
 
 @pytest.fixture(autouse=True)
@@ -195,10 +202,11 @@ def notified(demo: Demo) -> Notified:
 
 
 def token_client(user: User | None) -> APIClient:
+    """An API client with a new token for ``user`` (issued with a second factor where the
+    role needs one); each call replaces the user's previous token."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

@@ -15,14 +15,15 @@ from django.db import close_old_connections
 from django.urls import URLPattern, URLResolver
 from hypothesis import HealthCheck
 from openapi_spec_validator import validate
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from config import api_urls
+from partners.tokens import IssuedToken, token_issue
 from tests.api.conftest import Demo, Notified
+from tests.support.signin import confirmed_device
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,7 @@ def test_every_operation_documents_its_problem_responses(db: None) -> None:
 @pytest.fixture
 def live_schema(notified: Demo, settings: Any) -> Iterator[Any]:
     # Generous rate limits: the run sends hundreds of writes as one user from one address.
-    settings.API_THROTTLE_RATES = {"token": "100000/min", "write": "100000/min"}
+    settings.API_THROTTLE_RATES = {"sign_in": "100000/min", "write": "100000/min"}
     # Django's test client keeps the test's database connection open across requests; a
     # plain WSGI call would close it when the request starts and finishes, losing the data.
     request_started.disconnect(close_old_connections)
@@ -165,12 +166,18 @@ def _known_ids(demo: Notified, path: str) -> tuple[list[dict[str, int]], list[di
     ]
 
 
+def _manager_token(notified: Notified) -> IssuedToken:
+    """The manager's API token, issued with a second factor as a full sign-in would."""
+    confirmed_device(notified.user("manager"))
+    return token_issue(user=notified.user("manager"), two_factor=True)
+
+
 @pytest.mark.parametrize(("path", "method"), sorted(ENDPOINTS))
 def test_generated_requests_get_no_5xx_and_match_the_schema(
     notified: Notified, live_schema: Any, path: str, method: str
 ) -> None:
     operation = live_schema[path][method.upper()]
-    token, _ = Token.objects.get_or_create(user=notified.user("manager"))
+    token = _manager_token(notified)
     reachable, unreachable = _known_ids(notified, path)
     strategy = hypothesis.strategies.one_of(
         operation.as_strategy(GenerationMode.POSITIVE),
@@ -195,7 +202,7 @@ def test_generated_requests_get_no_5xx_and_match_the_schema(
             for name in set(case.path_parameters) & set(chosen):
                 case.path_parameters[name] = str(chosen[name])
         if method == "delete" and path.endswith("/auth/token/"):
-            token.save()  # keep the token the rest of the run signs in with
+            token.token.save()  # keep the token the rest of the run signs in with
         case.call_and_validate(
             headers={"Authorization": f"Token {token.key}"},
             checks=[not_a_server_error, response_schema_conformance],
@@ -209,7 +216,7 @@ def test_answers_to_requests_that_succeed_match_the_schema(
 ) -> None:
     """Generated requests mostly fail validation; these known-good ones, as the manager,
     check each success answer of the SLA and notification endpoints against the schema."""
-    token, _ = Token.objects.get_or_create(user=notified.user("manager"))
+    token = _manager_token(notified)
     asb, asb_agency = notified.case("asb").pk, notified.asb_agency.pk
     triage = notified.deadline("asb", "asb_triage").pk
     mailbox, webhook = notified.asb_mailbox.pk, notified.asb_webhook.pk

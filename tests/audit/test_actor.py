@@ -15,12 +15,12 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db.models.signals import pre_save
 from django.test import Client, RequestFactory, override_settings
-from rest_framework.authtoken.models import Token
 
 from cases.audit import SYSTEM_USERNAME, SystemCommand, acting_as, current_actor, system_user
 from referrals.models import RoutingRule
 from tests.audit import tasks
 from tests.personas import raise_referral
+from tests.support.signin import token_for
 from workflows.actions import case_set_risk
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,13 +85,13 @@ def test_a_signed_in_request_names_the_user_and_the_address(people, client: Clie
 @pytest.mark.django_db
 @override_settings(ROOT_URLCONF="tests.audit.urls")
 def test_an_api_call_authenticated_by_token_names_the_token_user(people, client: Client) -> None:
-    token = Token.objects.create(user=people.asb_coordinator)
+    token = token_for(people.asb_coordinator)
     rule = _rule()
     response = client.post(
         f"/rules/{rule.pk}/priority",
         {"priority": 3},
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert response.status_code == 200, response.content
     entry = LogEntry.objects.get_for_object(rule).latest("pk")

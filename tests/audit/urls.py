@@ -8,16 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.rest import ApiTokenAuthentication
 from referrals.models import RoutingRule
 
 
 class Reprioritise(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
 
     def post(self, request: Request, pk: int) -> Response:
         rule = RoutingRule.objects.get(pk=pk)

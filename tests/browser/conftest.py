@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from tests.browser.helpers import AXE
 from tests.conftest import IN_CI
@@ -78,6 +79,13 @@ def _sla_reference_data(transactional_db: None) -> None:
     """SLA policies and holidays: the flush after each live-server test removes what the
     migrations seeded, and deadlines are planned from them."""
     seed_sla_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_limits(transactional_db: None) -> None:
+    """Sign-ins per address are counted in the database cache, which the flush after each
+    live-server test leaves alone; every test here signs in from 127.0.0.1."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

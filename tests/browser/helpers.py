@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
+
+from partners.security import two_factor_required
+from tests.support.signin import confirmed_device, fresh_code
 
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "persona-pass-2026"  # tests.personas seeds the demo users with it
@@ -13,10 +17,18 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def sign_in(page: Any, username: str) -> None:
+    """Sign in on the page; for a role that needs a second factor, with a confirmed device
+    (created if the persona has none) and the code it shows now."""
+    user = User.objects.get(username=username)
+    device = confirmed_device(user) if two_factor_required(user) else None
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if device is not None:
+        page.wait_for_url("**/sign-in/code/")
+        page.get_by_label("Enter your security code").fill(fresh_code(device))
+        page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/")
 
 

@@ -25,7 +25,6 @@ import httpx
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from rest_framework.authtoken.models import Token
 
 from bench.generate import LEAD_AGENCY, asb_cases_append, partnership_ensure
 from bench.procs import Gunicorn, Server
@@ -38,6 +37,7 @@ from tests.faults.scenario import database_url, server_env
 from tests.notifications.conftest import WorkerProcess, database_url_for_subprocess, purge_queue
 from tests.support import ReceivedWebhook, WebhookReceiver
 from tests.support.concurrency import queue_delete
+from tests.support.signin import token_for
 
 TRANSITION = "case.transitioned"
 # Long enough for the sweep (every 5 s), a worker's reconnect backoff after an outage and
@@ -278,8 +278,7 @@ def transition_cases(count: int) -> tuple[list[int], str]:
     """``count`` ASB cases in "reported", and an API token for the coordinator who triages."""
     partnership = partnership_ensure(actors=1)
     coordinator = get_user_model().objects.get(username="asb_coordinator")
-    token, _ = Token.objects.get_or_create(user=coordinator)
-    return asb_cases_append(count=count, partnership=partnership), token.key
+    return asb_cases_append(count=count, partnership=partnership), token_for(coordinator)
 
 
 class TransitionStream:

@@ -13,13 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
-from rest_framework.authtoken.models import Token
 
 from bench.procs import Gunicorn
 from cases.models import Case
 from notifications.models import OutboxEvent
 from tests.faults.scenario import Counts, Sizes, database_url, server_env
 from tests.personas import raise_referral
+from tests.support.signin import token_for
 from workflows.models import TransitionLog
 
 pytestmark = [
@@ -61,7 +61,7 @@ def _race(base_url: str, token: str, case_id: int) -> list[tuple[int, Any]]:
 def test_fifty_concurrent_transitions_on_one_case_have_one_winner_and_one_log_row(
     people: Any, sizes: Sizes
 ) -> None:
-    token = Token.objects.create(user=people.asb_coordinator).key
+    token = token_for(people.asb_coordinator)
     cases = [raise_referral(people.officer, "asb").case for _ in range(sizes.conflict_rounds)]
     # Repeated referrals may flag a case review on a case, which changes its version too.
     versions = {case.pk: Case.objects.get(pk=case.pk).version for case in cases}

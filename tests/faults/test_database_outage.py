@@ -18,13 +18,13 @@ from typing import Any
 
 import httpx
 import pytest
-from rest_framework.authtoken.models import Token
 
 from bench.procs import Gunicorn
 from cases.models import Case, Subject
 from referrals.models import Referral
 from tests.faults.scenario import Counts, Sizes, database_url, server_env
 from tests.personas import payload
+from tests.support.signin import token_for
 from tests.support.tcp_proxy import TcpProxy
 from workflows.models import TransitionLog
 
@@ -119,7 +119,7 @@ def _cut_in_flight(sent: Sent, outages: list[tuple[float, float]]) -> bool:
 def test_the_api_answers_503_while_postgresql_is_away_and_loses_nothing(
     people: Any, sizes: Sizes, database_target: tuple[str, int], conn_max_age: int
 ) -> None:
-    token = Token.objects.create(user=people.officer).key
+    token = token_for(people.officer)
     tag = f"F{uuid.uuid4().hex[:8]}"
     with TcpProxy(database_target) as proxy:
         env = server_env(database=database_url(port=proxy.port), conn_max_age=conn_max_age)
