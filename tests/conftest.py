@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -125,6 +126,32 @@ def _force_login_signs_in_fully() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ClientMixin, "force_login", force_login_verified)
         yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The personas, seeded once after the test database is made (see tests/personas.py):
+    every test that rolls back starts from them instead of seeding its own."""
+    from tests.personas import seed_personas
+
+    with django_db_blocker.unblock():
+        seed_personas()
+
+
+@pytest.fixture
+def unseeded(db: None) -> None:
+    """An empty partnership, for a test of seeding itself: the session's personas are
+    removed inside the test's transaction, which rolls back afterwards."""
+    from django.contrib.auth.models import User
+
+    from partners.models import Agency, Membership, Ward
+    from referrals.models import RoutingRule
+
+    RoutingRule.objects.all().delete()
+    Membership.objects.all().delete()
+    User.objects.all().delete()
+    Agency.objects.all().delete()
+    Ward.objects.all().delete()
 
 
 @pytest.fixture

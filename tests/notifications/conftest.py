@@ -382,9 +382,9 @@ def settled_case(people: Any, kind: str = "asb", **overrides: Any) -> Any:
     (created afterwards) hear only what the test does next."""
     from notifications.models import OutboxEvent
     from notifications.services import outbox_sweep
-    from tests.personas import raise_referral
+    from tests.factories import CaseFactory
 
-    case = raise_referral(people.officer, kind, **overrides).case
+    case = CaseFactory.create(by=people.officer, kind=kind, **overrides)
     outbox_sweep()
     # A worker may be relaying one of them right now (the sweep skips locked rows).
     wait_until(

@@ -13,6 +13,7 @@ from notifications.models import Channel, Delivery, DeliveryStatus, Endpoint, Ou
 from notifications.services import endpoint_create, event_relay
 from partners.demo import WARDS, ward_code
 from partners.models import Agency
+from tests.factories import CaseFactory
 from tests.personas import raise_referral
 from workflows.actions import case_transition, deadlines_scan
 from workflows.models import BankHoliday, Deadline
@@ -34,7 +35,7 @@ def breached_asb_case(by: Any, *, opened_at: datetime, **overrides: Any) -> Case
     """An ASB case raised at ``opened_at`` (in the past) whose triage deadline the scanner
     has since breached: planned through the SLA services, breached by the real scan."""
     with time_machine.travel(opened_at, tick=False):
-        case = raise_referral(by, "asb", **overrides).case
+        case: Case = CaseFactory.create(by=by, kind="asb", **overrides)
     deadlines_scan()
     return case
 

@@ -7,7 +7,8 @@ from django.test import RequestFactory
 
 from partners.models import Agency, Membership, Role, Ward
 
-pytestmark = pytest.mark.django_db
+# Seeding is what these tests check, so they start from an empty partnership.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unseeded")]
 
 
 def test_seed_demo_creates_the_partnership_once() -> None:

@@ -82,6 +82,7 @@ def test_a_demo_case_moved_off_its_plan_is_reported_not_overwritten(monkeypatch)
     assert case.state == "no_further_action"
 
 
+@pytest.mark.usefixtures("unseeded")
 def test_seeding_cases_before_the_partnership_says_what_to_do() -> None:
     with pytest.raises(LookupError, match="seed the partnership first"):
         demo.seed_demo_cases()

@@ -218,14 +218,10 @@ def test_known_fgm_in_a_girl_under_18_records_the_referrers_personal_duty(people
 
 def _staff_of(kind: str) -> Any:
     """A case worker at a new agency of ``kind``."""
-    from django.contrib.auth.models import User
+    from partners.models import Role
+    from tests.factories import AgencyFactory, member
 
-    from partners.models import Membership, Role
-
-    agency = Agency.objects.create(code=f"test-{kind}", name=f"Test {kind}", kind=kind)
-    user = User.objects.create_user(f"staff-{kind}")
-    Membership.objects.create(user=user, agency=agency, role=Role.CASE_WORKER)
-    return user
+    return member(Role.CASE_WORKER, agency=AgencyFactory.create(code=f"test-{kind}", kind=kind))
 
 
 @pytest.mark.parametrize("kind", ["health", "education", "social_care"])

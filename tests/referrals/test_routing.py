@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from partners.models import Agency, AgencyKind, Ward
 from referrals.models import RoutingRule
+from tests.factories import AgencyFactory
 from tests.personas import OTHER_WARD, WARD, raise_referral
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,8 @@ def _lead(people, kind: str = "asb", **overrides: object) -> str:
 
 
 def _agency(code: str, kind: str = AgencyKind.COUNCIL) -> Agency:
-    return Agency.objects.create(code=code, name=code.replace("-", " ").title(), kind=kind)
+    agency: Agency = AgencyFactory.create(code=code, kind=kind)
+    return agency
 
 
 def test_licensed_premises_go_to_licensing_when_the_rule_exists(people) -> None:

@@ -11,7 +11,7 @@ import time_machine
 
 from cases.models import Case
 from notifications.models import OutboxEvent
-from tests.personas import dash, raise_referral
+from tests.factories import CaseFactory
 from workflows.actions import case_transition
 from workflows.calendar import LONDON
 from workflows.models import Deadline
@@ -54,15 +54,15 @@ def events(type: str) -> list[OutboxEvent]:
 
 
 def asb_case(by: Any, *, vulnerable: bool = False, **overrides: Any) -> Case:
-    details = {"victim_vulnerable": vulnerable, "repeat_incident": False}
-    return raise_referral(by, "asb", details=details, **overrides).case
+    case: Case = CaseFactory.create(by=by, kind="asb", vulnerable=vulnerable, **overrides)
+    return case
 
 
 def vawg_case(by: Any, *, yes: int = 15, **overrides: Any) -> Case:
-    details = overrides.pop("details", {"dash": dash(yes)})
-    return raise_referral(by, "vawg", details=details, **overrides).case
+    case: Case = CaseFactory.create(by=by, kind="vawg", dash_yes=yes, **overrides)
+    return case
 
 
 def fgm_case(by: Any, *, age: int = 15) -> Case:
-    details = {"dash": dash(3), "fgm_known": True, "victim_age": age}
-    return raise_referral(by, "vawg", category="fgm", details=details).case
+    case: Case = CaseFactory.create(by=by, kind="vawg", fgm_age=age)
+    return case

@@ -12,7 +12,8 @@ from typing import Any
 from django.utils import timezone
 
 from cases.models import Case
-from tests.personas import dash, raise_referral
+from tests.factories import CaseFactory, ReferralFactory
+from tests.personas import dash
 from workflows.actions import case_transition
 from workflows.errors import TransitionNotAvailable
 from workflows.machines import MACHINES, transition_names
@@ -100,16 +101,15 @@ def new_case(people: Any, kind: str, *, flagged: bool = False, **overrides: Any)
     """A fresh case of ``kind``; ASB cases get their own place and complainant so reports
     in one test do not add up to a case review unless ``flagged`` asks for one."""
     if kind != "asb":
-        return raise_referral(people.officer, kind, **overrides).case
+        case: Case = CaseFactory.create(by=people.officer, kind=kind, **overrides)
+        return case
     n = next(_unique)
     overrides.setdefault("location_text", f"{n} Test Row")
     overrides.setdefault("subjects", [{"role": "complainant", "full_name": f"Resident {n}"}])
-    reports = 3 if flagged else 1
-    referral = None
-    for _ in range(reports):
-        referral = raise_referral(people.officer, kind, **overrides)
-    assert referral is not None
-    return referral.case
+    referrals = ReferralFactory.create_batch(
+        3 if flagged else 1, by=people.officer, kind=kind, **overrides
+    )
+    return referrals[-1].case
 
 
 def case_in(

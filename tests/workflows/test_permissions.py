@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from partners.models import Agency, AgencyKind, Membership, Role, Ward
+from partners.models import Agency, Role, Ward
 from referrals.models import RoutingRule
+from tests.factories import AgencyFactory, member
 from tests.personas import OTHER_WARD, WARD
 from tests.workflows.flows import DATA, case_ready_for, new_case, step
 from workflows.errors import TransitionForbidden
@@ -109,10 +110,7 @@ def test_each_persona_may_or_may_not_perform_the_transition(
 
 
 def _member(username: str, agency: Agency, *roles: str) -> User:
-    user = User.objects.create_user(username=username)
-    for role in roles:
-        Membership.objects.create(user=user, agency=agency, role=role)
-    return user
+    return member(*roles, agency=agency, username=username)
 
 
 def test_the_assigned_officer_and_lead_case_workers_may_work_but_not_manage_the_case(
@@ -146,9 +144,7 @@ def test_the_assigned_officer_and_lead_case_workers_may_work_but_not_manage_the_
 
 
 def test_a_coordinator_of_one_council_cannot_act_on_another_councils_case(people) -> None:
-    north = Agency.objects.create(
-        code="north-council-asb", name="North Council ASB Team", kind=AgencyKind.COUNCIL
-    )
+    north = AgencyFactory.create(code="north-council-asb", name="North Council ASB Team")
     north_coord = _member("north_coord", north, Role.ASB_COORDINATOR, Role.MANAGER)
     RoutingRule.objects.create(kind="asb", ward=Ward.objects.get(code=OTHER_WARD), agency=north)
 

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from partners.models import Agency, Membership, Role
+from partners.models import Role
+from tests.factories import member
 from tests.personas import dash
 from tests.workflows.flows import (
     PATHS,
@@ -210,11 +211,7 @@ def test_an_incomplete_dash_names_each_missing_answer(people) -> None:
 
 
 def _member(username: str, agency_code: str, role: str) -> Any:
-    from django.contrib.auth.models import User
-
-    user = User.objects.create_user(username=username)
-    Membership.objects.create(user=user, agency=Agency.objects.get(code=agency_code), role=role)
-    return user
+    return member(role, agency=agency_code, username=username)
 
 
 def test_only_a_manager_or_safeguarding_lead_of_the_lead_agency_may_lower_vawg_risk(
