@@ -131,10 +131,13 @@ def _force_login_signs_in_fully() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """The personas, seeded once after the test database is made (see tests/personas.py):
-    every test that rolls back starts from them instead of seeding its own."""
+    every test that rolls back starts from them instead of seeding its own. Without audit
+    entries, so that a test's audit trail holds only what the test did."""
+    from auditlog.context import disable_auditlog
+
     from tests.personas import seed_personas
 
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), disable_auditlog():
         seed_personas()
 
 
@@ -142,16 +145,18 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 def unseeded(db: None) -> None:
     """An empty partnership, for a test of seeding itself: the session's personas are
     removed inside the test's transaction, which rolls back afterwards."""
+    from auditlog.context import disable_auditlog
     from django.contrib.auth.models import User
 
     from partners.models import Agency, Membership, Ward
     from referrals.models import RoutingRule
 
-    RoutingRule.objects.all().delete()
-    Membership.objects.all().delete()
-    User.objects.all().delete()
-    Agency.objects.all().delete()
-    Ward.objects.all().delete()
+    with disable_auditlog():
+        RoutingRule.objects.all().delete()
+        Membership.objects.all().delete()
+        User.objects.all().delete()
+        Agency.objects.all().delete()
+        Ward.objects.all().delete()
 
 
 @pytest.fixture

@@ -138,6 +138,7 @@ def test_a_system_command_acts_as_csp_system(people) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("unseeded")
 def test_seeding_the_demo_partnership_is_attributed_to_csp_system() -> None:
     from partners.models import Agency
 
