@@ -26,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 
 from cases.models import Case
-from workflows.chain import link_hash, transition_fields
+from workflows.chain import link_hash, reason_problem, transition_fields
 from workflows.models import AuditSeal, TransitionLog
 
 TRANSITION_TABLE = TransitionLog._meta.db_table
@@ -168,6 +168,7 @@ class ChainBreak:
 class AuditReport:
     cases: int = 0
     transition_rows: int = 0
+    erased_reasons: int = 0
     seals: int = 0
     global_seals: int = 0
     breaks: list[ChainBreak] = field(default_factory=list)
@@ -183,6 +184,7 @@ class _Link:
     prev_hash: str
     hash: str
     fields: dict[str, Any] | None  # None: the sealed row itself is missing
+    problem: str | None = None  # content the hash does not cover that is wrong (a reason)
 
 
 def _first_break(links: Sequence[_Link], what: str) -> tuple[int, str] | None:
@@ -199,6 +201,8 @@ def _first_break(links: Sequence[_Link], what: str) -> tuple[int, str] | None:
             return link.seq, "the sealed audit entry is missing"
         if link_hash(prev, link.fields) != link.hash:
             return link.seq, "the stored hash does not match the row's content"
+        if link.problem:
+            return link.seq, link.problem
         expected, prev = link.seq + 1, link.hash
     return None
 
@@ -253,10 +257,11 @@ def audit_verify() -> AuditReport:
     """Recompute every chain and hold every case row to its transition log's last row.
 
     Reports the first broken link of each case's transition-log and audit-seal chains and
-    of the global seal chain; each case whose state, lead agency or version differs from
-    what its last transition log row recorded (a change made outside the services, or the
-    chain's newest rows removed); and every audit entry that carries no seal. Reads in
-    batches, so memory stays bounded.
+    of the global seal chain (a transition row whose reason text does not match its digest
+    is a broken link; an erased reason is not, and is counted); each case whose state, lead
+    agency or version differs from what its last transition log row recorded (a change
+    made outside the services, or the chain's newest rows removed); and every audit entry
+    that carries no seal. Reads in batches, so memory stays bounded.
     """
     from auditlog.models import LogEntry
 
@@ -278,8 +283,12 @@ def audit_verify() -> AuditReport:
             rows = transitions[case_id]
             report.cases += 1
             report.transition_rows += len(rows)
+            report.erased_reasons += sum(1 for r in rows if r.reason_erased_at is not None)
             report.seals += len(seals[case_id])
-            links = [_Link(r.seq, r.prev_hash, r.hash, transition_fields(r)) for r in rows]
+            links = [
+                _Link(r.seq, r.prev_hash, r.hash, transition_fields(r), reason_problem(r))
+                for r in rows
+            ]
             for table, chain, what in (
                 (TRANSITION_TABLE, links, "transition log rows"),
                 (SEAL_TABLE, _seal_links(seals[case_id]), "sealed audit entries"),

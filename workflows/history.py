@@ -120,6 +120,7 @@ def case_history(*, case: Case, full: bool) -> CaseHistory:
     for row in transitions:
         # In memory only: the rows are never saved again (the log is append-only).
         row.data = transition_data.shown(row.data)
+        row.reason = row.reason_shown  # an erased reason says when, never a blank
     if not full:
         return CaseHistory(case=case, transitions=transitions)
     audit = list(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,8 @@ from django.db import models
 
 from cases.models import Case, CaseKind, RiskLevel
 from partners.models import Agency
+
+LONDON = ZoneInfo("Europe/London")
 
 
 class TransitionLog(models.Model):
@@ -21,6 +24,11 @@ class TransitionLog(models.Model):
     ``version`` and ``responsible_agency`` record the case row as the change left it (null
     on rows written before they existed): ``verify_audit`` compares the live case row with
     its chain's last row, so a state, lead or version changed outside the services shows.
+
+    ``reason_digest`` is an HMAC of ``reason``; the hash covers the digest, not the text, so
+    the text alone can be erased for retention (``reason`` blanked, ``reason_erased_at``
+    set: the one UPDATE PostgreSQL lets through, migration 0010). Rows written before
+    digests (blank) keep a hash over the text, and their text cannot be erased.
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transition_logs")
@@ -33,6 +41,9 @@ class TransitionLog(models.Model):
     )
     actor_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, related_name="+")
     reason = models.TextField()
+    # db_default: a row inserted without it (a bulk load) is an old-format row, not an error.
+    reason_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
+    reason_erased_at = models.DateTimeField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField()
     version = models.PositiveIntegerField(null=True, blank=True)
@@ -54,6 +65,14 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.transition} {self.source}->{self.target}"
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason as people read it: the text, or when it was erased (London's date)."""
+        if self.reason_erased_at is None:
+            return self.reason
+        day = self.reason_erased_at.astimezone(LONDON)
+        return f"Reason erased on {day.day} {day:%B %Y} (retention)"
 
 
 class RiskAssessment(models.Model):

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from io import StringIO
 
 import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from tests.personas import raise_referral
 
@@ -109,3 +111,24 @@ def test_an_owner_or_superuser_role_is_refused(db) -> None:
         call_command("grant_app_role", connection.settings_dict["USER"] or "postgres")
     with pytest.raises(CommandError, match="there is no role"):
         call_command("grant_app_role", "no_such_role_anywhere")
+
+
+def test_the_app_role_cannot_erase_a_reason_and_the_command_says_who_can(app_role, people) -> None:
+    from workflows.models import TransitionLog
+
+    case = raise_referral(people.officer, "asb").case
+    with _as(app_role) as conn:
+        assert "permission denied" in _refused(
+            conn,
+            "UPDATE workflows_transitionlog SET reason = '', reason_erased_at = now() "
+            "WHERE reason_digest <> ''",
+        )
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {app_role}")
+        with pytest.raises(CommandError, match="run this command as the tables' owner"):
+            call_command("erase_transition_reasons", "--before", tomorrow, "--case", case.reference)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert TransitionLog.objects.get(case=case).reason

@@ -69,7 +69,7 @@ def test_a_reason_changed_in_the_transition_log_is_named_by_case_and_seq(cases, 
     assert not ok
     assert (
         f"BROKEN case {vawg.reference} {TRANSITIONS} seq 2: "
-        "the stored hash does not match the row's content"
+        "the reason does not match its digest (the text was changed)"
     ) in output
     assert output.count("BROKEN") == 1
     assert "1 problem in 3 cases" in output

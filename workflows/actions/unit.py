@@ -25,7 +25,7 @@ from cases.models import Case
 from notifications.services import emit
 from partners.models import Agency
 from partners.selectors import user_memberships
-from workflows.chain import canonical, link_hash, transition_fields
+from workflows.chain import canonical, link_hash, reason_digest, transition_fields
 from workflows.errors import ConcurrentChange, InvalidTransitionData
 from workflows.models import TransitionLog
 from workflows.sla.planning import deadlines_on_transition
@@ -60,6 +60,8 @@ def transition_log_append(
         actor=actor,
         actor_agency=actor_agency,
         reason=reason,
+        # The hash covers this digest, not the text: the text can be erased (retention).
+        reason_digest=reason_digest(reason),
         data=_json_safe(data),
         at=at,
         # The case row as this change leaves it: verify_audit compares the live row with it.
