@@ -1,8 +1,10 @@
 """Reads of the workflows app used by several callers: SLA manager views, work queues, the
 early-release tracker.
 
-Callers scope by agency (``agency_ids``) according to who is asking; these functions do
-not decide access. Months and dates are Europe/London.
+Callers scope by agency (``agency_ids``) according to who is asking, and pass the person
+asking as ``seen_by`` wherever a row, a ward or a count could tell of a case: then only the
+cases the need-to-know gate lets them see in full count (``cases.access.cases_visible``).
+Months and dates are Europe/London.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
+from cases.access import cases_visible
 from cases.models import CLOSED_STATES, Case, CaseKind, Subject, SubjectRole, SupportNeed
 from partners.models import Role
 from partners.selectors import user_agency_ids, user_has_role, user_memberships
@@ -41,14 +44,23 @@ def _london_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=LONDON)
 
 
+def _seen(deadlines: QuerySet[Deadline], seen_by: Any) -> QuerySet[Deadline]:
+    """The deadlines of cases ``seen_by`` may see in full; all of them for ``None`` (a
+    caller with no person behind it: the scanner, the benchmarks)."""
+    if seen_by is None:
+        return deadlines
+    return deadlines.filter(case__in=cases_visible(seen_by, full=True).values("pk"))
+
+
 def open_breaches(
     *,
     agency_ids: Iterable[int] | None = None,
     kind: str | None = None,
     ward_id: int | None = None,
+    seen_by: Any = None,
 ) -> QuerySet[Deadline]:
     """Breached deadlines not yet met or cancelled, oldest breach first."""
-    qs = Deadline.objects.filter(status=DeadlineStatus.BREACHED)
+    qs = _seen(Deadline.objects.filter(status=DeadlineStatus.BREACHED), seen_by)
     if agency_ids is not None:
         qs = qs.filter(responsible_agency_id__in=list(agency_ids))
     if kind:
@@ -72,11 +84,11 @@ class BreachCount:
 
 
 def open_breach_counts(
-    *, agency_ids: Iterable[int] | None = None, kind: str | None = None
+    *, agency_ids: Iterable[int] | None = None, kind: str | None = None, seen_by: Any = None
 ) -> list[BreachCount]:
     """Open breaches counted by responsible agency, case kind and ward."""
     rows = (
-        open_breaches(agency_ids=agency_ids, kind=kind)
+        open_breaches(agency_ids=agency_ids, kind=kind, seen_by=seen_by)
         .order_by()
         .values(
             agency_code=F("responsible_agency__code"),
@@ -116,7 +128,7 @@ class BreachRate:
 
 
 def breach_rate_by_agency_month(
-    *, since: date, until: date, agency_ids: Iterable[int] | None = None
+    *, since: date, until: date, agency_ids: Iterable[int] | None = None, seen_by: Any = None
 ) -> list[BreachRate]:
     """Per responsible agency and month of the due date: deadlines decided and breached.
 
@@ -130,6 +142,7 @@ def breach_rate_by_agency_month(
     qs = Deadline.objects.filter(
         decided, due_at__gte=_london_midnight(since), due_at__lt=_london_midnight(until)
     )
+    qs = _seen(qs, seen_by)
     if agency_ids is not None:
         qs = qs.filter(responsible_agency_id__in=list(agency_ids))
     rows = (
@@ -437,6 +450,7 @@ def sla_breaches_by_agency_and_kind(
     since: date | None,
     until: date | None,
     agency_ids: Iterable[int] | None = None,
+    seen_by: Any = None,
 ) -> list[SlaBreachRow]:
     """Per responsible agency and case kind, deadlines due in [since, until) (London
     dates; None leaves that end open) that were decided, and how many of them breached.
@@ -448,7 +462,7 @@ def sla_breaches_by_agency_and_kind(
     decided = Q(status__in=[DeadlineStatus.MET, DeadlineStatus.BREACHED]) | Q(
         status=DeadlineStatus.CANCELLED, breached_at__isnull=False
     )
-    qs = Deadline.objects.filter(decided)
+    qs = _seen(Deadline.objects.filter(decided), seen_by)
     if since is not None:
         qs = qs.filter(due_at__gte=_london_midnight(since))
     if until is not None:
