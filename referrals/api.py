@@ -60,6 +60,7 @@ from cases.models import (
     Subject,
     SubjectRole,
 )
+from cases.services import case_viewed
 from partners.models import Agency, Ward
 from referrals.duties import personal_duties_recorded
 from referrals.models import Referral
@@ -296,12 +297,23 @@ REFERRAL_ITEM = PolymorphicProxySerializer(
 )
 
 
-def referral_rows(user: Any, referrals: list[Referral]) -> list[dict[str, Any]]:
+def referral_rows(
+    user: Any, referrals: list[Referral], *, listing: bool = False
+) -> list[dict[str, Any]]:
+    """Each referral in full or in outline, by what the caller may read. A list gives
+    VAWG referrals in outline whoever asks: victims' names, safe-contact details and DASH
+    answers are read one referral at a time, and each such read is logged."""
     full = referrals_readable_in_full(user, referrals)
-    return [
-        ReferralSerializer(r).data if r.pk in full else ReferralOutlineSerializer(r).data
-        for r in referrals
-    ]
+    if listing:
+        full = {r.pk for r in referrals if r.pk in full and r.kind != CaseKind.VAWG}
+    rows = []
+    for r in referrals:
+        if r.pk in full:
+            case_viewed(case=r.case, by=user)  # logs a VAWG read; other kinds pass
+            rows.append(ReferralSerializer(r).data)
+        else:
+            rows.append(ReferralOutlineSerializer(r).data)
+    return rows
 
 
 # --- Referrals ------------------------------------------------------------------------
@@ -329,10 +341,14 @@ class ReferralListCreateView(generics.ListAPIView[Referral]):
             .order_by("-created_at", "-id")
         )
 
-    @extend_schema(responses=REFERRAL_ITEM)
+    @extend_schema(
+        responses=REFERRAL_ITEM,
+        description="VAWG referrals are listed in outline; read one at "
+        "/api/v1/referrals/{id}/ (each read in full is recorded in its case's audit trail).",
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
-        return self.get_paginated_response(referral_rows(request.user, list(page)))
+        return self.get_paginated_response(referral_rows(request.user, list(page), listing=True))
 
     @extend_schema(request=ReferralInputSerializer, responses={201: ReferralCreatedSerializer})
     def post(self, request: Request) -> Response:
@@ -343,7 +359,10 @@ class ReferralListCreateView(generics.ListAPIView[Referral]):
 
 
 class ReferralDetailView(APIView):
-    @extend_schema(responses={200: REFERRAL_ITEM})
+    @extend_schema(
+        responses={200: REFERRAL_ITEM},
+        description="Reading a VAWG referral in full is recorded in its case's audit trail.",
+    )
     def get(self, request: Request, pk: int) -> Response:
         referral = (
             referrals_for_user(request.user)
