@@ -66,7 +66,7 @@ from referrals.duties import personal_duties_recorded
 from referrals.models import Referral
 from referrals.reports import CrimeTypeRow, crime_types_by_ward
 from referrals.selectors import (
-    possible_duplicates,
+    duplicates_visible,
     referrals_for_user,
     referrals_readable_in_full,
 )
@@ -390,23 +390,13 @@ class ReferralDuplicatesView(APIView):
     @extend_schema(
         request=ReferralInputSerializer,
         responses={200: DuplicatesSerializer},
-        description="Open cases of the same kind about the same person or place that you can "
-        "see: offer to add the referral to one of them with join_case.",
+        description="Open cases of the same kind about the same person or place that you see "
+        "in full: offer to add the referral to one of them with join_case.",
     )
     def post(self, request: Request) -> Response:
         clean = validate_referral(request.data)
-        visible = Case.objects.for_user(request.user)
-        cases = list(
-            possible_duplicates(clean=clean)
-            .filter(pk__in=visible.values("pk"))
-            .select_related("ward", "responsible_agency")[:MAX_DUPLICATES]
-        )
-        full_ids = set(
-            Case.objects.for_user_full(request.user)
-            .filter(pk__in=[c.pk for c in cases])
-            .values_list("pk", flat=True)
-        )
-        return Response({"results": case_rows(cases, full_ids=full_ids)})
+        cases = list(duplicates_visible(clean=clean, user=request.user)[:MAX_DUPLICATES])
+        return Response({"results": case_rows(cases, full_ids={c.pk for c in cases})})
 
 
 # --- Form metadata --------------------------------------------------------------------
