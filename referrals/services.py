@@ -282,14 +282,19 @@ def _record_fgm_duty(*, case: Case, referral: Referral, by: Any, agency: Agency,
 def _check_case_review(
     *, case: Case, clean: CleanReferral, by: Any, agency: Agency, now: Any
 ) -> None:
+    """Flag the case when the reports about its victim or place reach the threshold. The
+    count takes in every agency's reports, so the flag, its reason and its clock are for
+    the agencies that lead or take part in the case, not for the referrer who set it off."""
     if case.case_review_flagged_at is not None:
         return
     count = case_review_count(clean=clean, until=max(clean.occurred_at, now))
     if count < settings.CASE_REVIEW_THRESHOLD:
         return
+    # No version of its own: the referral that crossed the threshold already gave the case
+    # this version, and a second one would tell its referrer (who sees the version but not
+    # the flag, workflows.selectors.MEMBERS_ONLY_*) that other reports exist.
     case.case_review_flagged_at = now
-    case.version += 1
-    case.save(update_fields=["case_review_flagged_at", "version"])
+    case.save(update_fields=["case_review_flagged_at"])
     transition_log_append(
         case=case,
         transition="flag_case_review",

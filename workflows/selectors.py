@@ -44,12 +44,34 @@ def _london_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=LONDON)
 
 
+# The ASB case review flag counts other agencies' reports about the same person or place,
+# so it, its log entry, its event, its clock and its audit entry are shown only to those
+# who see the case through their agency (cases.access.sees_as_member), never to a person
+# who only referred it: otherwise anyone could test who else had been reported (issue 12).
+MEMBERS_ONLY_TRANSITIONS = frozenset({"flag_case_review"})
+MEMBERS_ONLY_EVENT_TYPES = frozenset({"case.review_threshold_met"})
+MEMBERS_ONLY_FIELDS = frozenset({"case_review_flagged_at"})
+
+
+def members_only_deadlines() -> Q:
+    """Deadlines whose clock a members-only fact started."""
+    return Q(policy__trigger_event__in=MEMBERS_ONLY_TRANSITIONS)
+
+
+def _seen_as_member(user: Any) -> Q:
+    """Deadlines ``user`` may see whole: any not started by a members-only fact, and
+    those of cases they see through their agency."""
+    return ~members_only_deadlines() | Q(case__in=Case.objects.for_member(user).values("pk"))
+
+
 def _seen(deadlines: QuerySet[Deadline], seen_by: Any) -> QuerySet[Deadline]:
     """The deadlines of cases ``seen_by`` may see in full; all of them for ``None`` (a
     caller with no person behind it: the scanner, the benchmarks)."""
     if seen_by is None:
         return deadlines
-    return deadlines.filter(case__in=cases_visible(seen_by, full=True).values("pk"))
+    return deadlines.filter(
+        _seen_as_member(seen_by), case__in=cases_visible(seen_by, full=True).values("pk")
+    )
 
 
 def open_breaches(
@@ -383,10 +405,14 @@ def _deadline_rows(qs: QuerySet[Deadline]) -> QuerySet[Deadline]:
     )
 
 
-def case_running_deadlines(*, case_id: int, now: datetime) -> list[RatedDeadline]:
+def case_running_deadlines(
+    *, case_id: int, now: datetime, seen_by: Any = None
+) -> list[RatedDeadline]:
     """The case's running deadlines (open, or breached and still unresolved), soonest due
-    first, each with its RAG status at ``now``."""
+    first, each with its RAG status at ``now``; those ``seen_by`` may see, if given."""
     qs = Deadline.objects.filter(case_id=case_id, status__in=ACTIVE_DEADLINE_STATUSES)
+    if seen_by is not None:
+        qs = qs.filter(_seen_as_member(seen_by))
     return rate_deadlines(_deadline_rows(qs), now=now)
 
 
@@ -407,7 +433,7 @@ def deadlines_visible_to(
     seen = Q(case__in=Case.objects.for_user_full(user).values("pk")) | Q(
         responsible_user=user, case__in=Case.objects.for_user(user).values("pk")
     )
-    qs = Deadline.objects.filter(seen)
+    qs = Deadline.objects.filter(seen, _seen_as_member(user))
     if status:
         qs = qs.filter(status=status)
     if agency_code:
@@ -530,6 +556,7 @@ def deadlines_for_user(
             Q(responsible_user=user, case__in=Case.objects.for_user(user).values("pk"))
             | Q(case__in=Case.objects.for_user_full(user).values("pk"))
         )
+        .filter(_seen_as_member(user))
         .select_related("case", "case__ward", "policy", "responsible_agency", "responsible_user")
         .order_by("due_at", "pk")[:limit]
     )
