@@ -306,7 +306,7 @@ def referral_rows(
     full = referrals_readable_in_full(user, referrals)
     if listing:
         full = {r.pk for r in referrals if r.pk in full and r.kind != CaseKind.VAWG}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r in referrals:
         if r.pk in full:
             case_viewed(case=r.case, by=user)  # logs a VAWG read; other kinds pass
