@@ -1,4 +1,9 @@
-"""Need-to-know: who may see a case, and how much of it.
+"""Need-to-know: who may see a case, and how much of it. The one gate every output asks.
+
+Pages, the API, CSVs and reports ask it about a signed-in person; notifications ask it
+about an agency (whose endpoints an event would go to), a person (their inbox), or the
+``csp.events`` exchange (``EVENT_BUS``): ``visibility(case, to=...)`` for one case,
+``cases_visible(to, full=...)`` for a queryset. Everything else here is built on those two.
 
 The predicates agree with ``Case.objects.for_user()`` / ``for_user_full()`` by being
 defined through the same querysets (tests check both directions).
@@ -23,12 +28,51 @@ class Visibility(Enum):
     FULL = "full"
 
 
-def case_visibility(user: Any, case: Case) -> Visibility:
-    if Case.objects.for_user_full(user).filter(pk=case.pk).exists():
+class EventBus:
+    """Whoever consumes the ``csp.events`` exchange: partner systems, none of them named,
+    so it hears only of cases any partner may hear of (never a VAWG case)."""
+
+    def __repr__(self) -> str:
+        return "EVENT_BUS"
+
+
+EVENT_BUS = EventBus()
+
+
+def cases_visible(to: Any, *, full: bool = False) -> CaseQuerySet:
+    """Cases ``to`` may see or hear of: in full (``full``), or at all (in outline or full).
+
+    ``to`` is a user (pages, API, CSV, reports, their inbox), an ``Agency`` (its
+    endpoints: email, webhooks, Notify; its deliveries list) or ``EVENT_BUS``.
+    """
+    if isinstance(to, EventBus):
+        # The envelope has no personal data, but a VAWG reference, category or count on an
+        # open exchange tells a stranger that someone is at risk.
+        return Case.objects.exclude(kind="vawg")
+    if isinstance(to, Agency):
+        ids = {to.pk}
+        return Case.objects.for_agencies_full(ids) if full else Case.objects.for_agencies(ids)
+    return Case.objects.for_user_full(to) if full else Case.objects.for_user(to)
+
+
+def visibility(case: Case, *, to: Any) -> Visibility:
+    """How much of ``case`` ``to`` may see (see ``cases_visible`` for who ``to`` may be)."""
+    if cases_visible(to, full=True).filter(pk=case.pk).exists():
         return Visibility.FULL
-    if Case.objects.for_user(user).filter(pk=case.pk).exists():
+    if cases_visible(to).filter(pk=case.pk).exists():
         return Visibility.OUTLINE
     return Visibility.NONE
+
+
+def case_visibility(user: Any, case: Case) -> Visibility:
+    return visibility(case, to=user)
+
+
+def sees_as_member(user: Any, case: Case) -> bool:
+    """Whether ``user`` sees the case through a lead or participating agency (or as an
+    auditor), not only as its referrer: the ASB case review flag counts *other* agencies'
+    reports, so it is for them alone (``CaseQuerySet.for_member``)."""
+    return Case.objects.for_member(user).filter(pk=case.pk).exists()
 
 
 @rules.predicate

@@ -64,11 +64,9 @@ MEMBER_ROLES = ("lead", "participant")
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
-    def _linked(self, agency_ids: set[int]) -> Exists:
+    def _linked(self, agency_ids: set[int], roles: tuple[str, ...] = MEMBER_ROLES) -> Exists:
         return Exists(
-            CaseAgency.objects.filter(
-                case=OuterRef("pk"), agency_id__in=agency_ids, role__in=MEMBER_ROLES
-            )
+            CaseAgency.objects.filter(case=OuterRef("pk"), agency_id__in=agency_ids, role__in=roles)
         )
 
     def _referred(self, user: Any) -> Q:
@@ -97,14 +95,39 @@ class CaseQuerySet(models.QuerySet["Case"]):
             return self.all()
         return self.filter(self._full_q(user))
 
+    def for_member(self, user: Any) -> CaseQuerySet:
+        """Cases the user sees through their agency (a lead or participating agency, in a
+        role that may see the kind) or as an auditor: not those they only referred. Facts
+        the coordinating agencies hold about *other* cases (the ASB case review flag) are
+        shown only here."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user_has_role(user, Role.AUDITOR):
+            return self.all()
+        return self.filter(self._member_q(user))
+
+    def for_agencies(self, agency_ids: set[int]) -> CaseQuerySet:
+        """Cases any of the agencies may hear of at all: those they lead or take part in,
+        and the ASB and early-release cases they referred (in outline). Never a VAWG case
+        they only referred: their staff cannot open it (``for_user``)."""
+        return self.filter(
+            Q(self._linked(agency_ids))
+            | (~Q(kind=CaseKind.VAWG) & Q(self._linked(agency_ids, (CaseAgencyRole.REFERRER,))))
+        )
+
+    def for_agencies_full(self, agency_ids: set[int]) -> CaseQuerySet:
+        """Cases the agencies lead or take part in: they may hear every event of them."""
+        return self.filter(self._linked(agency_ids))
+
+    def _member_q(self, user: Any) -> Q:
+        not_vawg = ~Q(kind=CaseKind.VAWG) & Q(self._linked(user_agency_ids(user)))
+        vawg = Q(kind=CaseKind.VAWG) & Q(self._linked(user_agency_ids(user, VAWG_FULL_ROLES)))
+        return not_vawg | vawg
+
     def _full_q(self, user: Any) -> Q:
         # A referrer follows an ASB or early-release case in full; a VAWG case's referrers
         # see only its outline (for_user), unless their agency and role let them see more.
-        not_vawg = ~Q(kind=CaseKind.VAWG) & (
-            Q(self._linked(user_agency_ids(user))) | self._referred(user)
-        )
-        vawg = Q(kind=CaseKind.VAWG) & Q(self._linked(user_agency_ids(user, VAWG_FULL_ROLES)))
-        return not_vawg | vawg
+        return self._member_q(user) | (~Q(kind=CaseKind.VAWG) & self._referred(user))
 
 
 class Case(FSMModelMixin, models.Model):

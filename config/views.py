@@ -87,7 +87,9 @@ def manage(request: HttpRequest) -> HttpResponse:
         request,
         "manage.html",
         {
-            "open_breaches": open_breaches(agency_ids=visible_agency_ids(user)).count(),
+            "open_breaches": open_breaches(
+                agency_ids=visible_agency_ids(user), seen_by=user
+            ).count(),
             "failing": deliveries_failing_for_user(user=user).count(),
         },
     )

@@ -30,6 +30,12 @@ EVENT_TYPES = (
 )
 # The responsible agency's managers hear of these in their inbox as well.
 MANAGER_EVENT_TYPES = frozenset({"deadline.breached", "deadline.escalated"})
+DEADLINE_EVENT_TYPES = frozenset(
+    {"deadline.approaching", "deadline.breached", "deadline.escalated"}
+)
+# What a case's outline (reference and state) admits: it moved from one state to another.
+# A recipient who sees only the outline hears of nothing else (notifications.routing).
+OUTLINE_EVENT_TYPES = frozenset({"case.transitioned"})
 
 EXCHANGE_NAME = "csp.events"
 # The page a partner signs in to; served by the cases UI.

@@ -1,7 +1,9 @@
 """Publishing event envelopes to the durable topic exchange ``csp.events``.
 
 Other systems bind their own queues to the exchange (routing key ``<kind>.<event type>``,
-e.g. ``asb.#`` or ``*.deadline.breached``); docs/notifications.md shows a consumer. The
+e.g. ``asb.#`` or ``*.deadline.breached``); docs/notifications.md shows a consumer. Anyone
+with a binding hears everything on it, so the need-to-know gate decides what goes on it
+(``EVENT_BUS``): events of VAWG cases go only to the agencies' own endpoints. The
 connection is the Celery app's broker, so on RabbitMQ each publish waits for the broker's
 confirm (``confirm_publish`` in the broker transport options).
 """
@@ -15,8 +17,10 @@ from celery import current_app
 from kombu import Connection, Exchange, Producer
 from kombu.exceptions import KombuError
 
+from cases.access import EVENT_BUS
 from notifications.events import EXCHANGE_NAME, event_envelope, routing_key
 from notifications.models import OutboxEvent
+from notifications.routing import event_visible
 
 EVENTS_EXCHANGE = Exchange(EXCHANGE_NAME, type="topic", durable=True)
 # Short on purpose: the sweep tries again in a few seconds, and the fast path must not keep
@@ -62,8 +66,11 @@ class EventPublisher:
             self._connection.release()
         self._connection = self._producer = None
 
-    def publish(self, event: OutboxEvent) -> None:
-        """Publish the event's envelope; raise BrokerUnavailable if the broker did not take it."""
+    def publish(self, event: OutboxEvent) -> bool:
+        """Publish the event's envelope if the gate lets every consumer hear of it (True),
+        else nothing (False); raise BrokerUnavailable if the broker did not take it."""
+        if not event_visible(event, to=EVENT_BUS):
+            return False
         connection_errors: tuple[type[BaseException], ...] = (KombuError, OSError)
         try:
             producer = self._ensure_producer()
@@ -88,6 +95,7 @@ class EventPublisher:
         except connection_errors as exc:
             self.close(broken=True)
             raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return True
 
     def _ensure_producer(self) -> Producer:
         if self._producer is None:

@@ -4,9 +4,12 @@
 - Other agencies concerned with the case: the endpoints of their active subscriptions
   that match the event's type and kind.
 - The responsible agency's managers: breach and escalation, in their inbox.
+- The person who owes a personal duty: its deadline's warning, breach and escalation.
 - The referrers (whoever raised a referral on the case): acceptance, decline and closure.
 - The officer a case is assigned to: the assignment.
-Nobody is told of their own action.
+Nobody is told of their own action, and nobody is told what the need-to-know gate
+(``cases.access.visibility``) says they may not see: ``event_visible`` asks it for every
+recipient, and ``events_visible_q`` is the same rule for lists (inbox, deliveries).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
+from cases.access import Visibility, cases_visible, visibility
 from cases.models import CaseKind, CaseReferrer
-from notifications.events import MANAGER_EVENT_TYPES
+from notifications.events import DEADLINE_EVENT_TYPES, MANAGER_EVENT_TYPES, OUTLINE_EVENT_TYPES
 from notifications.models import Endpoint, OutboxEvent, Subscription
 from partners.models import Agency, Membership, Role
 
@@ -42,20 +47,70 @@ def event_recipients(event: OutboxEvent) -> Recipients:
     agencies = {a.code: a for a in Agency.objects.filter(code__in=agency_codes, is_active=True)}
     lead = agencies.get(event.responsible_agency)
     endpoints: dict[int, Endpoint] = {}
-    if lead is not None:
+    if lead is not None and event_visible(event, to=lead):
         for endpoint in Endpoint.objects.filter(agency=lead, is_active=True):
             endpoints[endpoint.pk] = endpoint
+    others = [
+        a
+        for code, a in agencies.items()
+        if code != event.responsible_agency and event_visible(event, to=a)
+    ]
     subscriptions = Subscription.objects.filter(
-        agency__in=[a for code, a in agencies.items() if code != event.responsible_agency],
-        is_active=True,
-        endpoint__is_active=True,
+        agency__in=others, is_active=True, endpoint__is_active=True
     ).select_related("endpoint")
     for subscription in subscriptions:
         if subscription.matches(type=event.type, kind=event.kind):
             endpoints.setdefault(subscription.endpoint_id, subscription.endpoint)
     user_ids = _individuals(event, lead) - {event.actor_id}
-    users = list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+    users = [
+        user
+        for user in get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk")
+        if event_visible(event, to=user)
+    ]
     return Recipients(endpoints=sorted(endpoints.values(), key=lambda e: e.pk), users=users)
+
+
+def event_visible(event: OutboxEvent, *, to: Any) -> bool:
+    """Whether ``to`` (a user, an agency or ``EVENT_BUS``) may be told of ``event``: the
+    need-to-know gate's answer for the event's case, narrowed to what an outline admits
+    (a change of state), plus the deadlines of a personal duty to the person who owes it."""
+    if event.case_id is None:
+        return True
+    assert event.case is not None
+    seen = visibility(event.case, to=to)
+    if seen is Visibility.FULL:
+        return True
+    if seen is Visibility.NONE:
+        return False
+    return event.type in OUTLINE_EVENT_TYPES or _own_duty(event, to)
+
+
+def _own_duty(event: OutboxEvent, to: Any) -> bool:
+    user_id = getattr(to, "pk", None) if not isinstance(to, Agency) else None
+    return (
+        event.type in DEADLINE_EVENT_TYPES
+        and user_id is not None
+        and event.data.get("responsible_user") == user_id
+    )
+
+
+def events_visible_q(to: Any, *, prefix: str = "") -> Q:
+    """``event_visible`` as a filter on rows with an event at ``prefix`` (``"event__"``
+    for inbox items and deliveries): for lists, so that a row sent before a rule changed,
+    or by a route since corrected, is not shown to someone the gate now refuses."""
+
+    def f(**lookups: Any) -> Q:
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    seen = cases_visible(to).values("pk")
+    allowed = (
+        f(case__isnull=True)
+        | f(case__in=cases_visible(to, full=True).values("pk"))
+        | (f(case__in=seen) & f(type__in=OUTLINE_EVENT_TYPES))
+    )
+    if not isinstance(to, Agency) and getattr(to, "pk", None) is not None:
+        allowed |= f(case__in=seen, type__in=DEADLINE_EVENT_TYPES, data__responsible_user=to.pk)
+    return allowed
 
 
 def _individuals(event: OutboxEvent, lead: Agency | None) -> set[int]:
@@ -75,6 +130,10 @@ def _individuals(event: OutboxEvent, lead: Agency | None) -> set[int]:
         ids |= _referrers(event)
     if event.type == "case.assigned" and event.case is not None:
         ids.add(event.case.assigned_officer_id)
+    if event.type in DEADLINE_EVENT_TYPES and isinstance(event.data.get("responsible_user"), int):
+        # A personal duty (the FGM report) is owed by a person, who may see only the
+        # case's outline: they hear of their own clock in their inbox.
+        ids.add(event.data["responsible_user"])
     return {user_id for user_id in ids if user_id is not None}
 
 

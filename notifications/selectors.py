@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from notifications.models import (
     Delivery,
@@ -19,16 +19,23 @@ from notifications.models import (
     OutboxEvent,
     Subscription,
 )
-from partners.models import Role
+from notifications.routing import events_visible_q
+from partners.models import Agency, Role
 from partners.selectors import user_agency_ids, user_has_role
 
 
 def inbox_unread_count(user: Any) -> int:
-    return InboxItem.objects.filter(user=user, read_at__isnull=True).count()
+    return inbox_items(user=user, unread_only=True).count()
 
 
 def inbox_items(*, user: Any, unread_only: bool = False) -> QuerySet[InboxItem]:
-    items = InboxItem.objects.filter(user=user).select_related("event")
+    """The user's inbox, as far as the need-to-know gate lets them see it now (a case
+    they have since lost sight of takes its items with it)."""
+    items = (
+        InboxItem.objects.filter(user=user)
+        .filter(events_visible_q(user, prefix="event__"))
+        .select_related("event")
+    )
     return items.filter(read_at__isnull=True) if unread_only else items
 
 
@@ -113,8 +120,12 @@ def deliveries_for_user(
     if user_has_role(user, Role.AUDITOR):
         deliveries = Delivery.objects.filter(endpoint__isnull=False)
     else:
-        agencies = user_agency_ids(user, [Role.MANAGER])
-        deliveries = Delivery.objects.filter(endpoint__agency_id__in=agencies)
+        # Each agency's deliveries as far as the gate lets that agency hear of their cases:
+        # what its endpoints were (or should have been) sent, no more.
+        mine = Q(pk__in=[])
+        for agency in Agency.objects.filter(pk__in=user_agency_ids(user, [Role.MANAGER])):
+            mine |= Q(endpoint__agency=agency) & events_visible_q(agency, prefix="event__")
+        deliveries = Delivery.objects.filter(mine)
     if status:
         deliveries = deliveries.filter(status=status)
     if agency_code:

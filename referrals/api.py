@@ -58,6 +58,7 @@ from cases.models import (
     Subject,
     SubjectRole,
 )
+from cases.services import case_viewed
 from partners.models import Agency, Ward
 from referrals.duties import personal_duties_recorded
 from referrals.models import Referral
@@ -70,7 +71,7 @@ from referrals.reports import (
     report_kinds,
 )
 from referrals.selectors import (
-    possible_duplicates,
+    duplicates_visible,
     referrals_for_user,
     referrals_readable_in_full,
 )
@@ -303,12 +304,23 @@ REFERRAL_ITEM = PolymorphicProxySerializer(
 )
 
 
-def referral_rows(user: Any, referrals: list[Referral]) -> list[dict[str, Any]]:
+def referral_rows(
+    user: Any, referrals: list[Referral], *, listing: bool = False
+) -> list[dict[str, Any]]:
+    """Each referral in full or in outline, by what the caller may read. A list gives
+    VAWG referrals in outline whoever asks: victims' names, safe-contact details and DASH
+    answers are read one referral at a time, and each such read is logged."""
     full = referrals_readable_in_full(user, referrals)
-    return [
-        ReferralSerializer(r).data if r.pk in full else ReferralOutlineSerializer(r).data
-        for r in referrals
-    ]
+    if listing:
+        full = {r.pk for r in referrals if r.pk in full and r.kind != CaseKind.VAWG}
+    rows: list[dict[str, Any]] = []
+    for r in referrals:
+        if r.pk in full:
+            case_viewed(case=r.case, by=user)  # logs a VAWG read; other kinds pass
+            rows.append(ReferralSerializer(r).data)
+        else:
+            rows.append(ReferralOutlineSerializer(r).data)
+    return rows
 
 
 # --- Referrals ------------------------------------------------------------------------
@@ -336,10 +348,14 @@ class ReferralListCreateView(IdempotentCreateMixin, generics.ListAPIView[Referra
             .order_by("-created_at", "-id")
         )
 
-    @extend_schema(responses=REFERRAL_ITEM)
+    @extend_schema(
+        responses=REFERRAL_ITEM,
+        description="VAWG referrals are listed in outline; read one at "
+        "/api/v1/referrals/{id}/ (each read in full is recorded in its case's audit trail).",
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
-        return self.get_paginated_response(referral_rows(request.user, list(page)))
+        return self.get_paginated_response(referral_rows(request.user, list(page), listing=True))
 
     @extend_schema(request=ReferralInputSerializer, responses={201: ReferralCreatedSerializer})
     def post(self, request: Request) -> Response:
@@ -350,7 +366,10 @@ class ReferralListCreateView(IdempotentCreateMixin, generics.ListAPIView[Referra
 
 
 class ReferralDetailView(APIView):
-    @extend_schema(responses={200: REFERRAL_ITEM})
+    @extend_schema(
+        responses={200: REFERRAL_ITEM},
+        description="Reading a VAWG referral in full is recorded in its case's audit trail.",
+    )
     def get(self, request: Request, pk: int) -> Response:
         referral = (
             referrals_for_user(request.user)
@@ -378,23 +397,13 @@ class ReferralDuplicatesView(APIView):
     @extend_schema(
         request=ReferralInputSerializer,
         responses={200: DuplicatesSerializer},
-        description="Open cases of the same kind about the same person or place that you can "
-        "see: offer to add the referral to one of them with join_case.",
+        description="Open cases of the same kind about the same person or place that you see "
+        "in full: offer to add the referral to one of them with join_case.",
     )
     def post(self, request: Request) -> Response:
         clean = validate_referral(request.data)
-        visible = Case.objects.for_user(request.user)
-        cases = list(
-            possible_duplicates(clean=clean)
-            .filter(pk__in=visible.values("pk"))
-            .select_related("ward", "responsible_agency")[:MAX_DUPLICATES]
-        )
-        full_ids = set(
-            Case.objects.for_user_full(request.user)
-            .filter(pk__in=[c.pk for c in cases])
-            .values_list("pk", flat=True)
-        )
-        return Response({"results": case_rows(cases, full_ids=full_ids)})
+        cases = list(duplicates_visible(clean=clean, user=request.user)[:MAX_DUPLICATES])
+        return Response({"results": case_rows(cases, full_ids={c.pk for c in cases})})
 
 
 # --- Form metadata --------------------------------------------------------------------

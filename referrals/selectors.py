@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from cases.access import cases_visible
 from cases.models import Case, CaseKind, SubjectRole
 from partners.models import Agency, AgencyKind, Ward
 from referrals.models import Referral, RoutingRule
@@ -92,11 +93,14 @@ def referrals_recent(*, user: Any, limit: int = 10) -> QuerySet[Referral]:
 
 
 def duplicates_visible(*, clean: CleanReferral, user: Any) -> QuerySet[Case]:
-    """Possible duplicate open cases that the user may see (and so may join)."""
+    """Possible duplicate open cases that the user sees in full (the API and the pages).
+
+    Only in full: a match says that a case is about this name, place or postcode, which
+    is more than a case's outline (reference and state) tells its VAWG referrer."""
     return (
         possible_duplicates(clean=clean)
-        .filter(pk__in=Case.objects.for_user(user).values("pk"))
-        .select_related("ward")
+        .filter(pk__in=cases_visible(user, full=True).values("pk"))
+        .select_related("ward", "responsible_agency")
     )
 
 

@@ -225,6 +225,9 @@ def _case_for(
 def _check_case_review(
     *, case: Case, clean: CleanReferral, by: Any, agency: Agency, now: Any
 ) -> None:
+    """Flag the case when the reports about its victim or place reach the threshold. The
+    count takes in every agency's reports, so the flag, its reason and its clock are for
+    the agencies that lead or take part in the case, not for the referrer who set it off."""
     if case.case_review_flagged_at is not None:
         return
     count = case_review_count(clean=clean, until=max(clean.occurred_at, now))

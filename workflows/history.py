@@ -21,6 +21,11 @@ from cases.models import Case
 from notifications.models import OutboxEvent
 from workflows import transition_data
 from workflows.models import TransitionLog
+from workflows.selectors import (
+    MEMBERS_ONLY_EVENT_TYPES,
+    MEMBERS_ONLY_FIELDS,
+    MEMBERS_ONLY_TRANSITIONS,
+)
 
 
 def _audited_case_relations() -> list[tuple[type[Model], str]]:
@@ -109,27 +114,39 @@ class CaseHistory:
     notifications: list[OutboxEvent] = field(default_factory=list)
 
 
-def case_history(*, case: Case, full: bool) -> CaseHistory:
+def case_history(*, case: Case, full: bool, member: bool = True) -> CaseHistory:
     """Everything recorded about a case, oldest first. Without ``full`` (a VAWG referrer)
-    only the state changes: the audit entries and notifications stay hidden."""
-    transitions = list(
-        TransitionLog.objects.filter(case=case)
-        .select_related("actor", "actor_agency")
-        .order_by("seq")
-    )
+    only the state changes: the audit entries and notifications stay hidden. Without
+    ``member`` (someone who only referred the case) the members-only facts, the ASB case
+    review flag, stay hidden too (``workflows.selectors.MEMBERS_ONLY_*``)."""
+    rows = TransitionLog.objects.filter(case=case)
+    if not member:
+        rows = rows.exclude(transition__in=MEMBERS_ONLY_TRANSITIONS)
+    transitions = list(rows.select_related("actor", "actor_agency").order_by("seq"))
     for row in transitions:
         # In memory only: the rows are never saved again (the log is append-only).
         row.data = transition_data.shown(row.data)
         row.reason = row.reason_shown  # an erased reason says when, never a blank
     if not full:
         return CaseHistory(case=case, transitions=transitions)
-    audit = list(
-        audit_entries_about(Case.objects.filter(pk=case.pk))
-        .select_related("actor", "content_type")
-        .order_by("timestamp", "id")
+    audit = audit_entries_about(Case.objects.filter(pk=case.pk))
+    notifications = OutboxEvent.objects.filter(case=case)
+    if not member:
+        audit = audit_exclude_members_only(audit)
+        notifications = notifications.exclude(type__in=MEMBERS_ONLY_EVENT_TYPES)
+    return CaseHistory(
+        case=case,
+        transitions=transitions,
+        audit=list(audit.select_related("actor", "content_type").order_by("timestamp", "id")),
+        notifications=list(notifications.order_by("occurred_at", "id")),
     )
-    notifications = list(OutboxEvent.objects.filter(case=case).order_by("occurred_at", "id"))
-    return CaseHistory(case=case, transitions=transitions, audit=audit, notifications=notifications)
+
+
+def audit_exclude_members_only(entries: QuerySet[LogEntry]) -> QuerySet[LogEntry]:
+    """Entries that record no members-only field (the case review flag's own update)."""
+    for name in MEMBERS_ONLY_FIELDS:
+        entries = entries.exclude(changes__has_key=name)
+    return entries
 
 
 def audit_filter_case(entries: QuerySet[LogEntry], value: str) -> QuerySet[LogEntry]:

@@ -1,8 +1,10 @@
 """Reads of the workflows app used by several callers: SLA manager views, work queues, the
 early-release tracker.
 
-Callers scope by agency (``agency_ids``) according to who is asking; these functions do
-not decide access. Months and dates are Europe/London.
+Callers scope by agency (``agency_ids``) according to who is asking, and pass the person
+asking as ``seen_by`` wherever a row, a ward or a count could tell of a case: then only the
+cases the need-to-know gate lets them see in full count (``cases.access.cases_visible``).
+Months and dates are Europe/London.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
+from cases.access import cases_visible
 from cases.models import Case, CaseKind, Subject, SubjectRole, SupportNeed
 from partners.models import Role
 from partners.selectors import user_agency_ids, user_has_role, user_memberships
@@ -38,14 +41,45 @@ def _london_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=LONDON)
 
 
+# The ASB case review flag counts other agencies' reports about the same person or place,
+# so it, its log entry, its event, its clock and its audit entry are shown only to those
+# who see the case through their agency (cases.access.sees_as_member), never to a person
+# who only referred it: otherwise anyone could test who else had been reported (issue 12).
+MEMBERS_ONLY_TRANSITIONS = frozenset({"flag_case_review"})
+MEMBERS_ONLY_EVENT_TYPES = frozenset({"case.review_threshold_met"})
+MEMBERS_ONLY_FIELDS = frozenset({"case_review_flagged_at"})
+
+
+def members_only_deadlines() -> Q:
+    """Deadlines whose clock a members-only fact started."""
+    return Q(policy__trigger_event__in=MEMBERS_ONLY_TRANSITIONS)
+
+
+def _seen_as_member(user: Any) -> Q:
+    """Deadlines ``user`` may see whole: any not started by a members-only fact, and
+    those of cases they see through their agency."""
+    return ~members_only_deadlines() | Q(case__in=Case.objects.for_member(user).values("pk"))
+
+
+def _seen(deadlines: QuerySet[Deadline], seen_by: Any) -> QuerySet[Deadline]:
+    """The deadlines of cases ``seen_by`` may see in full; all of them for ``None`` (a
+    caller with no person behind it: the scanner, the benchmarks)."""
+    if seen_by is None:
+        return deadlines
+    return deadlines.filter(
+        _seen_as_member(seen_by), case__in=cases_visible(seen_by, full=True).values("pk")
+    )
+
+
 def open_breaches(
     *,
     agency_ids: Iterable[int] | None = None,
     kind: str | None = None,
     ward_id: int | None = None,
+    seen_by: Any = None,
 ) -> QuerySet[Deadline]:
     """Breached deadlines not yet met or cancelled, oldest breach first."""
-    qs = Deadline.objects.filter(status=DeadlineStatus.BREACHED)
+    qs = _seen(Deadline.objects.filter(status=DeadlineStatus.BREACHED), seen_by)
     if agency_ids is not None:
         qs = qs.filter(responsible_agency_id__in=list(agency_ids))
     if kind:
@@ -69,11 +103,11 @@ class BreachCount:
 
 
 def open_breach_counts(
-    *, agency_ids: Iterable[int] | None = None, kind: str | None = None
+    *, agency_ids: Iterable[int] | None = None, kind: str | None = None, seen_by: Any = None
 ) -> list[BreachCount]:
     """Open breaches counted by responsible agency, case kind and ward."""
     rows = (
-        open_breaches(agency_ids=agency_ids, kind=kind)
+        open_breaches(agency_ids=agency_ids, kind=kind, seen_by=seen_by)
         .order_by()
         .values(
             agency_code=F("responsible_agency__code"),
@@ -113,7 +147,7 @@ class BreachRate:
 
 
 def breach_rate_by_agency_month(
-    *, since: date, until: date, agency_ids: Iterable[int] | None = None
+    *, since: date, until: date, agency_ids: Iterable[int] | None = None, seen_by: Any = None
 ) -> list[BreachRate]:
     """Per responsible agency and month of the due date: deadlines decided and breached.
 
@@ -127,6 +161,7 @@ def breach_rate_by_agency_month(
     qs = Deadline.objects.filter(
         decided, due_at__gte=_london_midnight(since), due_at__lt=_london_midnight(until)
     )
+    qs = _seen(qs, seen_by)
     if agency_ids is not None:
         qs = qs.filter(responsible_agency_id__in=list(agency_ids))
     rows = (
@@ -367,10 +402,14 @@ def _deadline_rows(qs: QuerySet[Deadline]) -> QuerySet[Deadline]:
     )
 
 
-def case_running_deadlines(*, case_id: int, now: datetime) -> list[RatedDeadline]:
+def case_running_deadlines(
+    *, case_id: int, now: datetime, seen_by: Any = None
+) -> list[RatedDeadline]:
     """The case's running deadlines (open, or breached and still unresolved), soonest due
-    first, each with its RAG status at ``now``."""
+    first, each with its RAG status at ``now``; those ``seen_by`` may see, if given."""
     qs = Deadline.objects.filter(case_id=case_id, status__in=ACTIVE_DEADLINE_STATUSES)
+    if seen_by is not None:
+        qs = qs.filter(_seen_as_member(seen_by))
     return rate_deadlines(_deadline_rows(qs), now=now)
 
 
@@ -391,7 +430,7 @@ def deadlines_visible_to(
     seen = Q(case__in=Case.objects.for_user_full(user).values("pk")) | Q(
         responsible_user=user, case__in=Case.objects.for_user(user).values("pk")
     )
-    qs = Deadline.objects.filter(seen)
+    qs = Deadline.objects.filter(seen, _seen_as_member(user))
     if status:
         qs = qs.filter(status=status)
     if agency_code:
@@ -434,6 +473,7 @@ def sla_breaches_by_agency_and_kind(
     since: date | None,
     until: date | None,
     agency_ids: Iterable[int] | None = None,
+    seen_by: Any = None,
 ) -> list[SlaBreachRow]:
     """Per responsible agency and case kind, deadlines due in [since, until) (London
     dates; None leaves that end open) that were decided, and how many of them breached.
@@ -445,7 +485,7 @@ def sla_breaches_by_agency_and_kind(
     decided = Q(status__in=[DeadlineStatus.MET, DeadlineStatus.BREACHED]) | Q(
         status=DeadlineStatus.CANCELLED, breached_at__isnull=False
     )
-    qs = Deadline.objects.filter(decided)
+    qs = _seen(Deadline.objects.filter(decided), seen_by)
     if since is not None:
         qs = qs.filter(due_at__gte=_london_midnight(since))
     if until is not None:
@@ -513,6 +553,7 @@ def deadlines_for_user(
             Q(responsible_user=user, case__in=Case.objects.for_user(user).values("pk"))
             | Q(case__in=Case.objects.for_user_full(user).values("pk"))
         )
+        .filter(_seen_as_member(user))
         .select_related("case", "case__ward", "policy", "responsible_agency", "responsible_user")
         .order_by("due_at", "pk")[:limit]
     )

@@ -68,20 +68,17 @@ def test_duplicates_offer_the_open_case_about_the_same_place_and_join_case_adds_
     assert Referral.objects.filter(case=existing).count() == 2
 
 
-def test_duplicates_show_a_vawg_case_to_its_referrer_in_outline_only(demo, as_user) -> None:
-    found = (
-        as_user("officer")
-        .post("/api/v1/referrals/duplicates/", payload("vawg"), format="json")
-        .json()
-    )
-    assert found["results"] == [
-        {
-            "id": demo.case("vawg").pk,
-            "reference": demo.case("vawg").reference,
-            "kind": "vawg",
-            "state": "reported",
-            "visibility": "outline",
-        }
+def test_duplicates_never_show_a_vawg_case_to_a_referrer_who_sees_only_its_outline(
+    demo, as_user
+) -> None:
+    # A match would tell the referrer that the case is about this name or postcode: more
+    # than its outline (issue 12 item 12). Those who see it in full are offered it.
+    probe = payload("vawg")
+    officer = as_user("officer").post("/api/v1/referrals/duplicates/", probe, format="json")
+    assert officer.json() == {"results": []}
+    idva = as_user("idva").post("/api/v1/referrals/duplicates/", probe, format="json").json()
+    assert [(r["reference"], r["visibility"]) for r in idva["results"]] == [
+        (demo.case("vawg").reference, "full")
     ]
 
 

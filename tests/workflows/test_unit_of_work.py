@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from auditlog.models import LogEntry
+from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case
@@ -211,7 +212,9 @@ def test_opening_a_case_is_one_log_row_and_one_event(people: Any) -> None:
     assert case.version == 1
 
 
-def test_recording_the_fgm_duty_moves_the_version_on_so_an_etag_changes(people: Any) -> None:
+def test_facts_recorded_with_the_open_share_its_version_and_the_chain_records_each(
+    people: Any,
+) -> None:
     case = raise_referral(
         people.nurse,
         "vawg",
@@ -219,14 +222,32 @@ def test_recording_the_fgm_duty_moves_the_version_on_so_an_etag_changes(people: 
         details={"fgm_known": True, "victim_age": 15},
     ).case
     case.refresh_from_db()
-    logged = list(TransitionLog.objects.filter(case=case).values_list("transition", flat=True))
-    assert logged == ["open", "record_fgm_duty"]
-    # The duty changed the case row (its details name the nurse): version 1 was the open.
-    assert case.version == 2
+    logged = TransitionLog.objects.filter(case=case).order_by("seq")
+    assert [(r.transition, r.version) for r in logged] == [("open", 1), ("record_fgm_duty", 1)]
+    # One operation, one version: nobody ever saw the case without its duty.
+    assert case.version == 1
     assert case.details["fgm_mandatory_report"]["owed_by"] == people.nurse.pk
 
 
-def test_the_case_review_flag_moves_version_and_updated_at_on(people: Any) -> None:
+def test_one_operation_moves_the_version_on_once_however_many_facts_it_records(
+    people: Any,
+) -> None:
+    case = raise_referral(people.officer, "asb").case
+    later = timezone.now() + timedelta(minutes=5)
+    with time_machine.travel(later, tick=False), transaction.atomic():
+        held = Case.objects.select_for_update().get(pk=case.pk)
+        for name in ("first_fact", "second_fact"):
+            with case_change(case=held, by=people.asb_coordinator, name=name, reason="r") as c:
+                c.changed("updated_at")
+    case.refresh_from_db()
+    assert (case.version, case.updated_at) == (2, later)
+    rows = TransitionLog.objects.filter(case=case, transition__endswith="_fact")
+    assert list(rows.order_by("seq").values_list("version", flat=True)) == [2, 2]
+
+
+def test_the_case_review_flag_moves_updated_at_but_not_the_version_of_its_intake(
+    people: Any,
+) -> None:
     place = {"location_text": "Bus station, Quay Street"}
     start = timezone.now()
     for n in range(2):
@@ -237,4 +258,4 @@ def test_the_case_review_flag_moves_version_and_updated_at_on(people: Any) -> No
         case = raise_referral(people.officer, "asb", **place).case
     case.refresh_from_db()
     assert case.case_review_flagged_at == flagged_at
-    assert (case.version, case.updated_at) == (2, flagged_at)
+    assert (case.version, case.updated_at) == (1, flagged_at)

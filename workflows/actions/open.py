@@ -73,6 +73,7 @@ def case_open(
             updated_at=now,
         )
         case.save(force_insert=True)
+        case._csp_version_at = now  # type: ignore[attr-defined]  # version 1 is this open
         CaseAgency.objects.create(
             case=case, agency=responsible_agency, role=CaseAgencyRole.LEAD, added_at=now
         )

@@ -157,7 +157,13 @@ class CaseChange:
         whose rows beside the case should follow the case's own audit entry."""
         case = self.case
         if self.case_changed and not self._saved:
-            case.version += 1
+            # One new version per operation that changes the case, however many facts it
+            # records (intake opens or joins a case, then may record a duty and a case review
+            # flag with the same now): a reader sees each committed change as one version,
+            # and a referrer who sees the version but not the flag learns nothing from it.
+            if getattr(case, "_csp_version_at", None) != self.now:
+                case.version += 1
+                case._csp_version_at = self.now  # type: ignore[attr-defined]
             case.updated_at = self.now
             if self._fields is None:
                 case.save()

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.access import Visibility, case_visibility
+from cases.access import Visibility, case_visibility, sees_as_member
 from cases.api import (
     AgencyRefSerializer,
     CaseRefSerializer,
@@ -127,13 +127,21 @@ class CaseDetailSerializer(CaseSummarySerializer):
             "deadlines",
         ]
 
+    def to_representation(self, case: Case) -> Any:
+        data = super().to_representation(case)
+        if not sees_as_member(self.context["request"].user, case):
+            data["case_review_flagged_at"] = None  # members only (issue 12 item 8)
+        return data
+
     def get_available_transitions(self, case: Case) -> list[str]:
         return available_transitions(case=as_machine(case), user=self.context["request"].user)
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, case: Case) -> Any:
         """Open deadlines and unresolved breaches, soonest due first."""
-        rows = case_running_deadlines(case_id=case.pk, now=self.context["now"])
+        rows = case_running_deadlines(
+            case_id=case.pk, now=self.context["now"], seen_by=self.context["request"].user
+        )
         return DeadlineSerializer(rows, many=True).data
 
 
@@ -381,7 +389,7 @@ class CaseHistoryView(APIView):
         full = visibility is Visibility.FULL
         if full:
             case_viewed(case=case, by=request.user)  # logs VAWG reads; other kinds pass
-        history = case_history(case=case, full=full)
+        history = case_history(case=case, full=full, member=sees_as_member(request.user, case))
         deliveries = deliveries_by_event(event_ids=[e.id for e in history.notifications])
         context = {"full": full, "deliveries": deliveries}
         return Response(CaseHistorySerializer(history, context=context).data)

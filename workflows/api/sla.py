@@ -242,8 +242,9 @@ class SlaBreachesReportView(APIView):
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same rows."),
         },
         description="Per responsible agency and kind of case: deadlines due in the period "
-        "(Europe/London days) whose outcome is known, and how many breached. Managers see "
-        "their agency's rows, auditors every agency's.",
+        "(Europe/London days) whose outcome is known, and how many breached, of the cases "
+        "the caller may open in full. Managers see their agency's rows, auditors every "
+        "agency's.",
     )
     def get(self, request: Request) -> Response:
         params = period_bounds(request.query_params)  # a whole month or quarter (web.reports)
@@ -251,7 +252,10 @@ class SlaBreachesReportView(APIView):
         user = request.user
         scope = None if is_auditor(user) else user_agency_ids(user, [Role.MANAGER])
         rows = sla_breaches_by_agency_and_kind(
-            since=start, until=end + timedelta(days=1) if end else None, agency_ids=scope
+            since=start,
+            until=end + timedelta(days=1) if end else None,
+            agency_ids=scope,
+            seen_by=user,
         )
         body = {
             "from": start,

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from cases.access import sees_as_member
 from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD, category
 from cases.models import Case, CaseKind
 from cases.services import case_viewed
@@ -28,7 +29,7 @@ from workflows.errors import (
     TransitionNotAvailable,
 )
 from workflows.forms import AssignForm, TransitionForm, transition_form_class
-from workflows.history import action_name, audit_entries_for_cases
+from workflows.history import action_name, audit_entries_for_cases, audit_exclude_members_only
 from workflows.labels import in_workflow_order, state_colour, state_label, transition_label
 from workflows.machines import as_machine, transition_names
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, RiskAssessment, TransitionLog
@@ -38,7 +39,14 @@ from workflows.policy import (
     may_manage_deadline,
     milestones_for_user,
 )
-from workflows.selectors import can_use_release_tracker, deadline_display_status, releases_due
+from workflows.selectors import (
+    MEMBERS_ONLY_EVENT_TYPES,
+    MEMBERS_ONLY_TRANSITIONS,
+    can_use_release_tracker,
+    deadline_display_status,
+    members_only_deadlines,
+    releases_due,
+)
 from workflows.sla.names import Milestone
 from workflows.views.manage import changed_fields
 
@@ -110,17 +118,19 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         {"name": name, "label": transition_label(name)}
         for name in in_workflow_order(available_transitions(case=machine, user=request.user))
     ]
-    deadlines = _deadlines(case, user=request.user, now=now)
+    member = sees_as_member(request.user, case)
+    deadlines = _deadlines(case, user=request.user, now=now, member=member)
     context = {
         "case": case,
+        "member": member,
         **summary,
         "now": now,
         "actions": actions,
         "milestones": _awaited(milestones_for_user(case=case, user=request.user), deadlines),
         "deadlines": [d for d in deadlines if d["active"]],
         "past_deadlines": [d for d in deadlines if not d["active"]],
-        "timeline": _timeline(case),
-        "audit_entries": _audit_entries(case),
+        "timeline": _timeline(case, member=member),
+        "audit_entries": _audit_entries(case, member=member),
         "agencies": case.case_agencies.select_related("agency").order_by("role", "agency__name"),
         "subjects": case.subjects.all(),
         "needs": case.needs.select_related("agency"),
@@ -135,14 +145,16 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "workflows/case.html", context)
 
 
-def _deadlines(case: Case, *, user: Any, now: datetime) -> list[dict[str, Any]]:
-    """The case's clocks, running ones first by due time, each with what ``user`` may do."""
+def _deadlines(case: Case, *, user: Any, now: datetime, member: bool) -> list[dict[str, Any]]:
+    """The case's clocks, running ones first by due time, each with what ``user`` may do
+    (without ``member``, none that a members-only fact started)."""
     rows = []
-    for deadline in (
-        Deadline.objects.filter(case=case)
-        .select_related("policy", "responsible_agency", "responsible_user")
-        .order_by("due_at", "pk")
-    ):
+    deadlines = Deadline.objects.filter(case=case)
+    if not member:
+        deadlines = deadlines.exclude(members_only_deadlines())
+    for deadline in deadlines.select_related(
+        "policy", "responsible_agency", "responsible_user"
+    ).order_by("due_at", "pk"):
         active = deadline.status in ACTIVE_DEADLINE_STATUSES
         manage = active and may_manage_deadline(user=user, deadline=deadline)
         rows.append(
@@ -168,22 +180,26 @@ def _awaited(milestones: list[Milestone], deadlines: list[dict[str, Any]]) -> li
     return [m for m in milestones if m.name in waiting]
 
 
-def _timeline(case: Case) -> list[dict[str, Any]]:
-    """Transitions and the notifications sent about them, newest first.
+def _timeline(case: Case, *, member: bool) -> list[dict[str, Any]]:
+    """Transitions and the notifications sent about them, newest first (without
+    ``member``, none of the members-only facts).
 
     Each notification carries its deliveries (channel, agency or person, status, attempts):
     the proof of who was told, and when.
     """
+    logs = TransitionLog.objects.filter(case=case)
+    events = OutboxEvent.objects.filter(case=case)
+    if not member:
+        logs = logs.exclude(transition__in=MEMBERS_ONLY_TRANSITIONS)
+        events = events.exclude(type__in=MEMBERS_ONLY_EVENT_TYPES)
     entries: list[dict[str, Any]] = [
         {"type": "transition", "at": row.at, "row": row, "label": transition_label(row.transition)}
-        for row in TransitionLog.objects.filter(case=case).select_related("actor", "actor_agency")
+        for row in logs.select_related("actor", "actor_agency")
     ]
     deliveries = Delivery.objects.select_related("endpoint__agency", "user").order_by("pk")
-    events = (
-        OutboxEvent.objects.filter(case=case)
-        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
-        .order_by("-occurred_at")[:TIMELINE_EVENTS]
-    )
+    events = events.prefetch_related(Prefetch("deliveries", queryset=deliveries)).order_by(
+        "-occurred_at"
+    )[:TIMELINE_EVENTS]
     entries += [
         {"type": "event", "at": e.occurred_at, "event": e, "label": event_label(e.type)}
         for e in events
@@ -192,12 +208,13 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: (e["at"], e["type"] == "event"), reverse=True)
 
 
-def _audit_entries(case: Case) -> list[dict[str, Any]]:
-    entries = (
-        audit_entries_for_cases(Case.objects.filter(pk=case.pk))
-        .select_related("actor", "content_type")
-        .order_by("-timestamp", "-id")[:AUDIT_ENTRIES]
-    )
+def _audit_entries(case: Case, *, member: bool) -> list[dict[str, Any]]:
+    entries = audit_entries_for_cases(Case.objects.filter(pk=case.pk))
+    if not member:
+        entries = audit_exclude_members_only(entries)
+    entries = entries.select_related("actor", "content_type").order_by("-timestamp", "-id")[
+        :AUDIT_ENTRIES
+    ]
     return [
         {
             "entry": e,

@@ -65,13 +65,16 @@ def _months_back(today: date, n: int) -> list[date]:
     return months[::-1]
 
 
-def breach_trend(*, agency_ids: set[int] | None, today: date) -> list[dict[str, Any]]:
+def breach_trend(*, agency_ids: set[int] | None, today: date, seen_by: Any) -> list[dict[str, Any]]:
     """Deadlines decided and breached per month (London, by due date) for the last
     ``TREND_MONTHS`` months, every month listed, summed over the agencies given."""
     months = _months_back(today, TREND_MONTHS)
     until = date(today.year + today.month // 12, today.month % 12 + 1, 1)
     totals = {m: [0, 0] for m in months}
-    for rate in breach_rate_by_agency_month(since=months[0], until=until, agency_ids=agency_ids):
+    rates = breach_rate_by_agency_month(
+        since=months[0], until=until, agency_ids=agency_ids, seen_by=seen_by
+    )
+    for rate in rates:
         totals[rate.month][0] += rate.decided
         totals[rate.month][1] += rate.breached
     return [
@@ -87,7 +90,9 @@ def breach_trend(*, agency_ids: set[int] | None, today: date) -> list[dict[str, 
 
 @login_required
 def sla_breaches(request: HttpRequest) -> HttpResponse:
-    """Open SLA breaches by agency, kind and ward, and the monthly trend."""
+    """Open SLA breaches by agency, kind and ward, and the monthly trend: of the cases
+    the person may open in full (a duty their agency owes on a case they cannot open, such
+    as a nurse's FGM report on a VAWG case, is not theirs to see)."""
     user = request.user
     if not can_read_reports(user):
         raise PermissionDenied("SLA breaches are for managers and auditors.")
@@ -104,16 +109,16 @@ def sla_breaches(request: HttpRequest) -> HttpResponse:
     ward = Ward.objects.filter(code=filters["ward"]).first() if filters.get("ward") else None
     counts = [
         c
-        for c in open_breach_counts(agency_ids=agency_ids, kind=kind)
+        for c in open_breach_counts(agency_ids=agency_ids, kind=kind, seen_by=user)
         if ward is None or c.ward_code == ward.code
     ]
     breaches = list(
-        open_breaches(agency_ids=agency_ids, kind=kind, ward_id=ward.pk if ward else None)[
-            : BREACH_LIST_LIMIT + 1
-        ]
+        open_breaches(
+            agency_ids=agency_ids, kind=kind, ward_id=ward.pk if ward else None, seen_by=user
+        )[: BREACH_LIST_LIMIT + 1]
     )
     now = timezone.now()
-    trend = breach_trend(agency_ids=agency_ids, today=timezone.localdate())
+    trend = breach_trend(agency_ids=agency_ids, today=timezone.localdate(), seen_by=user)
     first, last = trend[0]["month"], trend[-1]["month"]
     chart = column_chart(
         title="Deadlines decided and breached each month",
