@@ -292,7 +292,9 @@ def cases_awaiting_action(*, user: Any, limit: int = 50) -> list[tuple[Case, lis
     if not getattr(user, "is_authenticated", False):
         return []
     candidates = (
-        Case.objects.for_user(user)
+        # In full only: an outline (a VAWG referrer's) admits no change, and its row would
+        # show the case's ward.
+        cases_visible(user, full=True)
         .open()
         .filter(_actionable(user))
         .select_related("ward", "responsible_agency")

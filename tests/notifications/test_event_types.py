@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cases.models import CaseAgency, CaseAgencyRole
 from notifications.events import EVENT_TYPES
 from notifications.labels import EVENT_LABELS
 from notifications.models import OutboxEvent
@@ -83,7 +84,12 @@ def test_every_event_type_has_a_label_and_no_label_is_for_a_type_that_does_not_e
 def test_a_subscription_may_name_milestones_and_hears_them(people: Any) -> None:
     police = email_endpoint("kestrel-police", "milestones@police.example", name="Milestones")
     subscription_create(endpoint=police, by=None, event_types=["case.milestone_recorded"])
-    case = raise_referral(people.officer, "asb").case  # the police take part as referrer
+    case = raise_referral(people.officer, "asb").case
+    # Taking part, not only referring: a referrer agency hears state changes alone (the
+    # need-to-know gate's outline, notifications.events.OUTLINE_EVENT_TYPES).
+    CaseAgency.objects.create(
+        case=case, agency=police.agency, role=CaseAgencyRole.PARTICIPANT, added_at=case.opened_at
+    )
     case_milestone_record(
         case_id=case.pk, milestone="review_risk", by=people.asb_coordinator, reason="Reviewed"
     )

@@ -56,3 +56,15 @@ def page_client(user: User) -> Client:
 @pytest.fixture
 def api_as(people: Any) -> Callable[[str], APIClient]:
     return lambda name: api_client(people.user(name))
+
+
+# The real local receivers and the exchange tap the notification tests use.
+from tests.notifications.conftest import (  # noqa: E402, F401
+    exchange_tap,
+    fake_notify,
+    smtp_email,
+    smtp_sink,
+    webhook_receiver,
+    webhook_secret,
+    worker_processes,
+)
