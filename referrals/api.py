@@ -75,7 +75,7 @@ from referrals.selectors import (
     referrals_for_user,
     referrals_readable_in_full,
 )
-from referrals.services import referral_raise
+from referrals.services import ReferralAlreadySent, referral_raise
 from referrals.validation import MAX_SUMMARY, SUBJECT_ROLES, validate_referral
 from web.idempotency import IdempotentCreateMixin
 from web.reports import report_period
@@ -359,10 +359,26 @@ class ReferralListCreateView(IdempotentCreateMixin, generics.ListAPIView[Referra
 
     @extend_schema(request=ReferralInputSerializer, responses={201: ReferralCreatedSerializer})
     def post(self, request: Request) -> Response:
-        referral = referral_raise(clean=validate_referral(request.data), raised_by=request.user)
+        try:
+            referral = referral_raise(clean=validate_referral(request.data), raised_by=request.user)
+        except ReferralAlreadySent as exc:
+            raise AlreadySent(exc.referral) from exc
         location = reverse("api-referral", kwargs={"pk": referral.pk})
         body = ReferralCreatedSerializer(referral).data
         return Response(body, status=201, headers={"Location": location})
+
+
+class AlreadySent(exceptions.APIException):
+    """409: the same referral from the same person a moment ago (a double submission)."""
+
+    status_code = 409
+
+    def __init__(self, referral: Referral) -> None:
+        location = reverse("api-referral", kwargs={"pk": referral.pk})
+        super().__init__(
+            f"You sent this referral a moment ago as {referral.reference} ({location}); "
+            "it was not raised again. Send an Idempotency-Key to retry a create safely."
+        )
 
 
 class ReferralDetailView(APIView):

@@ -31,6 +31,9 @@ class Referral(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
     subjects = models.ManyToManyField(Subject, related_name="referrals", blank=True)
     created_at = models.DateTimeField()
+    # A digest of who sent what (referrals.services.submission_fingerprint): the same
+    # referral sent twice in quick succession, without an idempotency key, is one referral.
+    fingerprint = models.CharField(max_length=64, blank=True, editable=False, db_default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.access import RAISE_REFUSED, referring_agencies
@@ -26,6 +29,37 @@ from workflows.actions import (
 from workflows.references import references_reserve
 
 REFERRAL_PREFIX = "REF"
+# The same referral from the same person within this long is a double submission (a double
+# click, a client's blind retry), not a second report: the first one is the answer.
+RESUBMISSION_WINDOW = timedelta(minutes=10)
+
+
+class ReferralAlreadySent(Exception):
+    """This referral was sent a moment ago; ``referral`` is the one it made."""
+
+    def __init__(self, referral: Referral) -> None:
+        super().__init__(f"This referral was already sent as {referral.reference}.")
+        self.referral = referral
+
+
+def submission_fingerprint(clean: CleanReferral, *, raised_by: Any) -> str:
+    """A digest of everything the person sent: two submissions with the same one are the
+    same referral."""
+    sent = {
+        "by": raised_by.pk,
+        "kind": clean.kind,
+        "category": clean.category,
+        "summary": clean.summary,
+        "occurred_at": clean.occurred_at,
+        "ward": clean.ward.code,
+        "location": normalise_key(clean.location_text),
+        "postcode": clean.postcode,
+        "subjects": [(s.role, normalise_key(s.full_name)) for s in clean.subjects],
+        "details": clean.details,
+        "join_case": clean.join_case,
+    }
+    text = json.dumps(sent, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def referral_raise(
@@ -43,6 +77,8 @@ def referral_raise(
     """
     now = timezone.now()
     agency = _raising_agency(raised_by, raising_agency)
+    fingerprint = submission_fingerprint(clean, raised_by=raised_by)
+    _refuse_resubmission(fingerprint, raised_by=raised_by, now=now)
     prefixes, lead = [REFERRAL_PREFIX], None
     if clean.join_case is None:
         # Routed before the references are reserved: a referral nobody can receive is the
@@ -53,8 +89,33 @@ def referral_raise(
         prefixes.append(REFERENCE_PREFIX[CaseKind(clean.kind)])
     references = references_reserve(prefixes=prefixes, now=now)
     return _referral_record(
-        clean=clean, raised_by=raised_by, agency=agency, lead=lead, now=now, references=references
+        clean=clean,
+        raised_by=raised_by,
+        agency=agency,
+        lead=lead,
+        now=now,
+        references=references,
+        fingerprint=fingerprint,
     )
+
+
+def _lock_id(fingerprint: str) -> int:
+    """A signed 64-bit advisory lock id; a collision only makes two intakes wait in turn."""
+    return int.from_bytes(bytes.fromhex(fingerprint[:16]), "big", signed=True)
+
+
+def _refuse_resubmission(fingerprint: str, *, raised_by: Any, now: Any) -> None:
+    earlier = (
+        Referral.objects.filter(
+            raised_by=raised_by,
+            fingerprint=fingerprint,
+            created_at__gte=now - RESUBMISSION_WINDOW,
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if earlier is not None:
+        raise ReferralAlreadySent(earlier)
 
 
 @transaction.atomic(durable=True)
@@ -66,7 +127,14 @@ def _referral_record(
     lead: Agency | None,
     now: Any,
     references: dict[str, str],
+    fingerprint: str,
 ) -> Referral:
+    if connection.vendor == "postgresql":
+        # Identical submissions racing each other queue here, and each finds the first
+        # one's row once it commits (SQLite runs one writer at a time anyway).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(fingerprint)])
+    _refuse_resubmission(fingerprint, raised_by=raised_by, now=now)
     # The case's one event for this referral: it opened the case or joined it.
     raised = {
         "referral": references[REFERRAL_PREFIX],
@@ -126,6 +194,7 @@ def _referral_record(
             details=_referral_details(clean),
             case=case,
             created_at=now,
+            fingerprint=fingerprint,
         )
         referral.subjects.set(subjects)
         if fgm_duty_owed(clean, agency_kind=agency.kind):

@@ -43,7 +43,7 @@ from referrals.forms import (
 from referrals.models import Referral
 from referrals.reports import REPORT_KINDS, crime_types_by_ward, report_kinds
 from referrals.selectors import duplicates_visible
-from referrals.services import referral_raise
+from referrals.services import ReferralAlreadySent, referral_raise
 from referrals.validation import CleanReferral, ReferralInvalid
 from web.pages import form_token_issue, submit_once
 from web.reports import rounding_base
@@ -275,6 +275,10 @@ def _raise(request: HttpRequest, *, draft: dict[str, Any], join_case: int | None
         return _render_form(request, form)
     try:
         referral = referral_raise(clean=clean, raised_by=request.user)
+    except ReferralAlreadySent as exc:
+        # A second press of Send that got past the form token (another tab): the first
+        # referral is the answer, as for a replayed token.
+        referral = exc.referral
     except ReferralInvalid as exc:
         form.add_validation_errors(exc.errors)
         return _render_form(request, form)

@@ -8,6 +8,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.utils import timezone
 
+from referrals.models import RoutingRule
 from workflows.history import audit_entries_for_cases
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,7 @@ def test_a_manager_reads_entries_about_their_agencys_cases_only(demo, as_user) -
 
 
 def test_an_auditor_reads_every_entry_including_configuration_changes(demo, as_user) -> None:
+    RoutingRule.objects.create(kind="asb", category="noise", agency=demo.people.licensing)
     entries = _all(as_user("auditor"))
     assert len(entries) == LogEntry.objects.count()
     assert "referrals.routingrule" in {e["object_type"] for e in entries}

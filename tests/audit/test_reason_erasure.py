@@ -215,7 +215,7 @@ def test_reasons_that_are_present_read_exactly_as_before(people) -> None:
 def test_open_cases_are_kept_unless_named(people) -> None:
     closed = closed_asb(people)
     with time_machine.travel(WRITTEN_AT, tick=False):
-        open_case = raise_referral(people.officer, "asb").case
+        open_case = raise_referral(people.officer, "asb", location_text="2 Open Row").case
     with time_machine.travel(ERASED_AT, tick=False):
         assert erase("--before", "2026-07-03").startswith(
             "Erased 3 transition log reasons in 1 case"

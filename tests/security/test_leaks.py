@@ -30,6 +30,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from workflows.services import case_transition
 
 from cases.catalogue import category
 from cases.models import Case, CaseKind
@@ -56,7 +57,6 @@ from tests.personas import dash, payload, raise_referral
 from tests.security.conftest import api_client, manager_of, page_client
 from tests.support import FakeNotify, SmtpSink, WebhookReceiver
 from workflows.models import Deadline
-from workflows.services import case_transition
 from workflows.sla import deadlines_scan
 from workflows.sla.names import MILESTONES
 

@@ -145,7 +145,10 @@ def test_a_recorded_review_meets_the_clock_and_starts_the_next(people) -> None:
 
 def test_crossing_the_case_review_threshold_starts_a_10_working_day_clock(people) -> None:
     with frozen(london(2026, 11, 9, 10)):  # Monday; no holidays in the next fortnight
-        cases = [asb_case(people.officer) for _ in range(3)]
+        # Three reports, not one sent three times (that is one referral: a double submission).
+        cases = [
+            asb_case(people.officer, summary=f"Report {n}: loud music again.") for n in range(3)
+        ]
     flagged = [c for c in cases if c.case_review_flagged_at is not None]
     assert len(flagged) == 1
     case = flagged[0]
