@@ -28,11 +28,11 @@ from cases.catalogue import (
     Category,
     dash_score,
 )
-from cases.forms import GovukFormMixin
 from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
 from referrals.reports import VAWG_FIGURES_REFUSED
 from referrals.validation import CleanReferral, ReferralInvalid, validate_referral
+from web.forms import GovukFormMixin
 from web.reports import FREE_RANGE_PARAMS, latest_month, period_parse, periods_offered
 
 YES_NO = [("yes", "Yes"), ("no", "No")]

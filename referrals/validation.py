@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from cases.catalogue import DASH_ANSWERS, DASH_QUESTIONS, category, dash_risk, dash_score
-from cases.forms import unstorable
 from cases.models import RISK_ORDER, CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
+from web.forms import unstorable
 
 TOP_LEVEL_FIELDS = {
     "kind",

@@ -18,9 +18,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cases.catalogue import DASH_QUESTIONS, dash_score
-from cases.forms import DateRangeForm, GovukFormMixin
 from cases.models import Case, CaseKind, RiskLevel
 from partners.models import Agency, Membership, Ward
+from web.forms import DateRangeForm, GovukFormMixin
 from workflows.models import PauseReason
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
