@@ -25,7 +25,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api import StrictSerializer
-from config.problems import ProblemResponse, problem_type
 from config.rest import (
     ApiTokenAuthentication,
     SignInRateThrottle,
@@ -40,6 +39,7 @@ from partners.security import (
     totp_verify,
 )
 from partners.tokens import token_issue, token_revoke
+from web.problems import ProblemResponse, problem_type
 
 
 class TokenRequestSerializer(StrictSerializer):
@@ -106,7 +106,7 @@ class TokenView(APIView):
         body.is_valid(raise_exception=True)
         username = body.validated_data["username"]
         # axes needs Django's own request: it marks a locked-out attempt on it, and its
-        # middleware turns that mark into the 429 response (config.problems.lockout_response).
+        # middleware turns that mark into the 429 response (web.problems.lockout_response).
         django_request = request._request
         user = authenticate(
             django_request, username=username, password=body.validated_data["password"]

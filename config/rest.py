@@ -22,7 +22,6 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from config.problems import ProblemResponse, RequestTooLarge, is_api, problem_type
 from partners.security import (
     SecondFactor,
     second_factor_message,
@@ -31,6 +30,7 @@ from partners.security import (
 )
 from partners.tokens import TokenRejected, token_authenticate
 from web.forms import unstorable
+from web.problems import ProblemResponse, RequestTooLarge, is_api, problem_type
 
 MAX_JSON_DEPTH = 32
 NUL = "\x00"

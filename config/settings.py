@@ -363,7 +363,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "config.problems.lockout_response"
+AXES_LOCKOUT_CALLABLE = "web.problems.lockout_response"
 if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
@@ -449,7 +449,7 @@ REST_FRAMEWORK.update(
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
         "DEFAULT_PAGINATION_CLASS": "config.rest.Pagination",
         "DEFAULT_THROTTLE_CLASSES": ["config.rest.WriteRateThrottle"],
-        "EXCEPTION_HANDLER": "config.problems.exception_handler",
+        "EXCEPTION_HANDLER": "web.problems.exception_handler",
         "NUM_PROXIES": TRUSTED_PROXY_COUNT,
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
     }

@@ -40,7 +40,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 
 from config.forms import INVALID_SIGN_IN, SignInCodeForm, SignInForm, TwoFactorSetupForm
-from config.problems import is_api
 from config.rest import SignInRateThrottle
 from partners.security import (
     SecondFactor,
@@ -53,6 +52,7 @@ from partners.security import (
     totp_verify,
     two_factor_required,
 )
+from web.problems import is_api
 
 # The session key holding a sign-in between its password and its code.
 PENDING = "csp_sign_in_pending"
