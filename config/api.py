@@ -25,12 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api import StrictSerializer
-from config.rest import (
-    ApiTokenAuthentication,
-    SignInRateThrottle,
-    TwoFactorSessionAuthentication,
-    WriteRateThrottle,
-)
+from partners.api_auth import ApiTokenAuthentication, TwoFactorSessionAuthentication
 from partners.security import (
     SecondFactor,
     second_factor_message,
@@ -40,6 +35,7 @@ from partners.security import (
 )
 from partners.tokens import token_issue, token_revoke
 from web.problems import ProblemResponse, problem_type
+from web.rest import SignInRateThrottle, WriteRateThrottle
 
 
 class TokenRequestSerializer(StrictSerializer):

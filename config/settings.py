@@ -337,7 +337,7 @@ MIDDLEWARE.insert(
     "csp.middleware.CSPMiddleware",
 )
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "config.rest.ApiGuardMiddleware"
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "web.rest.ApiGuardMiddleware"
 )
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
@@ -431,7 +431,7 @@ def _rate(name: str, default: str) -> str:
     return value
 
 
-# Read at request time by config.rest's throttles, so tests and operators can change them.
+# Read at request time by web.rest's throttles, so tests and operators can change them.
 API_THROTTLE_RATES = {
     # Sign-in attempts per client address, whatever the username (password spraying), web
     # and API together. API_TOKEN_RATE is the older name.
@@ -442,13 +442,13 @@ REST_FRAMEWORK.update(
     {
         # Token first: an unauthenticated call then gets 401 with WWW-Authenticate: Token.
         "DEFAULT_AUTHENTICATION_CLASSES": [
-            "config.rest.ApiTokenAuthentication",
-            "config.rest.TwoFactorSessionAuthentication",
+            "partners.api_auth.ApiTokenAuthentication",
+            "partners.api_auth.TwoFactorSessionAuthentication",
         ],
-        "DEFAULT_PARSER_CLASSES": ["config.rest.LimitedJSONParser"],
+        "DEFAULT_PARSER_CLASSES": ["web.rest.LimitedJSONParser"],
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-        "DEFAULT_PAGINATION_CLASS": "config.rest.Pagination",
-        "DEFAULT_THROTTLE_CLASSES": ["config.rest.WriteRateThrottle"],
+        "DEFAULT_PAGINATION_CLASS": "web.rest.Pagination",
+        "DEFAULT_THROTTLE_CLASSES": ["web.rest.WriteRateThrottle"],
         "EXCEPTION_HANDLER": "web.problems.exception_handler",
         "NUM_PROXIES": TRUSTED_PROXY_COUNT,
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -469,7 +469,7 @@ SPECTACULAR_SETTINGS.update(
         },
         "POSTPROCESSING_HOOKS": [
             "drf_spectacular.hooks.postprocess_schema_enums",
-            "config.rest.problem_responses_hook",
+            "web.rest.problem_responses_hook",
         ],
     }
 )

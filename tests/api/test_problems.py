@@ -166,8 +166,8 @@ def test_the_json_parser_itself_refuses_a_body_over_the_limit() -> None:
     # Behind ApiGuardMiddleware's Content-Length check, in case a body arrives without one.
     from io import BytesIO
 
-    from config.rest import LimitedJSONParser
     from web.problems import RequestTooLarge
+    from web.rest import LimitedJSONParser
 
     with pytest.raises(RequestTooLarge):
         LimitedJSONParser().parse(BytesIO(b'{"summary": "' + b"x" * 2000 + b'"}'))
