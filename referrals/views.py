@@ -23,8 +23,6 @@ from cases.access import (
     referring_agencies,
 )
 from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD
-from cases.charts import Series, bar_chart
-from cases.csv_export import csv_response
 from cases.models import CaseKind
 from partners.selectors import user_memberships
 from referrals.duties import (
@@ -45,6 +43,8 @@ from referrals.reports import REPORT_KINDS, crime_types_by_ward, report_kinds
 from referrals.selectors import duplicates_visible
 from referrals.services import referral_raise
 from referrals.validation import CleanReferral, ReferralInvalid
+from web.charts import Series, bar_chart
+from web.csv_export import csv_response
 from web.pages import form_token_issue, submit_once
 from web.reports import rounding_base
 from workflows.labels import state_label
