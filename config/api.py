@@ -24,7 +24,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.api import StrictSerializer
 from partners.api_auth import ApiTokenAuthentication, TwoFactorSessionAuthentication
 from partners.security import (
     SecondFactor,
@@ -34,6 +33,7 @@ from partners.security import (
     totp_verify,
 )
 from partners.tokens import token_issue, token_revoke
+from web.api import StrictSerializer
 from web.problems import ProblemResponse, problem_type
 from web.rest import SignInRateThrottle, WriteRateThrottle
 
