@@ -313,7 +313,6 @@ STATICFILES_DIRS = [
 ]
 _template_options = TEMPLATES[0]["OPTIONS"]
 assert isinstance(_template_options, dict)
-_template_options["libraries"] = {"govuk": "config.govuk_tags"}
 _template_options["context_processors"].append("config.navigation.navigation")
 # The service's own sign-in page replaces the admin's (set above) for everyone.
 LOGIN_URL = "login"
