@@ -276,7 +276,7 @@ def _raise(request: HttpRequest, *, draft: dict[str, Any], join_case: int | None
     try:
         referral = referral_raise(clean=clean, raised_by=request.user)
     except ReferralInvalid as exc:
-        form.add_validation_errors(exc.errors)
+        form.add_service_errors(exc.errors)
         return _render_form(request, form)
     request.session.pop(DRAFT, None)
     return redirect(reverse("referrals:confirmation", kwargs={"reference": referral.reference}))
