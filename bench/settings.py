@@ -12,6 +12,6 @@ ROOT_URLCONF = "bench.urls"
 
 # No rate limits: the HTTP figures measure how fast the API can write, not the limit (60
 # writes a minute per user by default, per gunicorn worker with the local-memory cache),
-# and the bare DRF baseline shares the product's default throttle classes. config.rest's
+# and the bare DRF baseline shares the product's default throttle classes. web.rest's
 # throttles read this at request time; a scope without a rate is not limited.
 API_THROTTLE_RATES = {}

@@ -24,14 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.api import StrictSerializer
-from config.problems import ProblemResponse, problem_type
-from config.rest import (
-    ApiTokenAuthentication,
-    SignInRateThrottle,
-    TwoFactorSessionAuthentication,
-    WriteRateThrottle,
-)
+from partners.api_auth import ApiTokenAuthentication, TwoFactorSessionAuthentication
 from partners.security import (
     SecondFactor,
     second_factor_message,
@@ -40,6 +33,9 @@ from partners.security import (
     totp_verify,
 )
 from partners.tokens import token_issue, token_revoke
+from web.api import StrictSerializer
+from web.problems import ProblemResponse, problem_type
+from web.rest import SignInRateThrottle, WriteRateThrottle
 
 
 class TokenRequestSerializer(StrictSerializer):
@@ -106,7 +102,7 @@ class TokenView(APIView):
         body.is_valid(raise_exception=True)
         username = body.validated_data["username"]
         # axes needs Django's own request: it marks a locked-out attempt on it, and its
-        # middleware turns that mark into the 429 response (config.problems.lockout_response).
+        # middleware turns that mark into the 429 response (web.problems.lockout_response).
         django_request = request._request
         user = authenticate(
             django_request, username=username, password=body.validated_data["password"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config.problems import api_not_found
+from web.problems import api_not_found
 
 v1 = [
     path("", include("config.api")),

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from cases.forms import GovukFormMixin
+from web.forms import GovukFormMixin
 
 INVALID_SIGN_IN = (
     "Enter a correct username and password. Both are case-sensitive. If you use an "

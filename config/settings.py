@@ -313,7 +313,6 @@ STATICFILES_DIRS = [
 ]
 _template_options = TEMPLATES[0]["OPTIONS"]
 assert isinstance(_template_options, dict)
-_template_options["libraries"] = {"govuk": "config.govuk_tags"}
 _template_options["context_processors"].append("config.navigation.navigation")
 # The service's own sign-in page replaces the admin's (set above) for everyone.
 LOGIN_URL = "login"
@@ -337,7 +336,7 @@ MIDDLEWARE.insert(
     "csp.middleware.CSPMiddleware",
 )
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "config.rest.ApiGuardMiddleware"
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "web.rest.ApiGuardMiddleware"
 )
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
@@ -363,7 +362,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "config.problems.lockout_response"
+AXES_LOCKOUT_CALLABLE = "web.problems.lockout_response"
 if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
@@ -431,7 +430,7 @@ def _rate(name: str, default: str) -> str:
     return value
 
 
-# Read at request time by config.rest's throttles, so tests and operators can change them.
+# Read at request time by web.rest's throttles, so tests and operators can change them.
 API_THROTTLE_RATES = {
     # Sign-in attempts per client address, whatever the username (password spraying), web
     # and API together. API_TOKEN_RATE is the older name.
@@ -442,14 +441,14 @@ REST_FRAMEWORK.update(
     {
         # Token first: an unauthenticated call then gets 401 with WWW-Authenticate: Token.
         "DEFAULT_AUTHENTICATION_CLASSES": [
-            "config.rest.ApiTokenAuthentication",
-            "config.rest.TwoFactorSessionAuthentication",
+            "partners.api_auth.ApiTokenAuthentication",
+            "partners.api_auth.TwoFactorSessionAuthentication",
         ],
-        "DEFAULT_PARSER_CLASSES": ["config.rest.LimitedJSONParser"],
+        "DEFAULT_PARSER_CLASSES": ["web.rest.LimitedJSONParser"],
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-        "DEFAULT_PAGINATION_CLASS": "config.rest.Pagination",
-        "DEFAULT_THROTTLE_CLASSES": ["config.rest.WriteRateThrottle"],
-        "EXCEPTION_HANDLER": "config.problems.exception_handler",
+        "DEFAULT_PAGINATION_CLASS": "web.rest.Pagination",
+        "DEFAULT_THROTTLE_CLASSES": ["web.rest.WriteRateThrottle"],
+        "EXCEPTION_HANDLER": "web.problems.exception_handler",
         "NUM_PROXIES": TRUSTED_PROXY_COUNT,
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
     }
@@ -469,7 +468,7 @@ SPECTACULAR_SETTINGS.update(
         },
         "POSTPROCESSING_HOOKS": [
             "drf_spectacular.hooks.postprocess_schema_enums",
-            "config.rest.problem_responses_hook",
+            "web.rest.problem_responses_hook",
         ],
     }
 )

@@ -2,7 +2,7 @@
 
 The policy (partners.security): a person whose role needs two-factor sign-in reaches
 nothing but enrolment and sign-out until this session has used a TOTP code. The API
-applies it in its authentication classes (config.rest), the admin in its site
+applies it in its authentication classes (partners.api_auth), the admin in its site
 (config.admin_site), and pages in TwoFactorMiddleware here.
 
 After a password, anyone with a confirmed device is asked for its code. A wrong password
@@ -40,8 +40,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 
 from config.forms import INVALID_SIGN_IN, SignInCodeForm, SignInForm, TwoFactorSetupForm
-from config.problems import is_api
-from config.rest import SignInRateThrottle
 from partners.security import (
     SecondFactor,
     TwoFactorError,
@@ -53,6 +51,8 @@ from partners.security import (
     totp_verify,
     two_factor_required,
 )
+from web.problems import is_api
+from web.rest import SignInRateThrottle
 
 # The session key holding a sign-in between its password and its code.
 PENDING = "csp_sign_in_pending"
@@ -66,7 +66,7 @@ def allowed_before_second_factor(view: View) -> View:
 
 
 class TwoFactorMiddleware:
-    """Pages only (the API refuses in config.rest): send a signed-in person whose role needs
+    """Pages only (the API refuses in partners.api_auth): send a signed-in person whose role needs
     a second factor to enrolment if they have no device, or back to sign-in (signed out) if
     this session did not use it."""
 

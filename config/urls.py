@@ -28,7 +28,7 @@ urlpatterns = [
 ]
 
 # Problem details (RFC 9457) under /api/, Django's usual pages elsewhere.
-handler400 = "config.problems.handler400"
-handler403 = "config.problems.handler403"
-handler404 = "config.problems.handler404"
-handler500 = "config.problems.handler500"
+handler400 = "web.problems.handler400"
+handler403 = "web.problems.handler403"
+handler404 = "web.problems.handler404"
+handler500 = "web.problems.handler500"

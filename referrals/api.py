@@ -35,11 +35,8 @@ from cases.api import (
     CanReadReports,
     CaseRefSerializer,
     CaseSummarySerializer,
-    CsvRenderer,
     WardRefSerializer,
     case_rows,
-    constant_field,
-    valid_query,
 )
 from cases.catalogue import (
     CATEGORIES,
@@ -77,6 +74,7 @@ from referrals.selectors import (
 )
 from referrals.services import ReferralAlreadySent, referral_raise
 from referrals.validation import MAX_SUMMARY, SUBJECT_ROLES, validate_referral
+from web.api import CsvRenderer, constant_field, valid_query
 from web.idempotency import IdempotentCreateMixin
 from web.reports import report_period
 from workflows.machines import MACHINES

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 
 from cases.catalogue import (
@@ -28,11 +26,11 @@ from cases.catalogue import (
     Category,
     dash_score,
 )
-from cases.forms import GovukFormMixin
 from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
 from referrals.reports import VAWG_FIGURES_REFUSED
 from referrals.validation import CleanReferral, ReferralInvalid, validate_referral
+from web.forms import GovukFormMixin
 from web.reports import FREE_RANGE_PARAMS, latest_month, period_parse, periods_offered
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -174,48 +172,13 @@ class ReferralForm(GovukFormMixin, forms.Form):
             return None
         return int(raw)
 
-    def _date(self, prefix: str, label: str, *, with_time: bool = False) -> str | None:
-        """ISO text for the date (and time) boxes, None when blank or not a real date."""
-        parts = ["day", "month", "year"] + (["hour", "minute"] if with_time else [])
-        raw = {p: self.value(f"{prefix}_{p}") for p in parts}
-        if not any(raw.values()):
-            return None
-        anchor = f"{prefix}_day"
-        missing = [p for p in parts if not raw[p]]
-        if missing:
-            self.add_error(anchor, f"{label} must include a {' and '.join(missing)}")
-            return ""
-        if not all(v.isdigit() for v in raw.values()) or len(raw["year"]) != 4:
-            self.add_error(
-                anchor, f"{label} must be a real date" + (" and time" if with_time else "")
-            )
-            return ""
-        try:
-            day = date(int(raw["year"]), int(raw["month"]), int(raw["day"]))
-            if not with_time:
-                return day.isoformat()
-            when = datetime(
-                day.year,
-                day.month,
-                day.day,
-                int(raw["hour"]),
-                int(raw["minute"]),
-                tzinfo=ZoneInfo(settings.TIME_ZONE),
-            )
-        except ValueError:
-            self.add_error(
-                anchor, f"{label} must be a real date" + (" and time" if with_time else "")
-            )
-            return ""
-        return when.isoformat()
-
     def payload(self) -> dict[str, Any]:
         """The API payload for what was typed; errors reading it are added to the form."""
         payload: dict[str, Any] = {"kind": self.kind, "subjects": [], "details": {}}
         self._put(payload, "ward", "ward", self.value("ward"))
         self._put(payload, "category", "category", self.value("category"))
         self._put(payload, "summary", "summary", self.value("summary"))
-        occurred = self._date("occurred_at", "The date and time", with_time=True)
+        occurred = self.date_text("occurred_at", "The date and time", with_time=True)
         self._put(payload, "occurred_at", "occurred_at_day", occurred)
         self.add_kind_fields(payload)
         return payload
@@ -234,14 +197,14 @@ class ReferralForm(GovukFormMixin, forms.Form):
         try:
             clean = validate_referral(payload)
         except ReferralInvalid as exc:
-            self.add_validation_errors(exc.errors)
+            self.add_service_errors(exc.errors)
             return None
         if self.errors:
             return None
         self.clean_referral = clean
         return clean
 
-    def anchor_for(self, path: str) -> str | None:
+    def field_for_path(self, path: str) -> str | None:
         """The field a payload path's error belongs to: the path itself or its nearest parent."""
         while path:
             if path in self.anchors:
@@ -253,18 +216,12 @@ class ReferralForm(GovukFormMixin, forms.Form):
         return None
 
     def reword(self, path: str, message: str) -> str:
+        """The rewording rules' words for ``path`` (``rewordings``), else the validator's."""
         for pattern, words, only_blank in self.rewordings + self.common_rewordings:
             match = re.fullmatch(pattern, path)
             if match and (not only_blank or path in self.blank):
                 return words.format(*match.groups())
         return message
-
-    def add_validation_errors(self, errors: dict[str, str]) -> None:
-        for path, message in errors.items():
-            field = self.anchor_for(path)
-            if field is not None and field in self.errors:
-                continue  # what the person typed is already explained on that field
-            self.add_error(field, self.reword(path, message))
 
     # --- showing it back --------------------------------------------------------------------
     def category_label(self) -> str:
@@ -677,7 +634,7 @@ class EarlyReleaseReferralForm(ReferralForm):
 
     def add_kind_fields(self, payload: dict[str, Any]) -> None:
         self.anchors["subjects"] = "offender_full_name"
-        dob = self._date("offender_dob", "The date of birth")
+        dob = self.date_text("offender_dob", "The date of birth")
         if self.value("offender_full_name") or dob:
             person: dict[str, Any] = {"role": SubjectRole.OFFENDER}
             if self.value("offender_full_name"):
@@ -701,7 +658,7 @@ class EarlyReleaseReferralForm(ReferralForm):
             "probation_case_reference",
             self.value("probation_case_reference").upper(),
         )
-        release = self._date("expected_release_date", "The expected release date")
+        release = self.date_text("expected_release_date", "The expected release date")
         self._put(payload, "details.expected_release_date", "expected_release_date_day", release)
         for key in ("mappa_category", "mappa_level"):
             raw = self.value(key)

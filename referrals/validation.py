@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from cases.catalogue import DASH_ANSWERS, DASH_QUESTIONS, category, dash_risk, dash_score
-from cases.forms import unstorable
 from cases.models import RISK_ORDER, CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
+from web.forms import unstorable
+from web.problems import ProblemError
 
 TOP_LEVEL_FIELDS = {
     "kind",
@@ -73,7 +74,11 @@ CRN_RE = re.compile(r"^[A-Z][0-9]{6}$")
 MAX_SUMMARY = 5000
 
 
-class ReferralInvalid(Exception):
+class ReferralInvalid(ProblemError):
+    """The referral's bad fields: ``errors`` maps each path to its message (the API's 400)."""
+
+    errors: dict[str, str]
+
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))

@@ -23,8 +23,6 @@ from cases.access import (
     referring_agencies,
 )
 from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD
-from cases.charts import Series, bar_chart
-from cases.csv_export import csv_response
 from cases.models import CaseKind
 from partners.selectors import user_memberships
 from referrals.duties import (
@@ -45,6 +43,8 @@ from referrals.reports import REPORT_KINDS, crime_types_by_ward, report_kinds
 from referrals.selectors import duplicates_visible
 from referrals.services import ReferralAlreadySent, referral_raise
 from referrals.validation import CleanReferral, ReferralInvalid
+from web.charts import Series, bar_chart
+from web.csv_export import csv_response
 from web.pages import form_token_issue, submit_once
 from web.reports import rounding_base
 from workflows.labels import state_label
@@ -280,7 +280,7 @@ def _raise(request: HttpRequest, *, draft: dict[str, Any], join_case: int | None
         # referral is the answer, as for a replayed token.
         referral = exc.referral
     except ReferralInvalid as exc:
-        form.add_validation_errors(exc.errors)
+        form.add_service_errors(exc.errors)
         return _render_form(request, form)
     request.session.pop(DRAFT, None)
     return redirect(reverse("referrals:confirmation", kwargs={"reference": referral.reference}))

@@ -38,12 +38,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.models import IdempotencyKey
+from web.problems import ProblemResponse, problem_type
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_PREFIX = "urn:csp-casework:problem:"
 # How often a request waiting for a key held by another polls for it.
 POLL_SECONDS = 0.05
 
@@ -128,16 +127,14 @@ def outcome_record(
 def problem(
     status: int, *, slug: str, title: str, detail: str, headers: dict[str, str] | None = None
 ) -> HttpResponse:
-    """An RFC 9457 problem document naming the header, in the API's shape."""
-    body = {
-        "type": PROBLEM_TYPE_PREFIX + slug,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "errors": [{"field": HEADER, "message": detail}],
-    }
-    return HttpResponse(
-        json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE, headers=headers
+    """An RFC 9457 problem document naming the header."""
+    return ProblemResponse(
+        status,
+        type=problem_type(slug),
+        title=title,
+        detail=detail,
+        errors=[{"field": HEADER, "message": detail}],
+        headers=headers,
     )
 
 

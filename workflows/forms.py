@@ -8,19 +8,16 @@ The form reads what was typed into the ``data`` that ``workflows.transition_data
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cases.catalogue import DASH_QUESTIONS, dash_score
-from cases.forms import DateRangeForm, GovukFormMixin
 from cases.models import Case, CaseKind, RiskLevel
 from partners.models import Agency, Membership, Ward
+from web.forms import DateRangeForm, GovukFormMixin
 from workflows.models import PauseReason
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -64,47 +61,21 @@ class TransitionForm(GovukFormMixin, forms.Form):
         """The ``data`` for ``case_transition``; errors reading the boxes go on the form."""
         return {}
 
-    def _date(self, prefix: str, label: str, *, with_time: bool) -> str | None:
-        parts = ["day", "month", "year"] + (["hour", "minute"] if with_time else [])
-        raw = {p: self.value(f"{prefix}_{p}") for p in parts}
-        if not any(raw.values()):
-            return None
-        try:
-            if not all(v.isdigit() for v in raw.values()) or len(raw["year"]) != 4:
-                raise ValueError(prefix)
-            day = date(int(raw["year"]), int(raw["month"]), int(raw["day"]))
-            if not with_time:
-                return day.isoformat()
-            return datetime(
-                day.year,
-                day.month,
-                day.day,
-                int(raw["hour"]),
-                int(raw["minute"]),
-                tzinfo=ZoneInfo(settings.TIME_ZONE),
-            ).isoformat()
-        except ValueError:
-            self.add_error(f"{prefix}_day", f"{label} must be a real date")
-            return None
-
-    def add_service_errors(self, errors: dict[str, str]) -> None:
-        """Put the service's errors (``reason``, ``data.<field>``) on the fields they name."""
-        for path, message in errors.items():
-            key = path.removeprefix("data.")
-            for pattern, cue, words in REWORDINGS:
-                match = re.fullmatch(pattern, key)
-                if match and cue in message:
-                    message = words.format(*match.groups())
-                    break
-            field = self._field_for(key)
-            if field is None or field not in self.errors:
-                self.add_error(field, message)
-
-    def _field_for(self, key: str) -> str | None:
+    # The service's error paths are ``reason`` and ``data.<field>`` (add_service_errors).
+    def field_for_path(self, path: str) -> str | None:
+        key = path.removeprefix("data.")
         if key in DATE_FIELDS:
             key = f"{key}_day"
         key = key.replace("dash.", "dash_")
         return key if key in self.fields else None
+
+    def reword(self, path: str, message: str) -> str:
+        key = path.removeprefix("data.")
+        for pattern, cue, words in REWORDINGS:
+            match = re.fullmatch(pattern, key)
+            if match and cue in message:
+                return words.format(*match.groups())
+        return message
 
 
 class TriageForm(TransitionForm):
@@ -211,7 +182,7 @@ class DateForm(TransitionForm):
     with_time = False
 
     def transition_data(self) -> dict[str, Any]:
-        value = self._date(self.data_key, self.label, with_time=self.with_time)
+        value = self.date_text(self.data_key, self.label, with_time=self.with_time)
         return {self.data_key: value} if value else {}
 
 

@@ -15,7 +15,7 @@ from rest_framework import exceptions, generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api import AgencyRefSerializer, StrictSerializer, service_errors
+from cases.api import AgencyRefSerializer
 from cases.models import CaseKind
 from notifications.events import EVENT_TYPES
 from notifications.models import Channel, Endpoint, Subscription
@@ -30,6 +30,7 @@ from notifications.services import (
 )
 from partners.models import Agency, Role
 from partners.selectors import user_has_role
+from web.api import StrictSerializer, service_errors
 from web.idempotency import IdempotentCreateMixin
 
 

@@ -18,13 +18,14 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api import AgencyRefSerializer, PersonSerializer, valid_query
+from cases.api import AgencyRefSerializer, PersonSerializer
 from notifications.api.inbox import EventRefSerializer
 from notifications.models import Delivery, DeliveryStatus, Endpoint
 from notifications.selectors import deliveries_for_user
 from notifications.services import delivery_retry
 from partners.models import Role
 from partners.selectors import user_has_role
+from web.api import valid_query
 
 
 class Conflict(exceptions.APIException):

@@ -10,10 +10,10 @@ from rest_framework import exceptions, generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api import valid_query
 from notifications.models import InboxItem, OutboxEvent
 from notifications.selectors import inbox_items, inbox_unread_count
 from notifications.services import inbox_mark_all_read, inbox_mark_read
+from web.api import valid_query
 
 
 class EventRefSerializer(serializers.ModelSerializer[OutboxEvent]):

@@ -16,8 +16,8 @@ from django.db import InterfaceError, OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client, RequestFactory
 
-from config.problems import handler500
 from tests.personas import payload
+from web.problems import handler500
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client, override_settings
 from rest_framework import exceptions
 
-from config.problems import exception_handler
 from tests.personas import payload
+from web.problems import exception_handler
 from workflows.errors import TransitionNotAvailable
 
 pytestmark = pytest.mark.django_db
@@ -166,8 +166,8 @@ def test_the_json_parser_itself_refuses_a_body_over_the_limit() -> None:
     # Behind ApiGuardMiddleware's Content-Length check, in case a body arrives without one.
     from io import BytesIO
 
-    from config.problems import RequestTooLarge
-    from config.rest import LimitedJSONParser
+    from web.problems import RequestTooLarge
+    from web.rest import LimitedJSONParser
 
     with pytest.raises(RequestTooLarge):
         LimitedJSONParser().parse(BytesIO(b'{"summary": "' + b"x" * 2000 + b'"}'))

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.rest import ApiTokenAuthentication
+from partners.api_auth import ApiTokenAuthentication
 from referrals.models import RoutingRule
 
 

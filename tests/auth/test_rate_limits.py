@@ -13,7 +13,7 @@ import pytest
 from django.core.cache.backends.db import DatabaseCache
 from django.test import Client
 
-from config.rest import SignInRateThrottle
+from web.rest import SignInRateThrottle
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "persona-pass-2026"

@@ -12,8 +12,8 @@ from auditlog.models import LogEntry
 from django.test import Client
 from django.utils import timezone
 
-from cases.csv_export import csv_cell
 from tests.personas import raise_referral
+from web.csv_export import csv_cell
 from workflows.actions import case_transition
 
 pytestmark = pytest.mark.django_db

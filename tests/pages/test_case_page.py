@@ -238,3 +238,21 @@ def test_record_release_needs_a_real_date(people, client_for) -> None:
     assert _summary_links(missing) == [("#actual_release_date_day", "Enter the date of release")]
     case.refresh_from_db()
     assert case.state == "pre_release_planning"
+
+
+def test_a_transition_date_names_the_missing_boxes_as_the_referral_form_does(
+    people, client_for
+) -> None:
+    # One date-box reader for every page (web.forms): a partial date names what is missing.
+    case = raise_referral(people.probation, "early_release").case
+    case_transition(case_id=case.pk, name="start_planning", by=people.probation, reason="plan")
+    case.refresh_from_db()
+    response = client_for("probation").post(
+        f"/cases/{case.reference}/actions/record_release/",
+        {"version": case.version, "reason": "Released", "actual_release_date_day": "3"},
+    )
+    assert _summary_links(response) == [
+        ("#actual_release_date_day", "The release date must include a month and year")
+    ]
+    case.refresh_from_db()
+    assert case.state == "pre_release_planning"

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from rest_framework import generics, serializers
 
 from cases.access import audit_scope, is_auditor
-from cases.api import BoundedIsoDateTimeFilter, CanReadAuditTrail
+from cases.api import CanReadAuditTrail
+from web.api import BoundedIsoDateTimeFilter
 from workflows.history import action_name, audit_entries_for_user, audit_filter_case
 
 

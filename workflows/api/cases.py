@@ -32,7 +32,6 @@ from cases.api import (
     CaseRefSerializer,
     CaseSummarySerializer,
     PersonSerializer,
-    StrictSerializer,
     case_rows,
     visible_case_or_404,
 )
@@ -42,6 +41,7 @@ from notifications.api.deliveries import CaseDeliverySerializer
 from notifications.models import Delivery
 from notifications.selectors import deliveries_by_event
 from partners.models import Agency
+from web.api import StrictSerializer
 from web.idempotency import IdempotentCreateMixin
 from workflows.actions import case_milestone_record, case_transition
 from workflows.api.audit import AuditEntrySerializer

@@ -23,15 +23,13 @@ from cases.access import is_auditor
 from cases.api import (
     AgencyRefSerializer,
     CanReadReports,
-    CsvRenderer,
     PersonSerializer,
-    StrictSerializer,
-    valid_query,
     visible_case_or_404,
 )
 from cases.models import Case, CaseKind
 from partners.models import Role
 from partners.selectors import user_agency_ids
+from web.api import CsvRenderer, StrictSerializer, valid_query
 from web.reports import PERIOD_PARAMETER_HELP, breach_rows, period_bounds
 from workflows.actions import deadline_pause, deadline_resume
 from workflows.models import Deadline, DeadlineStatus, PauseReason

@@ -22,11 +22,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from cases.access import audit_scope, can_read_audit_trail, can_read_reports, is_auditor
-from cases.charts import Series, column_chart
-from cases.csv_export import csv_response
 from cases.models import CaseKind
 from partners.models import Agency, Role, Ward
 from partners.selectors import user_agency_ids
+from web.charts import Series, column_chart
+from web.csv_export import csv_response
 from workflows.calendar import LONDON
 from workflows.forms import AuditSearchForm, BreachFilterForm
 from workflows.history import action_name, audit_entries_for_user, audit_filter_case

@@ -1,14 +1,20 @@
-"""Form helpers shared by every app's pages: errors shaped for the GOV.UK error summary."""
+"""Form helpers shared by every app's pages: errors shaped for the GOV.UK error summary,
+dates read from GOV.UK date boxes, and a service's errors put on the fields they name."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.forms.utils import ErrorDict
 
 SURROGATE_MESSAGE = "Text may not contain unpaired surrogate characters."
+DATE_PARTS = ("day", "month", "year")
+TIME_PARTS = ("hour", "minute")
 
 
 def unstorable(text: str) -> str | None:
@@ -38,7 +44,9 @@ class GovukFormMixin:
     """Errors as the GOV.UK error summary lists them: in page order, each linked to its field.
 
     A field's anchor is its name (the templates give inputs their names as ids); errors not
-    tied to a field link to ``non_field_anchor`` when one is set.
+    tied to a field link to ``non_field_anchor`` when one is set. A date is typed in boxes
+    named ``<prefix>_day``, ``_month``, ``_year`` (and ``_hour``, ``_minute``), read by
+    ``date_from_boxes``; its errors go on the day box, which carries the date's id.
     """
 
     non_field_anchor = ""
@@ -80,6 +88,68 @@ class GovukFormMixin:
                     break
         return refused
 
+    def date_from_boxes(
+        self, prefix: str, label: str, *, with_time: bool = False
+    ) -> date | datetime | None:
+        """The date (a London date and time when ``with_time``) in ``prefix``'s boxes, from
+        ``cleaned_data``. None when every box is blank, or when what was typed is not a real
+        date: then the error, beginning with ``label``, is on the day box."""
+        form: Any = self
+        parts = DATE_PARTS + (TIME_PARTS if with_time else ())
+        raw = {p: str(form.cleaned_data.get(f"{prefix}_{p}") or "") for p in parts}
+        if not any(raw.values()):
+            return None
+        anchor = f"{prefix}_day"
+        missing = [p for p in parts if not raw[p]]
+        if missing:
+            form.add_error(anchor, f"{label} must include a {' and '.join(missing)}")
+            return None
+        try:
+            if not all(v.isdigit() for v in raw.values()) or len(raw["year"]) != 4:
+                raise ValueError(prefix)
+            day = date(int(raw["year"]), int(raw["month"]), int(raw["day"]))
+            if not with_time:
+                return day
+            return datetime(
+                day.year,
+                day.month,
+                day.day,
+                int(raw["hour"]),
+                int(raw["minute"]),
+                tzinfo=ZoneInfo(settings.TIME_ZONE),
+            )
+        except ValueError:
+            form.add_error(
+                anchor, f"{label} must be a real date" + (" and time" if with_time else "")
+            )
+            return None
+
+    def date_text(self, prefix: str, label: str, *, with_time: bool = False) -> str | None:
+        """``date_from_boxes`` as ISO 8601 text, as the API and the services take it."""
+        when = self.date_from_boxes(prefix, label, with_time=with_time)
+        return when.isoformat() if when else None
+
+    def add_service_errors(self, errors: Mapping[str, str]) -> None:
+        """Put the errors a service or validator gave (payload path -> message) on the
+        fields they name (``field_for_path``), in the page's words (``reword``). A field
+        that already has an error keeps it: it explains what was typed better than a
+        complaint about the value read from it. A path with no field is a form error."""
+        form: Any = self
+        for path, message in errors.items():
+            field = self.field_for_path(path)
+            if field is not None and field in form.errors:
+                continue
+            form.add_error(field, self.reword(path, message))
+
+    def field_for_path(self, path: str) -> str | None:
+        """The field a payload path's error belongs to, or None for the whole form."""
+        form: Any = self
+        return path if path in form.fields else None
+
+    def reword(self, path: str, message: str) -> str:
+        """The page's words for a service's message about ``path``."""
+        return message
+
     def error_summary(self) -> list[dict[str, str]]:
         form: Any = self
         if not form.is_bound or not form.errors:
@@ -111,26 +181,9 @@ class DateRangeForm(GovukFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        cleaned["since"] = self._date("from", cleaned)
-        cleaned["until"] = self._date("to", cleaned)
-        since, until = cleaned["since"], cleaned["until"]
+        since = self.date_from_boxes("from", self.date_labels["from"])
+        until = self.date_from_boxes("to", self.date_labels["to"])
+        cleaned["since"], cleaned["until"] = since, until
         if since and until and until < since:
             self.add_error("to_day", "The end date must be the same as or after the start date")
         return cleaned
-
-    def _date(self, prefix: str, cleaned: dict[str, Any]) -> date | None:
-        label = self.date_labels[prefix]
-        parts = {p: cleaned.get(f"{prefix}_{p}") or "" for p in ("day", "month", "year")}
-        if not any(parts.values()):
-            return None
-        missing = [p for p, v in parts.items() if not v]
-        if missing:
-            self.add_error(f"{prefix}_day", f"{label} must include a {' and '.join(missing)}")
-            return None
-        try:
-            if not all(v.isdigit() for v in parts.values()) or len(parts["year"]) != 4:
-                raise ValueError(prefix)
-            return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-        except ValueError:
-            self.add_error(f"{prefix}_day", f"{label} must be a real date")
-            return None

@@ -32,9 +32,6 @@ from django.urls import Resolver404, resolve
 from django.views import defaults
 from rest_framework import exceptions
 
-from referrals.validation import ReferralInvalid
-from workflows.errors import InvalidTransitionData, UnknownTransition, WorkflowError
-
 logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/problem+json"
@@ -76,6 +73,22 @@ class ProblemResponse(HttpResponse):
         )
 
 
+class ProblemError(Exception):
+    """An error a domain app raises that the API answers as a problem document, without the
+    handler here naming the app: the exception carries what the answer needs.
+
+    ``status`` and ``problem_slug`` (the last part of the problem ``type``) set the answer;
+    ``title`` defaults to the status phrase; ``str(exc)`` is the ``detail``. ``errors``, when
+    set, maps each field path to its message and makes the answer a validation problem
+    listing them (``{"field", "message"}``), as DRF's own validation errors are.
+    """
+
+    status: int = 400
+    problem_slug: str = "bad-request"
+    title: str | None = None
+    errors: Mapping[str, str] | None = None
+
+
 # Problems the API raises itself.
 class RequestTooLarge(exceptions.APIException):
     status_code = 413
@@ -111,9 +124,11 @@ def _field_errors(errors: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"field": field, "message": message} for field, message in errors.items()]
 
 
-def validation_problem(errors: list[dict[str, str]], detail: str = "") -> ProblemResponse:
+def validation_problem(
+    errors: list[dict[str, str]], detail: str = "", *, status: int = 400
+) -> ProblemResponse:
     return ProblemResponse(
-        400,
+        status,
         title="Your request has invalid fields",
         type=problem_type("validation-error"),
         detail=detail or "; ".join(f"{e['field']}: {e['message']}" for e in errors),
@@ -124,7 +139,7 @@ def validation_problem(errors: list[dict[str, str]], detail: str = "") -> Proble
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse | None:
     """DRF's EXCEPTION_HANDLER: every handled error becomes a problem response."""
     # Imported here: rest_framework.views reads REST_FRAMEWORK at import, which names
-    # config.rest, which imports this module.
+    # web.rest, which imports this module.
     from rest_framework.views import set_rollback
 
     request = context.get("request")
@@ -156,13 +171,12 @@ def database_unavailable(request: HttpRequest, exc: BaseException) -> HttpRespon
 
 
 def _problem_for(exc: Exception) -> HttpResponse | None:
-    if isinstance(exc, ReferralInvalid | InvalidTransitionData):
-        return validation_problem(_field_errors(exc.errors))
-    if isinstance(exc, UnknownTransition):
-        return validation_problem([{"field": "transition", "message": str(exc)}])
-    if isinstance(exc, WorkflowError):
-        slug = {403: "forbidden", 409: "conflict"}.get(exc.status, "bad-request")
-        return ProblemResponse(exc.status, type=problem_type(slug), detail=str(exc))
+    if isinstance(exc, ProblemError):
+        if exc.errors is not None:
+            return validation_problem(_field_errors(exc.errors), status=exc.status)
+        return ProblemResponse(
+            exc.status, type=problem_type(exc.problem_slug), title=exc.title, detail=str(exc)
+        )
     if isinstance(exc, Http404):
         # Never echo the lookup: the same answer whether or not the object exists.
         return ProblemResponse(404, detail="Not found.")
@@ -196,7 +210,7 @@ def _problem_for(exc: Exception) -> HttpResponse | None:
         415: "unsupported-media-type",
         429: "too-many-requests",
     }.get(exc.status_code)
-    # An exception may name its own kind of problem (config.rest.SecondFactorRequired).
+    # An exception may name its own kind of problem (partners.api_auth.SecondFactorRequired).
     status_slug = getattr(exc, "problem_slug", None) or status_slug
     return ProblemResponse(
         exc.status_code,

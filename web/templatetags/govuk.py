@@ -1,4 +1,5 @@
-"""Template tags that draw GOV.UK Frontend form components from a bound Django form.
+"""The ``govuk`` template library: GOV.UK Frontend form components drawn from a bound
+Django form, and small filters every page uses (``get_item``, ``time_left``).
 
 Each tag takes the form and a field name and renders the Design System's markup, with the
 field's value, its error message (linked from the error summary by the field's id) and
@@ -13,8 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms, template
-
-from notifications.labels import delivery_status_colour, event_label
 
 register = template.Library()
 
@@ -227,14 +226,3 @@ def time_left(due: datetime, now: datetime) -> str:
         return ""
     delta = due - now
     return f"{duration_words(delta)} {'left' if delta.total_seconds() > 0 else 'overdue'}"
-
-
-@register.filter(name="event_label")
-def event_label_filter(event_type: str) -> str:
-    return event_label(event_type)
-
-
-@register.filter
-def delivery_colour(status: str) -> str:
-    """The GOV.UK tag modifier for a delivery status ("" is the default blue)."""
-    return delivery_status_colour(status)

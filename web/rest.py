@@ -1,7 +1,8 @@
 """REST framework plumbing shared by every endpoint: parsing, paging, rate limits, schema.
 
-Named by dotted path in settings.REST_FRAMEWORK / MIDDLEWARE / SPECTACULAR_SETTINGS, so the
-apps' ``api.py`` modules never import this module (config sits at the edge).
+Named by dotted path in settings.REST_FRAMEWORK / MIDDLEWARE / SPECTACULAR_SETTINGS (and
+imported by the sign-in views for their throttles). Authentication applies the sign-in
+policy, so it lives with it in ``partners.api_auth``.
 """
 
 from __future__ import annotations
@@ -13,24 +14,15 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from cases.forms import unstorable
-from config.problems import ProblemResponse, RequestTooLarge, is_api, problem_type
-from partners.security import (
-    SecondFactor,
-    second_factor_message,
-    second_factor_missing,
-    session_verified,
-)
-from partners.tokens import TokenRejected, token_authenticate
+from web.forms import unstorable
+from web.problems import ProblemResponse, RequestTooLarge, is_api, problem_type
 
 MAX_JSON_DEPTH = 32
 NUL = "\x00"
@@ -137,66 +129,6 @@ class SignInRateThrottle(_SettingsRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-# --- Authentication: the sign-in policy (partners.security) for sessions and tokens ----
-
-
-class SecondFactorRequired(exceptions.PermissionDenied):
-    """403: signed in, but the person's role needs a second factor this sign-in lacked."""
-
-    def __init__(self, missing: SecondFactor) -> None:
-        super().__init__(second_factor_message(missing))
-        # The problem type names the reason (config.problems reads it).
-        self.problem_slug = (
-            "two-factor-enrolment-required"
-            if missing is SecondFactor.ENROL
-            else "two-factor-required"
-        )
-
-
-class ApiTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token <key>``, checked against partners.tokens: stored as a digest,
-    expiring (idle and absolute), revoked by a password change; and refused (403) for a
-    role that needs a second factor when the token was issued without one."""
-
-    def __init__(self, *, two_factor_gate: bool = True) -> None:
-        self.two_factor_gate = two_factor_gate
-
-    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        try:
-            token = token_authenticate(key=key)
-        except TokenRejected as exc:
-            raise exceptions.AuthenticationFailed(str(exc)) from exc
-        if self.two_factor_gate:
-            missing = second_factor_missing(token.user, verified=token.two_factor)
-            if missing:
-                raise SecondFactorRequired(missing)
-        return token.user, token
-
-
-class TwoFactorSessionAuthentication(SessionAuthentication):
-    """Django's session (with its CSRF check), refused (403) for a role that needs a second
-    factor when the session was signed in without one (django_otp's is_verified)."""
-
-    def __init__(self, *, two_factor_gate: bool = True) -> None:
-        self.two_factor_gate = two_factor_gate
-
-    def authenticate(self, request: Request) -> tuple[Any, None] | None:
-        result = super().authenticate(request)
-        if result is None or not self.two_factor_gate:
-            return result
-        user = result[0]
-        missing = second_factor_missing(user, verified=session_verified(user))
-        if missing:
-            raise SecondFactorRequired(missing)
-        return result
-
-
-class TwoFactorSessionScheme(SessionScheme):
-    """The session scheme in the OpenAPI document (drf-spectacular matches exact classes)."""
-
-    target_class = "config.rest.TwoFactorSessionAuthentication"
 
 
 class ApiGuardMiddleware:

@@ -1,0 +1,22 @@
+"""The ``notification_labels`` template library: event types and delivery statuses in the
+words and GOV.UK tag colours the pages use (``notifications.labels``)."""
+
+from __future__ import annotations
+
+from django import template
+
+from notifications.labels import delivery_status_colour, event_label
+
+register = template.Library()
+
+
+@register.filter(name="event_label")
+def event_label_filter(event_type: str) -> str:
+    """``event_type|event_label``: "case.assigned" as "Case assigned"."""
+    return event_label(event_type)
+
+
+@register.filter
+def delivery_colour(status: str) -> str:
+    """The GOV.UK tag modifier for a delivery status ("" is the default blue)."""
+    return delivery_status_colour(status)
