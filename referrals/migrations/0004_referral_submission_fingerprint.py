@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0003_link_case_referrers'),
+        ("referrals", "0003_link_case_referrers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='fingerprint',
-            field=models.CharField(blank=True, db_default='', editable=False, max_length=64),
+            model_name="referral",
+            name="fingerprint",
+            field=models.CharField(blank=True, db_default="", editable=False, max_length=64),
         ),
     ]

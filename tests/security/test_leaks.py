@@ -30,7 +30,6 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
-from workflows.services import case_transition
 
 from cases.catalogue import category
 from cases.models import Case, CaseKind
@@ -56,8 +55,8 @@ from tests.notifications.conftest import (
 from tests.personas import dash, payload, raise_referral
 from tests.security.conftest import api_client, manager_of, page_client
 from tests.support import FakeNotify, SmtpSink, WebhookReceiver
+from workflows.actions import case_transition, deadlines_scan
 from workflows.models import Deadline
-from workflows.sla import deadlines_scan
 from workflows.sla.names import MILESTONES
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
