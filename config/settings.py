@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,25 +63,42 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "auditlog",
     "rules.apps.AutodiscoverRulesConfig",
+    # Ours, from the core to the edge (imports run the other way: docs/architecture.md).
     "web",
     "partners",
     "cases",
     "notifications",
     "workflows",
     "referrals",
+    # After ours, so that our templates take precedence.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which serves static files (cacheable) before it is reached.
     "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "web.rest.ApiGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # After OTPMiddleware, which tells it whether this session used a second factor.
+    "config.signin.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # Not auditlog's own: it leaks a signal receiver whenever a service sets the actor
+    # inside a request (jazzband/django-auditlog#846); ours nests correctly.
+    "cases.audit.AuditActorMiddleware",
+    # Last, so it sees the flag a failed sign-in left on the request (django-axes docs).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.navigation.navigation",
             ],
         },
     },
@@ -132,10 +152,15 @@ if TESTING:
     # Fast hashing in tests only; production keeps Django's PBKDF2 default.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-LOGIN_URL = "/admin/login/"
+# The service's own sign-in page (config/signin.py) for everyone, the admin included.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 # --- Time: store UTC, show Europe/London ----------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -215,25 +240,6 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The one beat schedule lives in config/celery.py (BEAT_SCHEDULE).
 
-# --- REST framework -------------------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "CSP Casework API",
-    "DESCRIPTION": "Referrals, multi-agency cases, audited workflows and notifications.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-}
-
 # --- Audit ----------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_STORE_JSON_CHANGES = True
@@ -285,13 +291,6 @@ WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 # 127.0.0.1. Link-local (cloud metadata), multicast and reserved addresses stay refused.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG or TESTING)
 
-# --- Audit actor ----------------------------------------------------------------------
-# auditlog's middleware leaks a signal receiver whenever a service sets the actor inside a
-# request (jazzband/django-auditlog#846); cases.audit's middleware nests correctly.
-MIDDLEWARE[MIDDLEWARE.index("auditlog.middleware.AuditlogMiddleware")] = (
-    "cases.audit.AuditActorMiddleware"
-)
-
 # --- SLA deadlines --------------------------------------------------------------------
 # Agency code of the partnership team whose managers receive the last escalation rung
 # ("partnership manager"); blank keeps that rung with the responsible agency's events.
@@ -311,47 +310,10 @@ STATICFILES_DIRS = [
     ("images", BASE_DIR / "static" / "images"),  # our own: the favicon
     FRONTEND_BUILD_DIR,
 ]
-_template_options = TEMPLATES[0]["OPTIONS"]
-assert isinstance(_template_options, dict)
-_template_options["context_processors"].append("config.navigation.navigation")
-# The service's own sign-in page replaces the admin's (set above) for everyone.
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
 # How far ahead the early-release tracker looks, in calendar days.
 EARLY_RELEASE_TRACKER_DAYS = env.int("EARLY_RELEASE_TRACKER_DAYS", default=14)
 
 # --- API, sign-in protection and hardening ---------------------------------------------
-from datetime import timedelta  # noqa: E402
-
-INSTALLED_APPS += [
-    "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "csp",
-    "drf_spectacular_sidecar",
-]
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "csp.middleware.CSPMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "web.rest.ApiGuardMiddleware"
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "django_otp.middleware.OTPMiddleware",
-)
-# After OTPMiddleware, which tells it whether this session used a second factor.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
-    "config.signin.TwoFactorMiddleware",
-)
-# Last, so it sees the flag a failed sign-in left on the request (django-axes docs).
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
-# First, so a locked-out username is refused before any password is checked.
-AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesStandaloneBackend")
-
 # Reverse proxies in front of the service: how many X-Forwarded-For hops to trust for the
 # client address used by sign-in lockouts and rate limits. 0 trusts none (REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -437,47 +399,57 @@ API_THROTTLE_RATES = {
     "sign_in": _rate("SIGN_IN_RATE", env.str("API_TOKEN_RATE", default="20/min")),
     "write": _rate("API_WRITE_RATE", "60/min"),
 }
-REST_FRAMEWORK.update(
-    {
-        # Token first: an unauthenticated call then gets 401 with WWW-Authenticate: Token.
-        "DEFAULT_AUTHENTICATION_CLASSES": [
-            "partners.api_auth.ApiTokenAuthentication",
-            "partners.api_auth.TwoFactorSessionAuthentication",
-        ],
-        "DEFAULT_PARSER_CLASSES": ["web.rest.LimitedJSONParser"],
-        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-        "DEFAULT_PAGINATION_CLASS": "web.rest.Pagination",
-        "DEFAULT_THROTTLE_CLASSES": ["web.rest.WriteRateThrottle"],
-        "EXCEPTION_HANDLER": "web.problems.exception_handler",
-        "NUM_PROXIES": TRUSTED_PROXY_COUNT,
-        "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    }
-)
-SPECTACULAR_SETTINGS.update(
-    {
-        "SWAGGER_UI_DIST": "SIDECAR",
-        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-        "REDOC_DIST": "SIDECAR",
-        "SCHEMA_PATH_PREFIX": r"/api/v1",
-        "COMPONENT_SPLIT_REQUEST": True,
-        "ENUM_NAME_OVERRIDES": {
-            "SubjectRoleEnum": "cases.models.SubjectRole",
-            "CaseAgencyRoleEnum": "cases.models.CaseAgencyRole",
-            "VisibilityFullEnum": ["full"],
-            "VisibilityOutlineEnum": ["outline"],
-        },
-        "POSTPROCESSING_HOOKS": [
-            "drf_spectacular.hooks.postprocess_schema_enums",
-            "web.rest.problem_responses_hook",
-        ],
-    }
-)
+# --- REST framework and the OpenAPI document --------------------------------------------
+REST_FRAMEWORK = {
+    # Token first: an unauthenticated call then gets 401 with WWW-Authenticate: Token.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "partners.api_auth.ApiTokenAuthentication",
+        "partners.api_auth.TwoFactorSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "web.rest.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": ["web.rest.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["web.rest.WriteRateThrottle"],
+    "EXCEPTION_HANDLER": "web.problems.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CSP Casework API",
+    "DESCRIPTION": "Referrals, multi-agency cases, audited workflows and notifications.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, where two fields share a name ("channel", "status").
+    "ENUM_NAME_OVERRIDES": {
+        "SubjectRoleEnum": "cases.models.SubjectRole",
+        "CaseAgencyRoleEnum": "cases.models.CaseAgencyRole",
+        "VisibilityFullEnum": ["full"],
+        "VisibilityOutlineEnum": ["outline"],
+        "CaseKindEnum": "cases.models.CaseKind",
+        "EndpointChannelEnum": "notifications.models.Channel",
+        "DeliveryChannelEnum": "notifications.models.DeliveryChannel",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
+        "DeadlineStatusEnum": "workflows.models.DeadlineStatus",
+        "PauseReasonEnum": "workflows.models.PauseReason",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "web.rest.problem_responses_hook",
+    ],
+}
 
 # Content-Security-Policy: nothing from elsewhere (the API docs come from
 # drf-spectacular-sidecar's static files) and no inline script without this response's nonce
 # (GOV.UK Frontend's two bootstrap lines in base.html carry it).
-from csp.constants import NONCE  # noqa: E402
-
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -542,16 +514,3 @@ NOTIFICATIONS_STUCK_AFTER_SECONDS = env.float("NOTIFICATIONS_STUCK_AFTER_SECONDS
 NOTIFICATIONS_DEMO_WEBHOOK_URL = env.str(
     "NOTIFICATIONS_DEMO_WEBHOOK_URL", default="http://127.0.0.1:8001/hooks"
 ).rstrip("/")
-
-# --- API: notification and SLA endpoints ----------------------------------------------
-# One schema name per choice set, where two fields share a name ("channel", "status").
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
-    {
-        "CaseKindEnum": "cases.models.CaseKind",
-        "EndpointChannelEnum": "notifications.models.Channel",
-        "DeliveryChannelEnum": "notifications.models.DeliveryChannel",
-        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
-        "DeadlineStatusEnum": "workflows.models.DeadlineStatus",
-        "PauseReasonEnum": "workflows.models.PauseReason",
-    }
-)

@@ -30,9 +30,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 
 from notifications import outbound
+from notifications.models import OutboxEvent
 from notifications.signing import sign_webhook, webhook_secret_key
 
-SCHEMA_VERSION = 1
 ENVELOPE_REQUIRED_KEYS = frozenset({"id", "type", "occurred_at", "schema_version"})
 ENVELOPE_OPTIONAL_KEYS = frozenset({"case_reference", "kind", "agencies", "detail_url", "data"})
 ENVELOPE_KEYS = ENVELOPE_REQUIRED_KEYS | ENVELOPE_OPTIONAL_KEYS
@@ -101,9 +101,10 @@ def validate_envelope(envelope: Mapping[str, Any]) -> None:
         raise TransportError(
             f"Envelope is missing required keys: {', '.join(sorted(missing))}", permanent=True
         )
-    if envelope["schema_version"] != SCHEMA_VERSION:
+    if envelope["schema_version"] != OutboxEvent.SCHEMA_VERSION:
         raise TransportError(
-            f"Envelope schema_version {envelope['schema_version']!r} is not {SCHEMA_VERSION}",
+            f"Envelope schema_version {envelope['schema_version']!r} "
+            f"is not {OutboxEvent.SCHEMA_VERSION}",
             permanent=True,
         )
     occurred = parse_datetime(str(envelope["occurred_at"]))

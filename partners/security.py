@@ -144,7 +144,3 @@ def totp_device_confirm(*, user: Any, code: str) -> TOTPDevice:
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     token_revoke(user=user)
     return device
-
-
-def totp_issuer() -> str:
-    return str(settings.OTP_TOTP_ISSUER)

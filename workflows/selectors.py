@@ -9,8 +9,7 @@ Months and dates are Europe/London.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -28,13 +27,6 @@ from workflows.machines import MACHINES, PERMISSION_SCOPES, as_machine
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
 from workflows.policy import MANAGING_ROLES, available_transitions
 from workflows.sla.clock import current_calendar
-
-# The first step that counts as triage in each workflow (time-to-triage starts at opening).
-TRIAGE_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    CaseKind.ASB: ("triage", "no_further_action"),
-    CaseKind.VAWG: ("assess_risk",),
-    CaseKind.EARLY_RELEASE: ("start_planning",),
-}
 
 
 def _london_midnight(day: date) -> datetime:
@@ -184,70 +176,6 @@ def breach_rate_by_agency_month(
         )
         for r in rows
     ]
-
-
-@dataclass(frozen=True)
-class TriageDistribution:
-    kind: str
-    opened: int  # cases opened in the window
-    triaged: int  # of which triaged so far
-    percentiles: dict[int, timedelta]  # e.g. {50: ..., 90: ...}, over the triaged cases
-    mean: timedelta | None
-
-
-def time_to_triage(
-    *,
-    since: date,
-    until: date,
-    kind: str | None = None,
-    agency_ids: Iterable[int] | None = None,
-    ward_id: int | None = None,
-    percentiles: Sequence[int] = (50, 75, 90, 95),
-) -> list[TriageDistribution]:
-    """Time from opening to the first triage step, for cases opened in [since, until).
-
-    Percentiles interpolate linearly between ranks (as PostgreSQL's percentile_cont), and
-    are computed here so SQLite and PostgreSQL agree. The triage steps are
-    ``TRIAGE_TRANSITIONS``.
-    """
-    bad = [p for p in percentiles if not 0 <= p <= 100]
-    if bad:
-        raise ValueError(f"percentiles must be between 0 and 100, got {bad}")
-    kinds = [kind] if kind else list(TRIAGE_TRANSITIONS)
-    result = []
-    for k in kinds:
-        cases = Case.objects.filter(
-            kind=k, opened_at__gte=_london_midnight(since), opened_at__lt=_london_midnight(until)
-        )
-        if agency_ids is not None:
-            cases = cases.filter(responsible_agency_id__in=list(agency_ids))
-        if ward_id is not None:
-            cases = cases.filter(ward_id=ward_id)
-        rows = list(
-            cases.annotate(
-                triaged_at=Min(
-                    "transition_logs__at",
-                    filter=Q(transition_logs__transition__in=TRIAGE_TRANSITIONS[k]),
-                )
-            ).values_list("opened_at", "triaged_at")
-        )
-        waits = sorted(t - o for o, t in rows if t is not None)
-        result.append(
-            TriageDistribution(
-                kind=k,
-                opened=len(rows),
-                triaged=len(waits),
-                percentiles={p: _percentile(waits, p) for p in percentiles} if waits else {},
-                mean=sum(waits, timedelta(0)) / len(waits) if waits else None,
-            )
-        )
-    return result
-
-
-def _percentile(ordered: Sequence[timedelta], p: float) -> timedelta:
-    position = (len(ordered) - 1) * p / 100
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 # Who may open the early-release tracker: the probation practitioners it is for, and those

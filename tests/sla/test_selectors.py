@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,7 +15,6 @@ from workflows.selectors import (
     breach_rate_by_agency_month,
     open_breach_counts,
     open_breaches,
-    time_to_triage,
 )
 
 pytestmark = pytest.mark.django_db
@@ -83,29 +82,3 @@ def test_breach_months_are_london_months(people: Any) -> None:
     deadlines_scan(now=london(2026, 7, 1, 1))
     [rate] = breach_rate_by_agency_month(since=date(2026, 6, 1), until=date(2026, 8, 1))
     assert (rate.agency_code, rate.month, rate.breached) == ("victim-services", date(2026, 7, 1), 1)
-
-
-def test_time_to_triage_gives_percentiles_per_kind(people: Any) -> None:
-    hours = [1, 2, 3, 4, 10]
-    for n, wait in enumerate(hours):
-        with frozen(london(2026, 6, 8, 9) + timedelta(minutes=n)):
-            case = asb_case(people.officer, location_text=f"{n} Triage St")
-        with frozen(london(2026, 6, 8, 9) + timedelta(minutes=n, hours=wait)):
-            go(case, "triage", people.asb_coordinator)
-    with frozen(london(2026, 6, 8, 12)):
-        asb_case(people.officer, location_text="Untriaged Row")  # opened, not yet triaged
-    [asb] = time_to_triage(since=date(2026, 6, 1), until=date(2026, 7, 1), kind="asb")
-    assert (asb.kind, asb.opened, asb.triaged) == ("asb", 6, 5)
-    assert asb.percentiles[50] == timedelta(hours=3)
-    assert asb.percentiles[75] == timedelta(hours=4)
-    assert asb.percentiles[90] == timedelta(hours=7, minutes=36)  # 4 + 0.6 * (10 - 4)
-    assert asb.mean == timedelta(hours=4)
-    everything = time_to_triage(since=date(2026, 6, 1), until=date(2026, 7, 1))
-    assert [d.kind for d in everything] == ["asb", "vawg", "early_release"]
-    assert everything[1].triaged == 0
-    assert everything[1].percentiles == {}
-
-
-def test_time_to_triage_rejects_a_percentile_out_of_range() -> None:
-    with pytest.raises(ValueError, match="between 0 and 100"):
-        time_to_triage(since=date(2026, 6, 1), until=date(2026, 7, 1), percentiles=(50, 101))
