@@ -138,9 +138,13 @@ def raise_marker_cases(people: Any) -> Scenario:
         case_transition(case_id=first.case_id, name=name, by=idva, reason=f"{name}: {MARKERS[4]}")
     for name in ("assess_risk", "offer_support"):
         case_transition(case_id=fgm.case_id, name=name, by=idva, reason=f"{name}: {MARKERS[6]}")
-    # The clocks: warnings a day on, breaches and escalations weeks on.
-    for days in (1, 3, 12, 40):
-        with time_machine.travel(timezone.now() + timedelta(days=days), tick=False):
+    # The clocks: a warning at the first warning point (a fixed number of days on would
+    # land past some due time on some days of the week), then breaches and escalations.
+    running = Deadline.objects.filter(case_id__in=[first.case_id, fgm.case_id], status="open")
+    warning = min(d.warn_at for d in running if d.warn_at < d.due_at)
+    now = timezone.now()
+    for at in (warning + timedelta(minutes=1), *(now + timedelta(days=d) for d in (3, 12, 40))):
+        with time_machine.travel(at, tick=False):
             deadlines_scan()
     return Scenario(
         cases=[Case.objects.get(pk=first.case_id), Case.objects.get(pk=fgm.case_id)],
