@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from cases.access import RAISE_REFUSED, referring_agencies
@@ -20,6 +20,7 @@ from referrals.duties import FGM_DUTY, FGM_DUTY_BASIS, fgm_duty_owed
 from referrals.models import Referral
 from referrals.selectors import case_review_count, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
+from web.locks import advisory_xact_lock
 from workflows.actions import (
     case_join_record,
     case_open,
@@ -99,11 +100,6 @@ def referral_raise(
     )
 
 
-def _lock_id(fingerprint: str) -> int:
-    """A signed 64-bit advisory lock id; a collision only makes two intakes wait in turn."""
-    return int.from_bytes(bytes.fromhex(fingerprint[:16]), "big", signed=True)
-
-
 def _refuse_resubmission(fingerprint: str, *, raised_by: Any, now: Any) -> None:
     earlier = (
         Referral.objects.filter(
@@ -129,11 +125,9 @@ def _referral_record(
     references: dict[str, str],
     fingerprint: str,
 ) -> Referral:
-    if connection.vendor == "postgresql":
-        # Identical submissions racing each other queue here, and each finds the first
-        # one's row once it commits (SQLite runs one writer at a time anyway).
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(fingerprint)])
+    # Identical submissions racing each other queue here, and each finds the first one's
+    # row once it commits.
+    advisory_xact_lock(f"referrals.submission:{fingerprint}")
     _refuse_resubmission(fingerprint, raised_by=raised_by, now=now)
     # The case's one event for this referral: it opened the case or joined it.
     raised = {

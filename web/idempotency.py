@@ -37,6 +37,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from web.locks import advisory_lock_id
 from web.models import IdempotencyKey
 from web.problems import ProblemResponse, problem_type
 
@@ -50,8 +51,7 @@ POLL_SECONDS = 0.05
 def _lock_id(user_id: int, key: str) -> int:
     """A signed 64-bit advisory lock id for (user, key). A collision only makes two unrelated
     requests take turns; it never mixes their answers, which are looked up by the key itself."""
-    digest = hashlib.sha256(f"web.idempotency:{user_id}:{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    return advisory_lock_id(f"web.idempotency:{user_id}:{key}")
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 
 from cases.models import Case
+from web.locks import advisory_xact_lock
 from workflows.chain import link_hash, reason_problem, transition_fields
 from workflows.models import AuditSeal, TransitionLog
 
@@ -104,11 +105,10 @@ def audit_seal_append(*, entry: Any, case_id: int | None) -> AuditSeal:
             # The services already hold this lock; a write made outside them (admin,
             # shell, a task) takes it here, so two writers never draw the same seq.
             list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk"))
-        elif connection.vendor == "postgresql":
+        else:
             # The global chain has no row to lock: writers queue on an advisory lock,
-            # released at commit. (SQLite runs one writer at a time anyway.)
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GLOBAL_CHAIN_LOCK])
+            # released at commit.
+            advisory_xact_lock(GLOBAL_CHAIN_LOCK)
         # Hash what the database holds (JSON key order, timestamp precision), which is
         # what the verifier will read back.
         stored = LogEntry.objects.get(pk=entry.pk)
