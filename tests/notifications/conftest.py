@@ -364,6 +364,35 @@ def worker_processes(request: pytest.FixtureRequest) -> Iterator[list[WorkerProc
         worker.log.unlink(missing_ok=True)
 
 
+@contextmanager
+def email_worker(
+    request: pytest.FixtureRequest,
+    smtp_email: Any,
+    worker_processes: list[WorkerProcess],
+    *,
+    suffix: str,
+) -> Iterator[None]:
+    """A real worker sending email to the sink. On RabbitMQ the in-process solo worker can
+    leave an ack waiting for kombu's 10-second poll, so a prefork subprocess on a queue of
+    its own (``<test queue>-<suffix>``) does the work; a prefork worker polls the
+    filesystem transport once a second, so there the in-process worker does."""
+    if not settings.CELERY_BROKER_IS_AMQP:
+        request.getfixturevalue("celery_worker")
+        yield
+        return
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-{suffix}"
+    purge_queue(queue)
+    process = WorkerProcess(
+        queue=queue,
+        broker_url=str(settings.CELERY_BROKER_URL),
+        env={"EMAIL_URL": f"smtp://{smtp_email.host}:{smtp_email.port}"},
+    ).start()
+    worker_processes.append(process)
+    with app_broker(queue=queue):
+        process.wait_ready()
+        yield
+
+
 def purge_queue(name: str) -> None:
     """Empty a test queue left with messages by an earlier, interrupted run."""
     from config.celery import app

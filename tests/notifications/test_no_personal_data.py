@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,10 +19,9 @@ from notifications.services import emit, subscription_create
 from tests.notifications.conftest import (
     ExchangeTap,
     WorkerProcess,
-    app_broker,
     email_endpoint,
+    email_worker,
     notify_endpoint,
-    purge_queue,
     wait_until,
     webhook_endpoint,
 )
@@ -106,27 +104,9 @@ def produce_every_event_type(people: Any) -> None:
 def worker(
     request: pytest.FixtureRequest, smtp_email: SmtpSink, worker_processes: list[WorkerProcess]
 ) -> Iterator[None]:
-    """A real worker that is quick on the configured broker, sending email to the sink.
-
-    Some hundred tasks run here. On RabbitMQ the in-process solo worker can leave an ack
-    waiting for kombu's 10-second poll, so a prefork subprocess on its own queue does the
-    work; a prefork worker polls the filesystem transport once a second, so there the
-    in-process worker does.
-    """
-    if not settings.CELERY_BROKER_IS_AMQP:
-        request.getfixturevalue("celery_worker")
-        yield
-        return
-    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-privacy"
-    purge_queue(queue)
-    process = WorkerProcess(
-        queue=queue,
-        broker_url=str(settings.CELERY_BROKER_URL),
-        env={"EMAIL_URL": f"smtp://{smtp_email.host}:{smtp_email.port}"},
-    ).start()
-    worker_processes.append(process)
-    with app_broker(queue=queue):
-        process.wait_ready()
+    """A real worker that is quick on the configured broker, sending email to the sink
+    (Some hundred tasks run here: see ``email_worker``)."""
+    with email_worker(request, smtp_email, worker_processes, suffix="privacy"):
         yield
 
 

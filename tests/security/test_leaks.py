@@ -25,7 +25,6 @@ from urllib.parse import parse_qsl, quote
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -48,8 +47,7 @@ from referrals.models import Referral
 from tests.notifications.conftest import (
     ExchangeTap,
     WorkerProcess,
-    app_broker,
-    purge_queue,
+    email_worker,
     wait_until,
 )
 from tests.personas import dash, payload, raise_referral
@@ -199,21 +197,9 @@ def every_agency_listens(receiver: WebhookReceiver, notify: FakeNotify) -> None:
 def worker(
     request: pytest.FixtureRequest, smtp_email: SmtpSink, worker_processes: list[WorkerProcess]
 ) -> Iterator[None]:
-    """A real worker sending email to the sink (as in test_no_personal_data)."""
-    if not settings.CELERY_BROKER_IS_AMQP:
-        request.getfixturevalue("celery_worker")
-        yield
-        return
-    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-leaks"
-    purge_queue(queue)
-    process = WorkerProcess(
-        queue=queue,
-        broker_url=str(settings.CELERY_BROKER_URL),
-        env={"EMAIL_URL": f"smtp://{smtp_email.host}:{smtp_email.port}"},
-    ).start()
-    worker_processes.append(process)
-    with app_broker(queue=queue):
-        process.wait_ready()
+    """A real worker that is quick on the configured broker, sending email to the sink
+    (Some hundred tasks run here: see ``email_worker``)."""
+    with email_worker(request, smtp_email, worker_processes, suffix="leaks"):
         yield
 
 
