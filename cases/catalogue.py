@@ -7,8 +7,9 @@ to a police.uk crime category so committee reports line up with published police
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from cases.models import CaseKind
+from cases.models import RISK_ORDER, CaseKind, RiskLevel
 
 
 @dataclass(frozen=True)
@@ -108,3 +109,32 @@ def dash_risk(score: int) -> str:
     if score >= MARAC_THRESHOLD:
         return "high"
     return "medium" if score >= DASH_MEDIUM_FROM else "standard"
+
+
+def dash_problems(answers: Any, path: str) -> dict[str, str]:
+    """What is wrong with a DASH checklist, by field path (``<path>.q7``): each of the 24
+    questions is answered yes, no or not_known, and nothing else is sent. Intake and a
+    reassessment both ask this, so the two accept exactly the same checklists."""
+    if not isinstance(answers, dict):
+        return {path: "Answer all 24 DASH questions (yes / no / not_known)."}
+    problems = {
+        f"{path}.{code}": "Answer yes, no or not_known."
+        for code, _ in DASH_QUESTIONS
+        if answers.get(code) not in DASH_ANSWERS
+    }
+    for code in sorted(set(answers) - {code for code, _ in DASH_QUESTIONS}, key=str):
+        problems[f"{path}.{code}"] = "Not a DASH question."
+    return problems
+
+
+def dash_level(score: int | None, *, judgement: str = "", escalation: bool = False) -> str:
+    """The risk level a DASH assessment gives: the score's band, raised (never lowered) by
+    the assessor's professional judgement, and high when escalation is identified
+    (SafeLives, "Dash risk checklist quick start guidance"). No score (the checklist left
+    for the IDVA) starts from standard."""
+    level = RiskLevel(dash_risk(score)) if score is not None else RiskLevel.STANDARD
+    if judgement in RiskLevel.values and RISK_ORDER[RiskLevel(judgement)] > RISK_ORDER[level]:
+        level = RiskLevel(judgement)
+    if escalation:
+        level = RiskLevel.HIGH
+    return str(level)

@@ -15,6 +15,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.urls import path, reverse
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -53,7 +54,6 @@ from cases.models import (
     NeedType,
     RiskLevel,
     Subject,
-    SubjectRole,
 )
 from cases.services import case_viewed
 from partners.models import Agency, Ward
@@ -73,154 +73,53 @@ from referrals.selectors import (
     referrals_readable_in_full,
 )
 from referrals.services import ReferralAlreadySent, referral_raise
-from referrals.validation import MAX_SUMMARY, SUBJECT_ROLES, validate_referral
+from referrals.shape import DETAILS, SUBJECT_ROLES, TOP_LEVEL
+from referrals.validation import validate_referral
 from web.api import CsvRenderer, constant_field, valid_query
 from web.idempotency import IdempotentCreateMixin
 from web.reports import report_period
+from web.shapes import serializer_for
 from workflows.machines import MACHINES
 from workflows.models import PauseReason
 from workflows.sla.names import MILESTONES
 from workflows.transition_data import ACCEPTED
 
 MAX_DUPLICATES = 20
-RISKS = list(RiskLevel.values)
-
-# The shape of ``details`` per kind, for clients building a form. A test holds it to
-# referrals.validation.DETAIL_FIELDS, so the two cannot drift apart.
-DETAILS_SHAPE: dict[str, list[dict[str, Any]]] = {
-    CaseKind.ASB: [
-        {
-            "name": "victim_vulnerable",
-            "type": "boolean",
-            "required": True,
-            "description": "The victim is vulnerable (raises the risk to medium).",
-        },
-        {
-            "name": "repeat_incident",
-            "type": "boolean",
-            "required": True,
-            "description": "This has happened before.",
-        },
-        {
-            "name": "vulnerability_notes",
-            "type": "string",
-            "required": False,
-            "description": "Why the victim is vulnerable (at most 1000 characters).",
-        },
-    ],
-    CaseKind.VAWG: [
-        {
-            "name": "dash",
-            "type": "object",
-            "required": False,
-            "description": "DASH answers: each of q1..q24 is yes, no or not_known.",
-            "choices": list(DASH_ANSWERS),
-        },
-        {
-            "name": "professional_judgement",
-            "type": "string",
-            "required": False,
-            "description": "May raise the DASH risk level, never lower it.",
-            "choices": RISKS,
-        },
-        {
-            "name": "escalation",
-            "type": "boolean",
-            "required": False,
-            "description": "Potential escalation (commonly 3+ incidents in 12 months): high risk.",
-        },
-        {
-            "name": "victim_age",
-            "type": "integer",
-            "required": False,
-            "description": "0-120. Required for FGM: the reporting duty applies under 18.",
-        },
-        {
-            "name": "fgm_known",
-            "type": "boolean",
-            "required": False,
-            "description": "Required for FGM: disclosed or seen (known, not suspected).",
-        },
-        {
-            "name": "children_in_household",
-            "type": "boolean",
-            "required": False,
-            "description": "Children live in the household.",
-        },
-    ],
-    CaseKind.EARLY_RELEASE: [
-        {
-            "name": "prison_number",
-            "type": "string",
-            "required": True,
-            "description": "Like A1234BC.",
-        },
-        {
-            "name": "probation_case_reference",
-            "type": "string",
-            "required": True,
-            "description": "Case reference number (CRN), like X123456.",
-        },
-        {
-            "name": "expected_release_date",
-            "type": "date",
-            "required": True,
-            "description": "YYYY-MM-DD.",
-        },
-        {
-            "name": "mappa_category",
-            "type": "integer",
-            "required": False,
-            "description": "MAPPA category 1-4; give it with the level or neither.",
-        },
-        {
-            "name": "mappa_level",
-            "type": "integer",
-            "required": False,
-            "description": "MAPPA level 1-3; level 2 is medium risk, level 3 high.",
-        },
-        {
-            "name": "needs",
-            "type": "array",
-            "required": False,
-            "description": "Support needs: objects of need, status, agency (code) and notes; "
-            "each need once.",
-            "choices": list(NeedType.values),
-        },
-    ],
-}
-
 
 # --- Serializers ----------------------------------------------------------------------
 
-
-class SubjectInputSerializer(serializers.Serializer[Any]):
-    role = serializers.ChoiceField(choices=SubjectRole.choices, help_text="Roles per kind: meta.")
-    full_name = serializers.CharField(max_length=200)
-    date_of_birth = serializers.DateField(required=False)
-    age = serializers.IntegerField(required=False, min_value=0, max_value=120)
-    identifiers = serializers.DictField(child=serializers.CharField(), required=False)
-    safe_contact = serializers.DictField(required=False, help_text="VAWG victims only.")
+# The request body as ``referrals.shape`` declares it: ``details`` is one of three shapes,
+# chosen by ``kind``.
+DETAILS_SERIALIZERS = {
+    kind: serializer_for(kind.title().replace("_", "") + "Details", fields)
+    for kind, fields in DETAILS.items()
+}
 
 
-class ReferralInputSerializer(serializers.Serializer[Any]):
-    """Documents the body; ``validate_referral`` does the validating (and names each field)."""
+class DetailsField(serializers.DictField):
+    """``details``: its shape follows ``kind`` (see /api/v1/meta/)."""
 
-    kind = serializers.ChoiceField(choices=CaseKind.choices)
-    ward = serializers.CharField(max_length=9, help_text="ONS ward code; see /api/v1/meta/.")
-    category = serializers.CharField(max_length=50, help_text="Category code of the kind.")
-    summary = serializers.CharField(max_length=MAX_SUMMARY)
-    occurred_at = serializers.DateTimeField()
-    reported_at = serializers.DateTimeField(required=False)
-    location_text = serializers.CharField(max_length=200, required=False)
-    postcode = serializers.CharField(max_length=10, required=False)
-    latitude = serializers.DecimalField(max_digits=8, decimal_places=6, required=False)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
-    subjects = SubjectInputSerializer(many=True, required=False)
-    details = serializers.DictField(required=False, help_text="Shape per kind: /api/v1/meta/.")
-    join_case = serializers.IntegerField(
-        required=False, help_text="Id of an open case to add this referral to (see duplicates)."
-    )
+
+class DetailsFieldSchema(OpenApiSerializerFieldExtension):
+    """``details`` is any of the kinds' shapes (anyOf, not oneOf: an ASB body also fits
+    the VAWG shape, whose fields are all optional)."""
+
+    target_class = DetailsField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {
+            "anyOf": [
+                auto_schema.resolve_serializer(s, direction).ref
+                for s in DETAILS_SERIALIZERS.values()
+            ]
+        }
+
+
+ReferralInputSerializer = serializer_for(
+    "ReferralInput",
+    TOP_LEVEL,
+    overrides={"details": DetailsField(required=False, help_text="Shape per kind: /api/v1/meta/.")},
+)
 
 
 class CaseStateSerializer(serializers.ModelSerializer[Case]):
@@ -527,7 +426,7 @@ def form_metadata() -> dict[str, Any]:
                 for c in CATEGORIES[kind]
             ],
             "subject_roles": sorted(SUBJECT_ROLES[kind]),
-            "details": DETAILS_SHAPE[kind],
+            "details": [f.meta() for f in DETAILS[kind]],
             "states": _choices(MACHINES[kind].STATES),
             "transitions": _transitions(kind),
             "milestones": [

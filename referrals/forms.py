@@ -29,9 +29,11 @@ from cases.catalogue import (
 from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
 from referrals.reports import VAWG_FIGURES_REFUSED
+from referrals.shape import DETAILS, MAPPA_CATEGORIES, MAPPA_LEVELS
 from referrals.validation import CleanReferral, ReferralInvalid, validate_referral
 from web.forms import GovukFormMixin
 from web.reports import FREE_RANGE_PARAMS, latest_month, period_parse, periods_offered
+from web.shapes import Field, field_named
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 DASH_CHOICES = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
@@ -49,14 +51,6 @@ GROUP_LABELS = {
     "harassment": "Harassment and stalking",
     "harmful_practice": "Harmful practices",
 }
-MAPPA_CATEGORIES = [
-    ("", "Not managed under MAPPA"),
-    ("1", "Category 1: registered sexual offender"),
-    ("2", "Category 2: violent offender (12 months' custody or more)"),
-    ("3", "Category 3: other dangerous offender"),
-    ("4", "Category 4: terrorism risk"),
-]
-MAPPA_LEVELS = [("", "No level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")]
 
 
 def _text() -> forms.CharField:
@@ -105,10 +99,29 @@ class Section:
 Rewording = tuple[str, str, bool]
 
 
+def asked_field(spec: Field) -> dict[str, forms.Field]:
+    """The page's field(s) for a detail its shape declares: yes/no radios for a boolean, a
+    select for labelled options, day/month/year boxes for a date, else a text box; labelled
+    with the shape's question and hint (which the govuk tags show)."""
+    common: dict[str, Any] = {"required": False, "label": spec.question, "help_text": spec.hint}
+    if spec.type == "date":
+        return {f"{spec.name}_{part}": _text() for part in ("day", "month", "year")}
+    if spec.type == "boolean":
+        return {spec.name: forms.ChoiceField(choices=YES_NO, **common)}
+    if spec.options:
+        return {spec.name: forms.ChoiceField(choices=list(spec.options), **common)}
+    return {spec.name: forms.CharField(strip=True, **common)}
+
+
 class ReferralForm(GovukFormMixin, forms.Form):
-    """The fields and payload shared by the three kinds; subclasses add their own."""
+    """The fields and payload shared by the three kinds; subclasses add their own.
+
+    ``asked`` names the details the page asks as their shape declares them
+    (``referrals.shape.DETAILS``): their fields, questions, reading and words when left blank
+    follow from it. The rest (people, the DASH checklist, needs) are laid out by hand."""
 
     kind: ClassVar[str]
+    asked: ClassVar[tuple[str, ...]] = ()
     title: ClassVar[str]
     categories: ClassVar[list[Category]]
     category_legend: ClassVar[str]
@@ -137,6 +150,13 @@ class ReferralForm(GovukFormMixin, forms.Form):
             (w.code, w.name) for w in Ward.objects.order_by("name")
         ]
         self.fields["category"].choices = grouped(self.categories)  # type: ignore[attr-defined]
+        self.questions: dict[str, tuple[str, str]] = {}
+        self.asked_fields: list[str] = []
+        for spec in self.asked_specs():
+            fields = asked_field(spec)
+            self.fields.update(fields)
+            self.asked_fields += fields
+            self.questions[spec.name] = (spec.question, spec.hint)
         # Payload path -> the field to link its error to, filled while building the payload.
         self.anchors: dict[str, str] = {}
         self.blank: set[str] = set()
@@ -186,6 +206,29 @@ class ReferralForm(GovukFormMixin, forms.Form):
     def add_kind_fields(self, payload: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    @classmethod
+    def asked_specs(cls) -> list[Field]:
+        return [field_named(DETAILS[cls.kind], name) for name in cls.asked]
+
+    def add_asked(self, payload: dict[str, Any]) -> None:
+        """The asked details, read as their shape declares them, into ``details``."""
+        for spec in self.asked_specs():
+            name, anchor = spec.name, spec.name
+            value: Any
+            if spec.type == "date":
+                anchor = f"{name}_day"
+                value = self.date_text(name, f"The {spec.question[0].lower()}{spec.question[1:]}")
+            elif spec.type == "boolean":
+                value = self._yes_no(name)
+            elif spec.type == "integer" and spec.options:
+                raw = self.value(name)
+                value = int(raw) if raw.isdigit() else raw
+            elif spec.type == "integer":
+                value = self._whole_number(name, spec.question)
+            else:
+                value = self.value(name)
+            self._put(payload, f"details.{name}", anchor, value)
+
     # --- judging it -----------------------------------------------------------------------
     def check(self, *, join_case: int | None = None) -> CleanReferral | None:
         """Validate as the API does. Returns the clean referral, or None with errors added."""
@@ -216,7 +259,11 @@ class ReferralForm(GovukFormMixin, forms.Form):
         return None
 
     def reword(self, path: str, message: str) -> str:
-        """The rewording rules' words for ``path`` (``rewordings``), else the validator's."""
+        """The rewording rules' words for ``path`` (``rewordings``), the shape's words for an
+        asked detail left blank, else the validator's."""
+        for spec in self.asked_specs():
+            if path == f"details.{spec.name}" and path in self.blank and spec.blank:
+                return spec.blank
         for pattern, words, only_blank in self.rewordings + self.common_rewordings:
             match = re.fullmatch(pattern, path)
             if match and (not only_blank or path in self.blank):
@@ -273,17 +320,13 @@ class AsbReferralForm(ReferralForm):
     category_legend = "What kind of anti-social behaviour is it?"
     rewordings = [
         (r"category", "Select what kind of anti-social behaviour it is", False),
-        (r"details\.victim_vulnerable", "Select yes if the victim is vulnerable", False),
-        (r"details\.repeat_incident", "Select yes if this has happened before", False),
         (r"subjects\[\d+\]\.role", "Select the person's role", False),
         (r"subjects\[\d+\]\.full_name", "Enter the person's full name", True),
     ]
 
+    asked = ("victim_vulnerable", "vulnerability_notes", "repeat_incident")
     location_text = _text()
     postcode = _text()
-    victim_vulnerable = _choice(YES_NO)
-    vulnerability_notes = _text()
-    repeat_incident = _choice(YES_NO)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -291,6 +334,8 @@ class AsbReferralForm(ReferralForm):
             self.fields[f"person_{i}_role"] = _choice(ASB_ROLES)
             self.fields[f"person_{i}_full_name"] = _text()
             self.fields[f"person_{i}_age"] = _text()
+        # The page asks about the people before vulnerability (the error summary's order).
+        self.order_fields([n for n in self.fields if n not in self.asked_fields])
 
     def people_rows(self) -> list[dict[str, str]]:
         return [
@@ -320,21 +365,7 @@ class AsbReferralForm(ReferralForm):
             if age is not None:
                 person["age"] = age
         self.anchors["subjects"] = "person_0_full_name"
-        self._put(
-            payload,
-            "details.victim_vulnerable",
-            "victim_vulnerable",
-            self._yes_no("victim_vulnerable"),
-        )
-        self._put(
-            payload,
-            "details.vulnerability_notes",
-            "vulnerability_notes",
-            self.value("vulnerability_notes"),
-        )
-        self._put(
-            payload, "details.repeat_incident", "repeat_incident", self._yes_no("repeat_incident")
-        )
+        self.add_asked(payload)
 
     def sections(self) -> list[Section]:
         people = [
@@ -396,8 +427,8 @@ class VawgReferralForm(ReferralForm):
             "Enter the victim's age: the FGM reporting duty applies to girls under 18",
             True,
         ),
-        (r"details\.fgm_known", "Select yes if the FGM is known (disclosed or seen)", False),
     ]
+    asked = ("children_in_household", "fgm_known", "escalation", "professional_judgement")
 
     location_text = _text()
     postcode = _text()
@@ -409,12 +440,6 @@ class VawgReferralForm(ReferralForm):
     safe_to_email = _choice(YES_NO)
     safe_notes = _text()
     perpetrator_full_name = _text()
-    children_in_household = _choice(YES_NO)
-    fgm_known = _choice(YES_NO)
-    escalation = _choice(YES_NO)
-    professional_judgement = _choice(
-        [("", "No professional judgement recorded"), *RiskLevel.choices]
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -473,14 +498,7 @@ class VawgReferralForm(ReferralForm):
         # A checklist left wholly blank is for the IDVA to complete; a partial one is an error.
         if any(answers.values()):
             payload["details"]["dash"] = {c: a for c, a in answers.items() if a}
-        self._put(
-            payload,
-            "details.professional_judgement",
-            "professional_judgement",
-            self.value("professional_judgement"),
-        )
-        for key in ("escalation", "children_in_household", "fgm_known"):
-            self._put(payload, f"details.{key}", key, self._yes_no(key))
+        self.add_asked(payload)
         self.anchors["details.victim_age"] = "victim_age"
         if age is None:
             self.blank.add("details.victim_age")
@@ -580,11 +598,8 @@ class EarlyReleaseReferralForm(ReferralForm):
         (r"summary", "Enter a summary of the release and the support needed", True),
         (r"subjects", "Enter the full name of the person being released", False),
         (r"subjects\[0\]\.full_name", "Enter the full name of the person being released", True),
-        (r"details\.prison_number", "Enter the prison number", True),
         (r"details\.prison_number", "Enter a prison number like A1234BC", False),
-        (r"details\.probation_case_reference", "Enter the case reference number (CRN)", True),
         (r"details\.probation_case_reference", "Enter a CRN like X123456", False),
-        (r"details\.expected_release_date", "Enter the expected release date", True),
         (r"details\.expected_release_date", "The expected release date must be a real date", False),
         (r"details\.mappa_level", "Select both the MAPPA category and level, or neither", False),
         (r"details\.needs\[\d+\]\.status", "Select a status for this need", False),
@@ -594,13 +609,13 @@ class EarlyReleaseReferralForm(ReferralForm):
     offender_dob_day = _text()
     offender_dob_month = _text()
     offender_dob_year = _text()
-    prison_number = _text()
-    probation_case_reference = _text()
-    expected_release_date_day = _text()
-    expected_release_date_month = _text()
-    expected_release_date_year = _text()
-    mappa_category = _choice(MAPPA_CATEGORIES)
-    mappa_level = _choice(MAPPA_LEVELS)
+    asked = (
+        "prison_number",
+        "probation_case_reference",
+        "expected_release_date",
+        "mappa_category",
+        "mappa_level",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -649,20 +664,7 @@ class EarlyReleaseReferralForm(ReferralForm):
                     "subjects[0].date_of_birth": "offender_dob_day",
                 }
             )
-        self._put(
-            payload, "details.prison_number", "prison_number", self.value("prison_number").upper()
-        )
-        self._put(
-            payload,
-            "details.probation_case_reference",
-            "probation_case_reference",
-            self.value("probation_case_reference").upper(),
-        )
-        release = self.date_text("expected_release_date", "The expected release date")
-        self._put(payload, "details.expected_release_date", "expected_release_date_day", release)
-        for key in ("mappa_category", "mappa_level"):
-            raw = self.value(key)
-            self._put(payload, f"details.{key}", key, int(raw) if raw.isdigit() else raw)
+        self.add_asked(payload)
         needs: list[dict[str, Any]] = []
         self.anchors["details.needs"] = "need_accommodation_status"
         for row in self.need_rows():

@@ -1,7 +1,9 @@
 """Intake validation: turns a submitted referral into clean values or names every bad field.
 
 Used by the API serializer and the web form alike, so both accept exactly the same input.
-Field paths look like ``subjects[0].full_name`` or ``details.dash.q3``.
+Which keys are accepted, and the checks of each plain field, follow from the shape declared
+in ``referrals.shape``; the rules across fields are written here. Field paths look like
+``subjects[0].full_name`` or ``details.dash.q3``.
 """
 
 from __future__ import annotations
@@ -15,63 +17,27 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from cases.catalogue import DASH_ANSWERS, DASH_QUESTIONS, category, dash_risk, dash_score
-from cases.models import RISK_ORDER, CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
+from cases.catalogue import DASH_QUESTIONS, category, dash_level, dash_problems, dash_score
+from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
+from referrals.shape import (
+    DETAILS,
+    IDENTIFIERS,
+    NEED,
+    SAFE_CONTACT,
+    SUBJECT,
+    SUBJECT_ROLES,
+    TOP_LEVEL,
+)
 from web.forms import unstorable
 from web.problems import ProblemError
+from web.shapes import Field, field_named, names
 
-TOP_LEVEL_FIELDS = {
-    "kind",
-    "ward",
-    "category",
-    "summary",
-    "occurred_at",
-    "reported_at",
-    "location_text",
-    "postcode",
-    "latitude",
-    "longitude",
-    "subjects",
-    "details",
-    "join_case",
-}
-SUBJECT_FIELDS = {"role", "full_name", "date_of_birth", "age", "identifiers", "safe_contact"}
-SAFE_CONTACT_FIELDS = {"safe_to_call", "safe_phone", "safe_times", "safe_to_email", "notes"}
-IDENTIFIER_FIELDS = {"prison_number", "probation_case_reference", "pnc_id", "nhs_number"}
-DETAIL_FIELDS = {
-    CaseKind.ASB: {"victim_vulnerable", "vulnerability_notes", "repeat_incident"},
-    CaseKind.VAWG: {
-        "dash",
-        "professional_judgement",
-        "escalation",
-        "victim_age",
-        "fgm_known",
-        "children_in_household",
-    },
-    CaseKind.EARLY_RELEASE: {
-        "prison_number",
-        "probation_case_reference",
-        "expected_release_date",
-        "mappa_category",
-        "mappa_level",
-        "needs",
-    },
-}
-SUBJECT_ROLES = {
-    CaseKind.ASB: {
-        SubjectRole.VICTIM,
-        SubjectRole.COMPLAINANT,
-        SubjectRole.PERPETRATOR,
-        SubjectRole.WITNESS,
-    },
-    CaseKind.VAWG: {SubjectRole.VICTIM, SubjectRole.PERPETRATOR, SubjectRole.WITNESS},
-    CaseKind.EARLY_RELEASE: {SubjectRole.OFFENDER},
-}
 POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 PRISON_NUMBER_RE = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
 CRN_RE = re.compile(r"^[A-Z][0-9]{6}$")
-MAX_SUMMARY = 5000
+PLAIN_TEXT = ("summary", "location_text", "postcode")
+MAX_TEXT = 10_000  # for a text field whose shape gives no limit
 
 
 class ReferralInvalid(ProblemError):
@@ -125,12 +91,19 @@ class _Errors(dict[str, str]):
 
 
 def _text(
-    data: dict[str, Any], key: str, errors: _Errors, *, path: str, required: bool, max_length: int
+    data: dict[str, Any],
+    key: str,
+    errors: _Errors,
+    *,
+    path: str,
+    required: bool,
+    max_length: int,
+    missing: str = "",
 ) -> str:
     value = data.get(key)
     if value is None or value == "":
         if required:
-            errors.add(path, "This field is required.")
+            errors.add(path, missing or "This field is required.")
         return ""
     if not isinstance(value, str):
         errors.add(path, "Must be text.")
@@ -201,6 +174,45 @@ def _unknown(data: dict[str, Any], allowed: set[str], prefix: str, errors: _Erro
         errors.add(f"{prefix}{key}", "Unknown field.")
 
 
+def _read(
+    data: dict[str, Any], fields: tuple[Field, ...], prefix: str, errors: _Errors
+) -> dict[str, Any]:
+    """The plain fields of ``fields`` in ``data``, each checked as its shape declares: the
+    values of those sent (and of missing required ones, with an error). Objects and arrays
+    are the caller's to read."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        path = prefix + f.name
+        absent = data.get(f.name) is None
+        if f.type == "boolean":
+            if f.name in data or f.required:
+                out[f.name] = _bool(data, f.name, path, errors, required=f.required)
+        elif f.type == "string":
+            value = _text(
+                data,
+                f.name,
+                errors,
+                path=path,
+                required=f.required,
+                max_length=f.max_length or MAX_TEXT,
+                missing=f.missing,
+            )
+            if value and f.choices and value not in f.choices:
+                errors.add(path, f"Choose one of {', '.join(f.choices)}.")
+            out[f.name] = value
+        elif f.type in ("integer", "date"):
+            if absent:
+                if f.required:
+                    errors.add(path, f.missing or "This field is required.")
+                out[f.name] = None
+            elif f.type == "integer":
+                lo, hi = f.minimum or 0, f.maximum if f.maximum is not None else 2**31 - 1
+                out[f.name] = _int(data[f.name], path, errors, lo, hi)
+            else:
+                out[f.name] = _day(data[f.name], path, errors)
+    return out
+
+
 def _refuse_unstorable(data: dict[str, Any]) -> None:
     """Text PostgreSQL cannot store, refused first: the lookups below would query with it.
 
@@ -234,7 +246,7 @@ def validate_referral(data: Any, *, now: datetime | None = None) -> CleanReferra
     if not isinstance(data, dict):
         raise ReferralInvalid({"body": "Send a JSON object."})
     _refuse_unstorable(data)
-    _unknown(data, TOP_LEVEL_FIELDS, "", errors)
+    _unknown(data, names(TOP_LEVEL), "", errors)
     kind = data.get("kind")
     if kind not in CaseKind.values:
         errors.add("kind", f"Choose one of {', '.join(CaseKind.values)}.")
@@ -249,18 +261,16 @@ def validate_referral(data: Any, *, now: datetime | None = None) -> CleanReferra
     code = data.get("category")
     if not isinstance(code, str) or category(kind, code) is None:
         errors.add("category", f"Not a {kind} category; see /api/v1/meta/ for the codes.")
-    summary = _text(data, "summary", errors, path="summary", required=True, max_length=MAX_SUMMARY)
+    texts = _read(data, tuple(field_named(TOP_LEVEL, n) for n in PLAIN_TEXT), "", errors)
+    summary = texts.get("summary", "")
     occurred_at = _when(data.get("occurred_at"), "occurred_at", errors, now)
     reported_at = now
     if data.get("reported_at") is not None:
         reported_at = _when(data["reported_at"], "reported_at", errors, now) or now
     if occurred_at and reported_at and occurred_at > reported_at:
         errors.add("occurred_at", "Must be before the time it was reported.")
-    location_text = _text(
-        data, "location_text", errors, path="location_text", required=False, max_length=200
-    )
-    postcode = _text(data, "postcode", errors, path="postcode", required=False, max_length=10)
-    postcode = postcode.upper()
+    location_text = texts.get("location_text", "")
+    postcode = texts.get("postcode", "").upper()
     if postcode and not POSTCODE_RE.match(postcode):
         errors.add("postcode", "Enter a UK postcode, e.g. KV1 2AB.")
     lat = _coordinate(data, "latitude", errors, -90, 90)
@@ -272,7 +282,8 @@ def validate_referral(data: Any, *, now: datetime | None = None) -> CleanReferra
     if not isinstance(details_in, dict):
         errors.add("details", "Must be an object.")
         details_in = {}
-    _unknown(details_in, DETAIL_FIELDS[CaseKind(kind)], "details.", errors)
+    _unknown(details_in, names(DETAILS[kind]), "details.", errors)
+    plain = _read(details_in, DETAILS[kind], "details.", errors)
     join_case = data.get("join_case")
     if join_case is not None and (isinstance(join_case, bool) or not isinstance(join_case, int)):
         errors.add("join_case", "Give the id of the open case to join.")
@@ -292,11 +303,11 @@ def validate_referral(data: Any, *, now: datetime | None = None) -> CleanReferra
         join_case=join_case,
     )
     if kind == CaseKind.ASB:
-        _asb_details(details_in, clean, errors)
+        _asb_details(plain, clean)
     elif kind == CaseKind.VAWG:
-        _vawg_details(details_in, clean, errors)
+        _vawg_details(details_in, plain, clean, errors)
     else:
-        _early_release_details(details_in, clean, errors)
+        _early_release_details(details_in, plain, clean, errors)
     if errors:
         raise ReferralInvalid(dict(errors))
     return clean
@@ -332,7 +343,7 @@ def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
         if not isinstance(item, dict):
             errors.add(f"subjects[{i}]", "Must be an object.")
             continue
-        _unknown(item, SUBJECT_FIELDS, p, errors)
+        _unknown(item, names(SUBJECT), p, errors)
         role = item.get("role")
         if not isinstance(role, str) or role not in roles:
             role = None
@@ -352,7 +363,8 @@ def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
         ):
             errors.add(p + "identifiers", "Must be an object of text values.")
             identifiers = {}
-        _unknown(identifiers, IDENTIFIER_FIELDS, p + "identifiers.", errors)
+        _unknown(identifiers, names(IDENTIFIERS), p + "identifiers.", errors)
+        _read(identifiers, IDENTIFIERS, p + "identifiers.", errors)
         safe = item.get("safe_contact") or {}
         if safe and (kind != CaseKind.VAWG or role != SubjectRole.VICTIM):
             errors.add(p + "safe_contact", "Only recorded for a VAWG victim.")
@@ -360,7 +372,12 @@ def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
             errors.add(p + "safe_contact", "Must be an object.")
             safe = {}
         else:
-            _unknown(safe, SAFE_CONTACT_FIELDS, p + "safe_contact.", errors)
+            _unknown(safe, names(SAFE_CONTACT), p + "safe_contact.", errors)
+            safe = {
+                k: v
+                for k, v in _read(safe, SAFE_CONTACT, p + "safe_contact.", errors).items()
+                if v not in ("", None)
+            }
         out.append(
             CleanSubject(
                 role=role or "",
@@ -374,66 +391,39 @@ def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
     return out
 
 
-def _asb_details(d: dict[str, Any], clean: CleanReferral, errors: _Errors) -> None:
-    vulnerable = _bool(d, "victim_vulnerable", "details.victim_vulnerable", errors, required=True)
-    repeat = _bool(d, "repeat_incident", "details.repeat_incident", errors, required=True)
-    notes = _text(
-        d,
-        "vulnerability_notes",
-        errors,
-        path="details.vulnerability_notes",
-        required=False,
-        max_length=1000,
-    )
-    clean.details = {"victim_vulnerable": vulnerable, "repeat_incident": repeat}
-    if notes:
-        clean.details["vulnerability_notes"] = notes
+def _asb_details(plain: dict[str, Any], clean: CleanReferral) -> None:
+    vulnerable = plain["victim_vulnerable"]
+    clean.details = {"victim_vulnerable": vulnerable, "repeat_incident": plain["repeat_incident"]}
+    if plain.get("vulnerability_notes"):
+        clean.details["vulnerability_notes"] = plain["vulnerability_notes"]
     cat = category(CaseKind.ASB, clean.category)
     clean.details["asb_type"] = cat.group if cat else ""
     clean.risk = RiskLevel.MEDIUM if vulnerable else RiskLevel.STANDARD
 
 
-def _vawg_details(d: dict[str, Any], clean: CleanReferral, errors: _Errors) -> None:
+def _vawg_details(
+    d: dict[str, Any], plain: dict[str, Any], clean: CleanReferral, errors: _Errors
+) -> None:
     if not any(s.role == SubjectRole.VICTIM for s in clean.subjects):
         errors.add("subjects", "A VAWG referral names the victim (role 'victim').")
     details: dict[str, Any] = {}
-    risk = RiskLevel.STANDARD
+    score = None
     if "dash" in d:
-        answers = d["dash"]
-        if not isinstance(answers, dict):
-            errors.add("details.dash", "Answer all 24 DASH questions (yes / no / not_known).")
-        else:
-            codes = {c for c, _ in DASH_QUESTIONS}
-            _unknown(answers, codes, "details.dash.", errors)
-            for c, _ in DASH_QUESTIONS:
-                if answers.get(c) not in DASH_ANSWERS:
-                    errors.add(f"details.dash.{c}", "Answer yes, no or not_known.")
-            if all(answers.get(c) in DASH_ANSWERS for c in codes):
-                score = dash_score(answers)
-                details["dash"] = {c: answers[c] for c, _ in DASH_QUESTIONS}
-                details["dash_score"] = score
-                risk = RiskLevel(dash_risk(score))
-    judgement = d.get("professional_judgement")
-    if judgement not in (None, ""):
-        if judgement not in RiskLevel.values:
-            errors.add(
-                "details.professional_judgement", f"Choose one of {', '.join(RiskLevel.values)}."
-            )
-        else:
-            details["professional_judgement"] = judgement
-            # Professional judgement may raise the level and never lower it (SafeLives).
-            if RISK_ORDER[RiskLevel(judgement)] > RISK_ORDER[risk]:
-                risk = RiskLevel(judgement)
-    if _bool(d, "escalation", "details.escalation", errors, required=False):
+        problems = dash_problems(d["dash"], "details.dash")
+        for path, message in problems.items():
+            errors.add(path, message)
+        if not problems:
+            score = dash_score(d["dash"])
+            details["dash"] = {c: d["dash"][c] for c, _ in DASH_QUESTIONS}
+            details["dash_score"] = score
+    judgement = plain.get("professional_judgement", "")
+    if judgement in RiskLevel.values:
+        details["professional_judgement"] = judgement
+    if plain.get("escalation"):
         details["escalation"] = True
-        risk = RiskLevel.HIGH
-    if "children_in_household" in d:
-        details["children_in_household"] = _bool(
-            d, "children_in_household", "details.children_in_household", errors, required=False
-        )
-    age = None
-    if d.get("victim_age") is not None:
-        age = _int(d["victim_age"], "details.victim_age", errors, 0, 120)
+    if "children_in_household" in plain:
+        details["children_in_household"] = plain["children_in_household"]
+    age = plain.get("victim_age")
     if age is None:
         victim = next((s for s in clean.subjects if s.role == SubjectRole.VICTIM), None)
         if victim and victim.age is not None:
@@ -446,46 +436,37 @@ def _vawg_details(d: dict[str, Any], clean: CleanReferral, errors: _Errors) -> N
         details["victim_age"] = age
     if clean.category == "fgm":
         # FGM Act 2003 s5B: the mandatory duty turns on known FGM in a girl under 18.
-        if age is None:
+        if age is None and "details.victim_age" not in errors:
             errors.add(
                 "details.victim_age", "Give the victim's age: the FGM duty applies under 18."
             )
-        known = _bool(d, "fgm_known", "details.fgm_known", errors, required=True)
-        details["fgm_known"] = known
+        if "fgm_known" not in plain:
+            errors.add("details.fgm_known", "This field is required (true or false).")
+        details["fgm_known"] = plain.get("fgm_known", False)
     clean.details = details
-    clean.risk = risk
+    # Judgement raises the checklist's level and never lowers it (SafeLives).
+    clean.risk = dash_level(
+        score,
+        judgement=details.get("professional_judgement", ""),
+        escalation=bool(plain.get("escalation")),
+    )
 
 
-def _early_release_details(d: dict[str, Any], clean: CleanReferral, errors: _Errors) -> None:
+def _early_release_details(
+    d: dict[str, Any], plain: dict[str, Any], clean: CleanReferral, errors: _Errors
+) -> None:
     if not any(s.role == SubjectRole.OFFENDER for s in clean.subjects):
         errors.add("subjects", "Name the person being released (role 'offender').")
-    prison = _text(
-        d, "prison_number", errors, path="details.prison_number", required=True, max_length=7
-    ).upper()
+    prison = plain["prison_number"].upper()
     if prison and not PRISON_NUMBER_RE.match(prison):
         errors.add("details.prison_number", "Enter a prison number like A1234BC.")
-    crn = _text(
-        d,
-        "probation_case_reference",
-        errors,
-        path="details.probation_case_reference",
-        required=True,
-        max_length=7,
-    ).upper()
+    crn = plain["probation_case_reference"].upper()
     if crn and not CRN_RE.match(crn):
         errors.add(
             "details.probation_case_reference", "Enter a case reference number like X123456."
         )
-    release = None
-    if d.get("expected_release_date") is None:
-        errors.add("details.expected_release_date", "Enter the expected release date.")
-    else:
-        release = _day(d["expected_release_date"], "details.expected_release_date", errors)
-    mappa_cat = mappa_level = None
-    if d.get("mappa_category") is not None:
-        mappa_cat = _int(d["mappa_category"], "details.mappa_category", errors, 1, 4)
-    if d.get("mappa_level") is not None:
-        mappa_level = _int(d["mappa_level"], "details.mappa_level", errors, 1, 3)
+    release = plain["expected_release_date"]
+    mappa_cat, mappa_level = plain["mappa_category"], plain["mappa_level"]
     if (
         (mappa_cat is None) != (mappa_level is None)
         and "details.mappa_category" not in errors
@@ -503,7 +484,7 @@ def _early_release_details(d: dict[str, Any], clean: CleanReferral, errors: _Err
         if not isinstance(need, dict):
             errors.add(f"details.needs[{i}]", "Must be an object.")
             continue
-        _unknown(need, {"need", "status", "agency", "notes"}, p, errors)
+        _unknown(need, names(NEED), p, errors)
         if need.get("need") not in NeedType.values:
             errors.add(p + "need", f"Choose one of {', '.join(NeedType.values)}.")
         elif need["need"] in seen:
@@ -518,7 +499,7 @@ def _early_release_details(d: dict[str, Any], clean: CleanReferral, errors: _Err
             agency = Agency.objects.filter(code=need["agency"], is_active=True).first()
             if agency is None:
                 errors.add(p + "agency", f"No active agency with code '{need['agency']}'.")
-        notes = _text(need, "notes", errors, path=p + "notes", required=False, max_length=1000)
+        notes = _read(need, (field_named(NEED, "notes"),), p, errors).get("notes", "")
         needs.append({"need": need.get("need"), "status": status, "agency": agency, "notes": notes})
     # Identifiers belong to the person, not the case narrative: kept on the offender record.
     for subject in clean.subjects:

@@ -10,8 +10,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from cases.catalogue import DASH_ANSWERS, DASH_QUESTIONS, dash_risk, dash_score
-from cases.models import RISK_ORDER, Case, RiskLevel
+from cases.catalogue import (
+    DASH_QUESTIONS,
+    MARAC_THRESHOLD,
+    dash_level,
+    dash_problems,
+    dash_score,
+)
+from cases.models import Case, RiskLevel
 from partners.models import Agency, Membership
 from workflows.errors import InvalidTransitionData
 from workflows.models import RiskAssessment
@@ -71,15 +77,7 @@ def _assign(case: Case, data: dict[str, Any]) -> dict[str, Any]:
 def _assess_risk(case: Case, data: dict[str, Any]) -> dict[str, Any]:
     # The referral's answers are used when none are given, so nothing is typed twice.
     answers = data.get("dash", case.details.get("dash"))
-    errors: dict[str, str] = {}
-    if not isinstance(answers, dict):
-        raise InvalidTransitionData({"data.dash": "Answer all 24 DASH questions."})
-    for code, _ in DASH_QUESTIONS:
-        if answers.get(code) not in DASH_ANSWERS:
-            errors[f"data.dash.{code}"] = "Answer yes, no or not_known."
-    extra = set(answers) - {code for code, _ in DASH_QUESTIONS}
-    for code in sorted(extra):
-        errors[f"data.dash.{code}"] = "Not a DASH question."
+    errors = dash_problems(answers, "data.dash")
     judgement = data.get("professional_judgement", case.details.get("professional_judgement"))
     if judgement not in (None, "", *RiskLevel.values):
         errors["data.professional_judgement"] = f"Choose one of {', '.join(RiskLevel.values)}."
@@ -89,18 +87,12 @@ def _assess_risk(case: Case, data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise InvalidTransitionData(errors)
     score = dash_score(answers)
-    risk = dash_risk(score)
-    # Professional judgement may raise the level, never lower it (SafeLives).
-    if judgement and RISK_ORDER[RiskLevel(judgement)] > RISK_ORDER[RiskLevel(risk)]:
-        risk = judgement
-    if escalation:
-        risk = RiskLevel.HIGH
     return {
         "dash": {code: answers[code] for code, _ in DASH_QUESTIONS},
         "score": score,
         "professional_judgement": judgement or "",
         "escalation": escalation,
-        "risk": risk,
+        "risk": dash_level(score, judgement=judgement or "", escalation=escalation),
     }
 
 
@@ -214,7 +206,7 @@ def shown(data: dict[str, Any]) -> dict[str, Any]:
 
 def marac_grounds(assessment: RiskAssessment) -> list[str]:
     grounds = []
-    if assessment.score >= 14:
+    if assessment.score >= MARAC_THRESHOLD:
         grounds.append("visible_high_risk")
     if assessment.professional_judgement == RiskLevel.HIGH:
         grounds.append("professional_judgement")

@@ -6,9 +6,7 @@ import pytest
 
 from cases.catalogue import CATEGORIES, DASH_QUESTIONS
 from cases.models import Case
-from referrals.api import DETAILS_SHAPE
 from referrals.models import Referral
-from referrals.validation import DETAIL_FIELDS
 from tests.personas import WARD, payload
 from workflows.machines import transition_names
 
@@ -171,8 +169,3 @@ def test_meta_gives_agency_ids_milestones_and_pause_reasons_for_the_sla_endpoint
         "awaiting_partner_information",
         "subject_unavailable",
     ]
-
-
-@pytest.mark.parametrize("kind", ["asb", "vawg", "early_release"])
-def test_the_published_details_shape_names_exactly_the_fields_validation_accepts(kind) -> None:
-    assert {f["name"] for f in DETAILS_SHAPE[kind]} == DETAIL_FIELDS[kind]

@@ -177,7 +177,7 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
         "vawg",
         {"details": {"dash": {**_dash_without("q24"), "q3": "Y", "q25": "yes"}}},
         {
-            "details.dash.q25": "Unknown field.",
+            "details.dash.q25": "Not a DASH question.",
             "details.dash.q3": "Answer yes, no or not_known.",
             "details.dash.q24": "Answer yes, no or not_known.",
         },

@@ -31,6 +31,16 @@ def _value(form: forms.BaseForm, name: str) -> str:
     return "" if value is None else str(value)
 
 
+def _asked(form: forms.BaseForm, name: str, label: str, hint: str) -> tuple[str, str]:
+    """The label and hint given in the template, else the field's own (a form whose fields
+    follow a declared shape carries its questions on the fields)."""
+    field = form.fields.get(name)
+    if field is None:  # date boxes: the form's questions (and hints), by prefix
+        question, own_hint = getattr(form, "questions", {}).get(name, ("", ""))
+        return label or question, hint or own_hint
+    return label or str(field.label or ""), hint or str(field.help_text or "")
+
+
 def _described_by(name: str, hint: str, error: str) -> str:
     ids = ([f"{name}-hint"] if hint else []) + ([f"{name}-error"] if error else [])
     return " ".join(ids)
@@ -55,7 +65,7 @@ def _flat_items(choices: Any) -> list[dict[str, Any]]:
 def govuk_input(
     form: forms.BaseForm,
     name: str,
-    label: str,
+    label: str = "",
     hint: str = "",
     width: str = "",
     input_type: str = "text",
@@ -63,6 +73,7 @@ def govuk_input(
     inputmode: str = "",
     heading: bool = False,
 ) -> dict[str, Any]:
+    label, hint = _asked(form, name, label, hint)
     error = _error(form, name)
     return {
         "name": name,
@@ -83,11 +94,12 @@ def govuk_input(
 def govuk_textarea(
     form: forms.BaseForm,
     name: str,
-    label: str,
+    label: str = "",
     hint: str = "",
     rows: int = 5,
     heading: bool = False,
 ) -> dict[str, Any]:
+    label, hint = _asked(form, name, label, hint)
     error = _error(form, name)
     return {
         "name": name,
@@ -103,8 +115,9 @@ def govuk_textarea(
 
 @register.inclusion_tag("govuk/select.html")
 def govuk_select(
-    form: forms.BaseForm, name: str, label: str, hint: str = "", htmx_url: str = ""
+    form: forms.BaseForm, name: str, label: str = "", hint: str = "", htmx_url: str = ""
 ) -> dict[str, Any]:
+    label, hint = _asked(form, name, label, hint)
     error = _error(form, name)
     field = form.fields[name]
     return {
@@ -123,13 +136,14 @@ def govuk_select(
 def govuk_radios(
     form: forms.BaseForm,
     name: str,
-    legend: str,
+    legend: str = "",
     hint: str = "",
     inline: bool = False,
     small: bool = False,
     legend_size: str = "m",
     heading: bool = False,
 ) -> dict[str, Any]:
+    legend, hint = _asked(form, name, legend, hint)
     error = _error(form, name)
     field = form.fields[name]
     groups = _flat_items(getattr(field, "choices", []))
@@ -158,11 +172,12 @@ def govuk_radios(
 def govuk_date(
     form: forms.BaseForm,
     prefix: str,
-    legend: str,
+    legend: str = "",
     hint: str = "",
     with_time: bool = False,
     legend_size: str = "m",
 ) -> dict[str, Any]:
+    legend, hint = _asked(form, prefix, legend, hint)
     parts = [("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4)]
     if with_time:
         parts += [("hour", "Hour", 2), ("minute", "Minute", 2)]
