@@ -56,7 +56,7 @@ def test_the_openapi_document_describes_the_declared_body(people) -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_meta_publishes_the_declared_details(people, kind) -> None:
     client = APIClient()
-    client.force_authenticate(people.user("officer"))  # type: ignore[attr-defined]
+    client.force_authenticate(people.user("officer"))
     meta = client.get("/api/v1/meta/").json()
     published = next(k for k in meta["kinds"] if k["code"] == kind)["details"]
     assert published == [f.meta() for f in DETAILS[kind]]
@@ -109,7 +109,7 @@ def test_a_detail_added_to_the_shape_reaches_validator_meta_and_page(people, mon
     validate_referral(body)
 
     client = APIClient()
-    client.force_authenticate(people.user("officer"))  # type: ignore[attr-defined]
+    client.force_authenticate(people.user("officer"))
     meta = client.get("/api/v1/meta/").json()
     asb = next(k for k in meta["kinds"] if k["code"] == "asb")
     assert asb["details"][-1] == added.meta()
