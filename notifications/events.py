@@ -22,6 +22,7 @@ EVENT_TYPES = (
     "case.assigned",
     "case.risk_changed",
     "case.review_threshold_met",
+    "case.marac_repeat",
     "case.milestone_recorded",
     "duty.recorded",
     "deadline.approaching",

@@ -10,6 +10,7 @@ EVENT_LABELS = {
     "case.assigned": "Case assigned",
     "case.risk_changed": "Risk level changed",
     "case.review_threshold_met": "ASB case review threshold met",
+    "case.marac_repeat": "Repeat MARAC referral due",
     "case.milestone_recorded": "Milestone recorded",
     "duty.recorded": "Reporting duty recorded",
     "deadline.approaching": "Deadline approaching",

@@ -82,7 +82,17 @@ def event_visible(event: OutboxEvent, *, to: Any) -> bool:
         return True
     if seen is Visibility.NONE:
         return False
-    return event.type in OUTLINE_EVENT_TYPES or _own_duty(event, to)
+    person = not isinstance(to, Agency) and getattr(to, "pk", None) is not None
+    return (
+        event.type in OUTLINE_EVENT_TYPES or _own_duty(event, to) or (person and _downgrade(event))
+    )
+
+
+def _downgrade(event: OutboxEvent) -> bool:
+    """A VAWG risk lowered: the referrer, who may see only the outline, is told in person
+    (issue 13: a referring agency's judgement of high risk is not set aside without its
+    knowing). Never an agency's endpoints or the event bus: they get outlines only."""
+    return event.type == "case.risk_changed" and event.data.get("downgrade") is True
 
 
 def _own_duty(event: OutboxEvent, to: Any) -> bool:
@@ -109,6 +119,7 @@ def events_visible_q(to: Any, *, prefix: str = "") -> Q:
         | (f(case__in=seen) & f(type__in=OUTLINE_EVENT_TYPES))
     )
     if not isinstance(to, Agency) and getattr(to, "pk", None) is not None:
+        allowed |= f(case__in=seen, type="case.risk_changed", data__downgrade=True)
         allowed |= f(case__in=seen, type__in=DEADLINE_EVENT_TYPES, data__responsible_user=to.pk)
     return allowed
 
@@ -127,6 +138,8 @@ def _individuals(event: OutboxEvent, lead: Agency | None) -> set[int]:
         and event.case_id is not None
         and target in REFERRER_STATES.get(event.kind, frozenset())
     ):
+        ids |= _referrers(event)
+    if _downgrade(event) and event.case_id is not None:
         ids |= _referrers(event)
     if event.type == "case.assigned" and event.case is not None:
         ids.add(event.case.assigned_officer_id)

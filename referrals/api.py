@@ -345,7 +345,9 @@ class DetailFieldSerializer(serializers.Serializer[Any]):
 class TransitionMetaSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     sources = serializers.ListField(child=serializers.CharField())
-    target = serializers.CharField()
+    target = serializers.CharField(
+        allow_null=True, help_text="null: the case stays in its state (a reassessment)."
+    )
     data = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(), help_text="Accepted data keys."
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cases.access import RAISE_REFUSED, referring_agencies
 from cases.audit import acting_as
-from cases.models import REFERENCE_PREFIX, Case, CaseKind, Subject, SupportNeed
+from cases.models import REFERENCE_PREFIX, Case, CaseKind, Subject, SubjectRole, SupportNeed
 from partners.models import Agency
 from partners.selectors import user_memberships
 from referrals.duties import FGM_DUTY, FGM_DUTY_BASIS, fgm_duty_owed
@@ -23,11 +23,13 @@ from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
 from web.locks import advisory_xact_lock
 from workflows.actions import (
     case_join_record,
+    case_marac_repeat_flag,
     case_open,
     case_personal_duty_record,
     case_review_flag,
 )
 from workflows.references import references_reserve
+from workflows.selectors import marac_repeat_of
 
 REFERRAL_PREFIX = "REF"
 # The same referral from the same person within this long is a double submission (a double
@@ -205,6 +207,8 @@ def _referral_record(
             )
         if clean.kind == CaseKind.ASB:
             _check_case_review(case=case, clean=clean, by=raised_by, agency=agency, now=now)
+        if clean.kind == CaseKind.VAWG:
+            _check_marac_repeat(case=case, subjects=subjects, by=raised_by, agency=agency, now=now)
     return referral
 
 
@@ -283,6 +287,29 @@ def _case_for(
         raised=raised,
     )
     return case
+
+
+def _check_marac_repeat(
+    *, case: Case, subjects: list[Subject], by: Any, agency: Agency, now: Any
+) -> None:
+    """Flag a repeat: this incident between a victim and perpetrator referred to MARAC in
+    the last 12 months (on this case, or on another matched by exact identifiers)."""
+    last = marac_repeat_of(
+        case=case,
+        victims=[s for s in subjects if s.role == SubjectRole.VICTIM],
+        perpetrators=[s for s in subjects if s.role == SubjectRole.PERPETRATOR],
+        at=now,
+    )
+    if last is None:
+        return
+    case_marac_repeat_flag(
+        case=case,
+        last_referral_at=last.referred_at,
+        last_case=last.case.reference,
+        by=by,
+        agency=agency,
+        now=now,
+    )
 
 
 def _check_case_review(

@@ -59,7 +59,8 @@ def diagram(kind: str) -> str:
         f"    [*] --> {machine.INITIAL_STATE}",
     ]
     lines += [f"    {code}: {label}" for code, label in states]
-    lines += [f"    {t.source} --> {t.target}: {_label(t)}" for t in transitions]
+    # A transition without a target (a reassessment) stays in its state.
+    lines += [f"    {t.source} --> {t.target or t.source}: {_label(t)}" for t in transitions]
     lines += [f"    {code} --> [*]" for code, _ in states if code not in leaving]
     return "\n".join(lines) + "\n"
 

@@ -19,6 +19,7 @@ from cases.models import Case, CaseKind, RiskLevel
 from partners.models import Agency, Membership, Ward
 from web.forms import DateRangeForm, GovukFormMixin
 from workflows.models import PauseReason
+from workflows.transition_data import latest_assessment
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 DASH_CHOICES = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
@@ -144,7 +145,8 @@ class AssessRiskForm(TransitionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The referral's answers are offered, never typed again (SafeLives).
-        answers = self.case.details.get("dash") or {}
+        latest = latest_assessment(self.case)
+        answers = latest.answers if latest else self.case.details.get("dash") or {}
         for code, _ in DASH_QUESTIONS:
             self.fields[f"dash_{code}"] = forms.ChoiceField(required=False, choices=DASH_CHOICES)
             self.initial.setdefault(f"dash_{code}", answers.get(code, ""))
@@ -232,6 +234,7 @@ FORMS: dict[str, type[TransitionForm]] = {
     "triage": TriageForm,
     "assign": AssignForm,
     "assess_risk": AssessRiskForm,
+    "reassess_risk": AssessRiskForm,
     "record_release": RecordReleaseForm,
     "record_marac_hearing": MaracHearingForm,
     "start_supervision": StartSupervisionForm,

@@ -16,6 +16,7 @@ TRANSITION_LABELS = {
     "close": "Close the case",
     "no_further_action": "No further action",
     "assess_risk": "Assess risk (DASH)",
+    "reassess_risk": "Reassess risk (DASH)",
     "refer_to_marac": "Refer to MARAC",
     "record_marac_hearing": "Record the MARAC hearing",
     "offer_support": "Offer support",
@@ -31,6 +32,7 @@ TRANSITION_LABELS = {
     "set_risk": "Risk level changed",
     "record_fgm_duty": "FGM reporting duty recorded",
     "flag_case_review": "ASB case review threshold met",
+    "flag_marac_repeat": "Repeat MARAC referral due",
     "referral_joined": "Referral added to the case",
 }
 

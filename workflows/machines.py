@@ -16,9 +16,9 @@ from typing import Any
 
 from django_fsm import transition
 
-from cases.models import Case, CaseKind, RiskLevel
+from cases.models import Case, CaseAgency, CaseAgencyRole, CaseKind, RiskLevel
 from partners.models import Agency, Role
-from partners.selectors import user_has_role
+from partners.selectors import user_has_role, user_memberships
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class PermissionScope:
 
     roles: frozenset[str]
     assignee: bool = False
+    # At any agency working on the case (lead or participating), not only the lead.
+    case_agencies: bool = False
 
 
 PERMISSION_SCOPES: dict[Permission, PermissionScope] = {}
@@ -73,10 +75,32 @@ def assignee_or_roles_at_lead(*roles: str) -> Permission:
     return check
 
 
+def roles_at_case_agencies(*roles: str, who: str = "") -> Permission:
+    def check(instance: Any, user: Any) -> bool:
+        agencies = {m.agency_id for m in user_memberships(user) if m.role in roles}
+        return bool(agencies) and (
+            instance.responsible_agency_id in agencies
+            or CaseAgency.objects.filter(
+                case_id=instance.pk,
+                agency_id__in=agencies,
+                role__in=[CaseAgencyRole.LEAD, CaseAgencyRole.PARTICIPANT],
+            ).exists()
+        )
+
+    check.__doc__ = f"{who or _any_of(roles)} of any agency working on the case"
+    PERMISSION_SCOPES[check] = PermissionScope(frozenset(roles), case_agencies=True)
+    return check
+
+
 ASB_LEAD = roles_at_lead(Role.ASB_COORDINATOR, Role.MANAGER)
 ASB_WORKER = assignee_or_roles_at_lead(Role.ASB_COORDINATOR, Role.MANAGER, Role.CASE_WORKER)
 SAFEGUARDING = roles_at_lead(Role.SAFEGUARDING_LEAD, Role.MANAGER)
 PROBATION = roles_at_lead(Role.PROBATION_PRACTITIONER, Role.MANAGER)
+# SafeLives: any agency may refer to MARAC. Here: a working role (not an auditor) at any
+# agency working on the case, the lead or a participant.
+CASE_PARTNERS = roles_at_case_agencies(
+    *(r for r in Role.values if r != Role.AUDITOR), who="any working role (not an auditor)"
+)
 
 
 def case_review_threshold_met(instance: Any) -> bool:
@@ -84,14 +108,26 @@ def case_review_threshold_met(instance: Any) -> bool:
     return instance.case_review_flagged_at is not None
 
 
-def is_high_risk(instance: Any) -> bool:
-    """the risk is high"""
-    return instance.risk == RiskLevel.HIGH
-
-
 def is_not_high_risk(instance: Any) -> bool:
     """the risk is not high"""
     return instance.risk != RiskLevel.HIGH
+
+
+def marac_referable(instance: Any) -> bool:
+    """the risk is high or it is a repeat"""
+    # A repeat: a new incident within 12 months of the last MARAC referral (SafeLives).
+    return instance.risk == RiskLevel.HIGH or bool(instance.details.get("marac_repeat"))
+
+
+# Where a VAWG case may be referred to MARAC (again) and its risk reassessed: every open
+# state after the report (SafeLives: a repeat is referred whatever the state of support).
+VAWG_OPEN_AFTER_REPORT = [
+    "risk_assessed",
+    "marac_heard",
+    "support_offered",
+    "support_declined",
+    "safety_plan_active",
+]
 
 
 def _close(case: Case, ctx: TransitionContext) -> None:
@@ -190,12 +226,18 @@ class VawgCase(Case):
     def assess_risk(self, ctx: TransitionContext) -> None:
         self.risk = ctx.data["risk"]
 
+    @transition(field="state", source=VAWG_OPEN_AFTER_REPORT, target=None, permission=SAFEGUARDING)
+    def reassess_risk(self, ctx: TransitionContext) -> None:
+        """A new DASH assessment; the state stays. The risk never falls by it: see
+        transition_data (a lower level is a manager's explicit downgrade)."""
+        self.risk = ctx.data["risk"]
+
     @transition(
         field="state",
-        source="risk_assessed",
+        source=["reported", *VAWG_OPEN_AFTER_REPORT],
         target="marac_referred",
-        conditions=[is_high_risk],
-        permission=SAFEGUARDING,
+        conditions=[marac_referable],
+        permission=CASE_PARTNERS,
     )
     def refer_to_marac(self, ctx: TransitionContext) -> None:
         pass

@@ -105,10 +105,20 @@ class MaracReferral(models.Model):
     """A MARAC referral, pre-filled from the DASH assessment it rests on (never retyped)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="marac_referrals")
-    assessment = models.ForeignKey(RiskAssessment, on_delete=models.PROTECT, related_name="+")
-    dash_answers = models.JSONField()
-    dash_score = models.PositiveSmallIntegerField()
-    grounds = models.JSONField(help_text="Which MARAC criteria were met.")
+    assessment = models.ForeignKey(
+        RiskAssessment,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The DASH assessment it rests on; none for a repeat referred before one.",
+    )
+    dash_answers = models.JSONField(default=dict, blank=True)
+    dash_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    grounds = models.JSONField(
+        help_text="Which MARAC criteria were met: dash_14_plus, professional_judgement, "
+        "potential_escalation, repeat."
+    )
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -245,6 +255,11 @@ class SlaPolicy(models.Model):
     )
     max_pause_hours = models.PositiveIntegerField(
         default=0, help_text="Longest total pause credited; 0: this clock cannot be paused."
+    )
+    runs_until_met = models.BooleanField(
+        default=False,
+        help_text="Only meeting it (or closing the case) ends it: a change of risk or state "
+        "does not cancel it, so a missed deadline shows as a breach.",
     )
     source = models.TextField(help_text="The law, guidance or local decision this rests on.")
     is_active = models.BooleanField(default=True)

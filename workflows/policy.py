@@ -40,9 +40,12 @@ def available_transitions(*, case: Case, user: Any) -> list[str]:
 
 
 def risk_change_allowed(*, user: Any, case: Case, risk: str) -> bool:
-    """Lowering a risk needs the lead agency's safeguarding lead or manager; raising it, also
-    the ASB coordinator (ASB) or the probation practitioner (early release) there."""
+    """Lowering a risk needs the lead agency's safeguarding lead or manager (a VAWG case's,
+    its manager: a downgrade is a manager's decision, and the referrer is told); raising it,
+    also the ASB coordinator (ASB) or the probation practitioner (early release) there."""
     lowering = RISK_ORDER[RiskLevel(risk)] < RISK_ORDER[RiskLevel(case.risk)]
+    if lowering and case.kind == CaseKind.VAWG:
+        return user_has_role(user, Role.MANAGER, agency=case.responsible_agency_id)
     roles: tuple[str, ...] = (Role.SAFEGUARDING_LEAD, Role.MANAGER)
     if not lowering and case.kind == CaseKind.ASB:
         roles += (Role.ASB_COORDINATOR,)

@@ -9,6 +9,7 @@ Months and dates are Europe/London.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,12 +20,20 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Query
 from django.db.models.functions import TruncMonth
 
 from cases.access import cases_visible
-from cases.models import Case, CaseKind, Subject, SubjectRole, SupportNeed
+from cases.models import (
+    Case,
+    CaseAgency,
+    CaseAgencyRole,
+    CaseKind,
+    Subject,
+    SubjectRole,
+    SupportNeed,
+)
 from partners.models import Role
 from partners.selectors import user_agency_ids, user_has_role, user_memberships
 from workflows.calendar import LONDON
 from workflows.machines import MACHINES, PERMISSION_SCOPES, as_machine
-from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
+from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus, MaracReferral
 from workflows.policy import MANAGING_ROLES, available_transitions
 from workflows.sla.clock import current_calendar
 
@@ -37,8 +46,9 @@ def _london_midnight(day: date) -> datetime:
 # so it, its log entry, its event, its clock and its audit entry are shown only to those
 # who see the case through their agency (cases.access.sees_as_member), never to a person
 # who only referred it: otherwise anyone could test who else had been reported (issue 12).
-MEMBERS_ONLY_TRANSITIONS = frozenset({"flag_case_review"})
-MEMBERS_ONLY_EVENT_TYPES = frozenset({"case.review_threshold_met"})
+# The same holds for a MARAC repeat, which another case's MARAC referral may have set.
+MEMBERS_ONLY_TRANSITIONS = frozenset({"flag_case_review", "flag_marac_repeat"})
+MEMBERS_ONLY_EVENT_TYPES = frozenset({"case.review_threshold_met", "case.marac_repeat"})
 MEMBERS_ONLY_FIELDS = frozenset({"case_review_flagged_at"})
 
 
@@ -203,6 +213,13 @@ def _actionable(user: Any) -> Q:
                 continue
             agencies = [a for a, roles in roles_by_agency.items() if roles & scope.roles]
             who = Q(responsible_agency_id__in=agencies)
+            if scope.case_agencies:
+                who |= Q(
+                    pk__in=CaseAgency.objects.filter(
+                        agency_id__in=agencies,
+                        role__in=[CaseAgencyRole.LEAD, CaseAgencyRole.PARTICIPANT],
+                    ).values("case_id")
+                )
             if scope.assignee:
                 who |= Q(assigned_officer=user)
             q |= in_source & who
@@ -502,3 +519,53 @@ def deadline_display_status(deadline: Deadline, *, now: datetime) -> str:
     if deadline.warn_at <= now:
         return "amber"
     return "green"
+
+
+# --- MARAC repeats ------------------------------------------------------------------------
+
+# SafeLives: a repeat is any instance of abuse between the same victim and perpetrator
+# within 12 months of the last MARAC referral; it is referred again whatever the risk.
+MARAC_REPEAT_MONTHS = 12
+
+
+def months_before(when: datetime, months: int) -> datetime:
+    """The same instant ``months`` calendar months earlier (29 February to the 28th)."""
+    year, month = divmod(when.year * 12 + when.month - 1 - months, 12)
+    day = min(when.day, monthrange(year, month + 1)[1])
+    return when.replace(year=year, month=month + 1, day=day)
+
+
+def _shares_an_identifier(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return any(value and b.get(key) == value for key, value in a.items())
+
+
+def marac_repeat_of(
+    *, case: Case, victims: list[Subject], perpetrators: list[Subject], at: datetime
+) -> MaracReferral | None:
+    """The last MARAC referral, within 12 months of ``at``, that makes a new incident on
+    ``case`` a repeat: one on the case itself, or on another VAWG case whose victim and
+    perpetrator share an exact identifier (PNC id, NHS number...) with this incident's.
+    Names alone never match: a false repeat would put a stranger's case before MARAC."""
+    recent = MaracReferral.objects.filter(referred_at__gte=months_before(at, MARAC_REPEAT_MONTHS))
+    own = recent.filter(case=case).order_by("-referred_at").first()
+    if own is not None:
+        return own
+    victim_ids = [s.identifiers for s in victims if s.identifiers]
+    perpetrator_ids = [s.identifiers for s in perpetrators if s.identifiers]
+    if not victim_ids or not perpetrator_ids:
+        return None
+    for referral in recent.exclude(case=case).select_related("case").order_by("-referred_at"):
+        people = list(referral.case.subjects.values_list("role", "identifiers"))
+        same_victim = any(
+            role == SubjectRole.VICTIM and _shares_an_identifier(ids, theirs)
+            for role, theirs in people
+            for ids in victim_ids
+        )
+        same_perpetrator = any(
+            role == SubjectRole.PERPETRATOR and _shares_an_identifier(ids, theirs)
+            for role, theirs in people
+            for ids in perpetrator_ids
+        )
+        if same_victim and same_perpetrator:
+            return referral
+    return None

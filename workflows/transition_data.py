@@ -17,16 +17,17 @@ from cases.catalogue import (
     dash_problems,
     dash_score,
 )
-from cases.models import Case, RiskLevel
+from cases.models import RISK_ORDER, Case, CaseKind, RiskLevel
 from partners.models import Agency, Membership
 from workflows.errors import InvalidTransitionData
-from workflows.models import RiskAssessment
+from workflows.models import MaracReferral, RiskAssessment
 
 # Which data keys each transition accepts; anything else is rejected, never ignored.
 ACCEPTED: dict[str, set[str]] = {
     "triage": {"risk"},
     "assign": {"agency", "officer"},
     "assess_risk": {"dash", "professional_judgement", "escalation"},
+    "reassess_risk": {"dash", "professional_judgement", "escalation"},
     "record_marac_hearing": {"heard_at"},
     "record_release": {"actual_release_date"},
     "start_supervision": {"first_appointment_at"},
@@ -75,32 +76,122 @@ def _assign(case: Case, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _assess_risk(case: Case, data: dict[str, Any]) -> dict[str, Any]:
-    # The referral's answers are used when none are given, so nothing is typed twice.
-    answers = data.get("dash", case.details.get("dash"))
+    """A DASH assessment (the first, or a reassessment).
+
+    The assessed level is the highest of the checklist's, the assessor's judgement and any
+    judgement or escalation already standing on the case (``standing_judgement``): an
+    IDVA's lower view does not erase a referrer's "high" (SafeLives: any agency's
+    professional judgement may put a case at high risk). The case's risk never falls by an
+    assessment: a lower level is an explicit downgrade by a manager (``case_set_risk``).
+    """
+    # The latest answers are used when none are given, so nothing is typed twice.
+    latest = latest_assessment(case)
+    answers = data.get("dash", latest.answers if latest else case.details.get("dash"))
     errors = dash_problems(answers, "data.dash")
-    judgement = data.get("professional_judgement", case.details.get("professional_judgement"))
+    standing, escalated = standing_judgement(case)
+    # Not given: the judgement and escalation standing on the case are carried forward.
+    judgement = data.get("professional_judgement", standing)
     if judgement not in (None, "", *RiskLevel.values):
         errors["data.professional_judgement"] = f"Choose one of {', '.join(RiskLevel.values)}."
-    escalation = data.get("escalation", case.details.get("escalation", False))
+    escalation = data.get("escalation", escalated)
     if not isinstance(escalation, bool):
         errors["data.escalation"] = "Must be true or false."
     if errors:
         raise InvalidTransitionData(errors)
     score = dash_score(answers)
+    assessed = dash_level(
+        score,
+        judgement=_higher(judgement or "", standing),
+        escalation=escalation or escalated,
+    )
     return {
         "dash": {code: answers[code] for code, _ in DASH_QUESTIONS},
         "score": score,
         "professional_judgement": judgement or "",
         "escalation": escalation,
-        "risk": dash_level(score, judgement=judgement or "", escalation=escalation),
+        "assessed_risk": assessed,
+        "risk": _higher(assessed, case.risk),
     }
 
 
+def _higher(a: str, b: str) -> str:
+    levels = [RiskLevel(x) for x in (a, b) if x in RiskLevel.values]
+    return str(max(levels, key=lambda level: RISK_ORDER[level])) if levels else ""
+
+
+def latest_assessment(case: Case) -> RiskAssessment | None:
+    return RiskAssessment.objects.filter(case=case).order_by("-assessed_at", "-pk").first()
+
+
+def last_marac_referral(case: Case) -> MaracReferral | None:
+    return MaracReferral.objects.filter(case=case).order_by("-referred_at", "-pk").first()
+
+
+def standing_judgement(case: Case) -> tuple[str, bool]:
+    """The highest professional judgement, and whether escalation was identified, on the
+    case since MARAC last heard it: the referrer's at intake and every assessment's."""
+    heard = (
+        MaracReferral.objects.filter(case=case, heard_at__isnull=False)
+        .order_by("-heard_at")
+        .values_list("heard_at", flat=True)
+        .first()
+    )
+    judgement = ""
+    escalation = False
+    if heard is None:
+        judgement = str(case.details.get("professional_judgement") or "")
+        escalation = bool(case.details.get("escalation"))
+    assessments = RiskAssessment.objects.filter(case=case)
+    if heard is not None:
+        assessments = assessments.filter(assessed_at__gt=heard)
+    for given, escalated in assessments.values_list("professional_judgement", "escalation"):
+        judgement = _higher(judgement, given)
+        escalation = escalation or escalated
+    return judgement, escalation
+
+
+def marac_grounds(case: Case) -> list[str]:
+    """The SafeLives MARAC criteria that hold on the case now: ``dash_14_plus`` (the latest
+    DASH, or the referrer's before any assessment), ``professional_judgement`` (high),
+    ``potential_escalation`` and ``repeat`` (within 12 months of the last MARAC referral)."""
+    latest = latest_assessment(case)
+    score = latest.score if latest else case.details.get("dash_score")
+    judgement, escalation = standing_judgement(case)
+    grounds = []
+    if isinstance(score, int) and score >= MARAC_THRESHOLD:
+        grounds.append("dash_14_plus")
+    if judgement == RiskLevel.HIGH:
+        grounds.append("professional_judgement")
+    if escalation:
+        grounds.append("potential_escalation")
+    if case.details.get("marac_repeat"):
+        grounds.append("repeat")
+    return grounds
+
+
+def risk_floor_refusal(case: Case, risk: str) -> str | None:
+    """Why a VAWG case's risk may not fall to ``risk``: while a MARAC criterion holds it stays
+    high until MARAC has heard the case (SafeLives: professional judgement may not
+    downgrade an actuarial 14+)."""
+    if case.kind != CaseKind.VAWG or risk == RiskLevel.HIGH or case.risk != RiskLevel.HIGH:
+        return None
+    last = last_marac_referral(case)
+    if last is not None and last.heard_at is not None:
+        return None
+    grounds = marac_grounds(case)
+    if not grounds:
+        return None
+    return (
+        f"Risk stays high until MARAC has heard the case: the MARAC criteria "
+        f"{', '.join(grounds)} hold (SafeLives)."
+    )
+
+
 def _refer_to_marac(case: Case, data: dict[str, Any]) -> dict[str, Any]:
-    assessment = RiskAssessment.objects.filter(case=case).order_by("-assessed_at").first()
-    if assessment is None:
-        raise InvalidTransitionData({"data": "There is no DASH assessment to refer on."})
-    return {"assessment": assessment}
+    # The machine admits a high risk or a repeat; a risk raised to high by hand is the
+    # raiser's professional judgement.
+    grounds = marac_grounds(case) or ["professional_judgement"]
+    return {"assessment": latest_assessment(case), "grounds": grounds}
 
 
 def _parsed(parser: Any, value: Any) -> Any:
@@ -161,6 +252,7 @@ _VALIDATORS = {
     "triage": _risk,
     "assign": _assign,
     "assess_risk": _assess_risk,
+    "reassess_risk": _assess_risk,
     "refer_to_marac": _refer_to_marac,
     "record_marac_hearing": _record_marac_hearing,
     "record_release": _record_release,
@@ -202,14 +294,3 @@ def shown(data: dict[str, Any]) -> dict[str, Any]:
     masked = {k: v for k, v in data.items() if k != "dash"}
     masked["dash_yes"] = dash_yes(data["dash"])
     return masked
-
-
-def marac_grounds(assessment: RiskAssessment) -> list[str]:
-    grounds = []
-    if assessment.score >= MARAC_THRESHOLD:
-        grounds.append("visible_high_risk")
-    if assessment.professional_judgement == RiskLevel.HIGH:
-        grounds.append("professional_judgement")
-    if assessment.escalation:
-        grounds.append("potential_escalation")
-    return grounds

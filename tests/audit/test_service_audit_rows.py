@@ -149,7 +149,7 @@ def test_risk_assessment_and_marac_referral_are_logged_with_dash_answers_masked(
     assert assessment.changes["answers"] == ["None", MASK]
     assert assessment.changes["score"] == [None, 15]
     assert referral.changes["dash_answers"] == ["None", MASK]
-    assert referral.changes["grounds"] == [None, ["visible_high_risk"]]
+    assert referral.changes["grounds"] == [None, ["dash_14_plus"]]
 
 
 def test_case_set_risk_logs_the_risk_change_naming_the_actor(people) -> None:

@@ -39,6 +39,7 @@ def test_an_assessment_logs_its_score_and_the_questions_answered_yes_not_the_ans
         "score": 15,
         "professional_judgement": "",
         "escalation": False,
+        "assessed_risk": "high",
         "risk": "high",
     }
     assert RiskAssessment.objects.get(case=assessed).answers == dash(15)

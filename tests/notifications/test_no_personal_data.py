@@ -46,6 +46,8 @@ PERSONAL = [
     "no fixed abode",
     "disclosed at school",
     "weekdays 10-12",
+    "9434765919",
+    "12/34567A",
     "A1234BC",
     "X123456",
     "spoke to the complainant at her door",
@@ -72,8 +74,20 @@ def produce_every_event_type(people: Any) -> None:
     case_set_risk(case_id=case.pk, risk="high", by=coordinator, reason=reason)
     case_milestone_record(case_id=case.pk, milestone="review_risk", by=coordinator, reason=reason)
 
-    vawg = raise_referral(people.officer, "vawg").case
+    # A victim and perpetrator known by identifier, referred to MARAC; a further incident
+    # between them is a repeat (case.marac_repeat).
+    pair = [
+        {
+            "role": "victim",
+            "full_name": "Alice Victim",
+            "identifiers": {"nhs_number": "9434765919"},
+        },
+        {"role": "perpetrator", "full_name": "Bob Partner", "identifiers": {"pnc_id": "12/34567A"}},
+    ]
+    vawg = raise_referral(people.officer, "vawg", subjects=pair).case
     case_transition(case_id=vawg.pk, name="assess_risk", by=people.idva, reason=reason)
+    case_transition(case_id=vawg.pk, name="refer_to_marac", by=people.idva, reason=reason)
+    raise_referral(people.officer, "vawg", subjects=pair, summary="A further incident.")
     raise_referral(
         people.nurse,  # a school nurse: under the FGM reporting duty
         "vawg",
@@ -153,8 +167,9 @@ def test_no_payload_email_or_notify_request_carries_personal_data(
     ]
 
     # VAWG events stay off the open exchange (the need-to-know gate's EVENT_BUS): the FGM
-    # duty is recorded only on a VAWG case, so the exchange carries every other type.
-    vawg_only = {"duty.recorded"}
+    # duty and a MARAC repeat are recorded only on VAWG cases, so the exchange carries
+    # every other type.
+    vawg_only = {"duty.recorded", "case.marac_repeat"}
     for channel, texts, expected in [
         ("webhook", webhooks, set(EVENT_TYPES)),
         ("email", emails, set(EVENT_TYPES)),

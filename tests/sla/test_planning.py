@@ -13,6 +13,8 @@ from unittest import mock
 import pytest
 
 from cases.models import Case, RiskLevel
+from partners.models import Role
+from tests.factories import member
 from tests.personas import raise_referral
 from tests.sla.support import (
     asb_case,
@@ -194,12 +196,15 @@ def test_marac_referral_is_due_two_working_days_after_assessment_across_the_autu
     assert (d.status, d.met_by) == ("met", "refer_to_marac")
 
 
-def test_lowering_risk_after_assessment_cancels_the_marac_clock(people) -> None:
-    case = vawg_case(people.officer, yes=15)
+def test_lowering_risk_after_assessment_leaves_the_marac_clock_running(people) -> None:
+    # Issue 13 (SafeLives): a MARAC referral owed ends by being made or by a recorded
+    # decision; lowering the risk must not cancel it out of the breach figures.
+    case = vawg_case(people.officer, yes=11)
     go(case, "assess_risk", people.idva)
-    case_set_risk(case_id=case.pk, risk="medium", by=people.idva, reason="New information")
-    d = deadline(case, "vawg_marac_referral")
-    assert (d.status, d.cancel_reason) == ("cancelled", "risk_changed")
+    case_set_risk(case_id=case.pk, risk="high", by=people.idva, reason="Threats to kill")
+    manager = member(Role.MANAGER, agency="victim-services", username="vs_manager")
+    case_set_risk(case_id=case.pk, risk="medium", by=manager, reason="New information")
+    assert deadline(case, "vawg_marac_referral").status == "open"
 
 
 def test_raising_risk_after_assessment_starts_the_marac_clock(people) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from cases.models import Case
 from tests.factories import CaseFactory, ReferralFactory
 from tests.personas import dash
-from workflows.actions import case_transition
+from workflows.actions import case_set_risk, case_transition
 from workflows.errors import TransitionNotAvailable
 from workflows.machines import MACHINES, transition_names
 from workflows.models import TransitionLog
@@ -124,6 +124,10 @@ def case_in(
     """A case of ``kind`` moved to ``state`` along ``PATHS`` (or ``path``) by the flow's driver."""
     path = PATHS[kind][state] if path is None else path
     needs_flag = flagged or any(name == "request_case_review" for name, _ in path)
+    if kind == "vawg" and ("assess_risk", LOW_DASH) in path:
+        # A referrer's 14+ DASH keeps the case high whatever the IDVA finds (only a manager
+        # lowers it): the support path starts from a low-risk referral.
+        overrides.setdefault("details", LOW_DASH)
     case = new_case(people, kind, flagged=needs_flag, **overrides)
     driver = people.user(DRIVER[kind])
     for name, data in path:
@@ -134,7 +138,7 @@ def case_in(
 
 def case_ready_for(people: Any, kind: str, name: str, source: str, **overrides: Any) -> Case:
     """A case in ``source`` on which ``name`` is available (its guard met)."""
-    return case_in(
+    case = case_in(
         people,
         kind,
         source,
@@ -142,6 +146,10 @@ def case_ready_for(people: Any, kind: str, name: str, source: str, **overrides: 
         path=READY_PATHS.get((kind, name)),
         **overrides,
     )
+    if (kind, name) == ("vawg", "refer_to_marac") and case.risk != "high":
+        # Referred again from a support state: the safeguarding lead judges it high.
+        case = case_set_risk(case_id=case.pk, risk="high", by=people.idva, reason="Threats")
+    return case
 
 
 def refused_from(people: Any, kind: str, state: str) -> list[str]:

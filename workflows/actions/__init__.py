@@ -3,7 +3,12 @@ work (``unit.case_change``). The only code that writes a case's state or version
 case events; pages, the API, the admin, commands and tasks call these functions.
 """
 
-from workflows.actions.intake import case_join_record, case_personal_duty_record, case_review_flag
+from workflows.actions.intake import (
+    case_join_record,
+    case_marac_repeat_flag,
+    case_personal_duty_record,
+    case_review_flag,
+)
 from workflows.actions.milestone import case_milestone_record
 from workflows.actions.open import case_open
 from workflows.actions.pause import deadline_pause, deadline_resume
@@ -16,6 +21,7 @@ __all__ = [
     "CaseChange",
     "case_change",
     "case_join_record",
+    "case_marac_repeat_flag",
     "case_milestone_record",
     "case_open",
     "case_personal_duty_record",

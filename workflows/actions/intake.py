@@ -94,3 +94,32 @@ def case_review_flag(*, case: Case, reports: int, by: Any, agency: Agency, now: 
         change.changed("case_review_flagged_at")
         change.log_data = {"reports": reports}
         change.emit(type="case.review_threshold_met", data={"reports": reports})
+
+
+def case_marac_repeat_flag(
+    *, case: Case, last_referral_at: Any, last_case: str, by: Any, agency: Agency, now: Any
+) -> None:
+    """A new incident between a victim and perpetrator referred to MARAC in the last 12
+    months: a repeat, to be referred again whatever the risk (SafeLives). The flag admits
+    ``refer_to_marac`` and starts the repeat referral's clock."""
+    with case_change(
+        case=case,
+        by=by,
+        agency=agency,
+        now=now,
+        name="flag_marac_repeat",
+        # The other case is named in the case's details only, read in full by its members.
+        reason="A further incident within 12 months of a MARAC referral about the same "
+        "victim and perpetrator (SafeLives repeat MARAC definition)",
+    ) as change:
+        case.details = {
+            **case.details,
+            "marac_repeat": {
+                "last_referral_at": last_referral_at.isoformat(),
+                "case": last_case,
+                "flagged_at": now.isoformat(),
+            },
+        }
+        change.changed("details")
+        change.log_data = {"last_referral_at": last_referral_at.isoformat()}
+        change.emit(type="case.marac_repeat", data={})

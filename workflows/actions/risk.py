@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cases.models import Case, RiskLevel
+from cases.models import RISK_ORDER, Case, CaseKind, RiskLevel
 from workflows.actions.unit import case_change
 from workflows.errors import InvalidTransitionData, TransitionForbidden
 from workflows.policy import risk_change_allowed
 from workflows.sla.names import SET_RISK
+from workflows.transition_data import risk_floor_refusal
 
 
 def case_set_risk(*, case_id: int, risk: str, by: Any, reason: str) -> Case:
@@ -23,8 +24,16 @@ def case_set_risk(*, case_id: int, risk: str, by: Any, reason: str) -> Case:
         if risk == case.risk:
             change.nothing()
             return case
+        if refusal := risk_floor_refusal(case, risk):
+            raise InvalidTransitionData({"risk": refusal})
         previous, case.risk = case.risk, risk
+        downgrade = RISK_ORDER[RiskLevel(risk)] < RISK_ORDER[RiskLevel(previous)]
         change.changed("risk")
         change.log_data = {"from_risk": previous, "to_risk": risk}
-        change.emit(type="case.risk_changed", data={"from_risk": previous, "to_risk": risk})
+        data: dict[str, Any] = {"from_risk": previous, "to_risk": risk}
+        if downgrade and case.kind == CaseKind.VAWG:
+            # The referrer is told of a VAWG downgrade (SafeLives: a referring agency's
+            # judgement of high risk is not quietly set aside).
+            data["downgrade"] = True
+        change.emit(type="case.risk_changed", data=data)
     return case

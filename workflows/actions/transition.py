@@ -102,14 +102,14 @@ def _after_transition(
             role=CaseAgencyRole.LEAD,
             defaults={"added_at": ctx.now},
         )
-    elif name == "assess_risk":
+    elif name in ("assess_risk", "reassess_risk"):
         RiskAssessment.objects.create(
             case=case,
             answers=ctx.data["dash"],
             score=ctx.data["score"],
             professional_judgement=ctx.data.get("professional_judgement") or "",
             escalation=ctx.data.get("escalation", False),
-            risk=ctx.data["risk"],
+            risk=ctx.data["assessed_risk"],
             assessed_by=ctx.by,
             assessed_at=ctx.now,
         )
@@ -118,9 +118,9 @@ def _after_transition(
         MaracReferral.objects.create(
             case=case,
             assessment=assessment,
-            dash_answers=assessment.answers,
-            dash_score=assessment.score,
-            grounds=transition_data.marac_grounds(assessment),
+            dash_answers=assessment.answers if assessment else {},
+            dash_score=assessment.score if assessment else None,
+            grounds=ctx.data["grounds"],
             referred_by=ctx.by,
             referred_at=ctx.now,
         )

@@ -43,6 +43,12 @@ MILESTONES: dict[str, dict[str, Milestone]] = {
         ),
     },
     CaseKind.VAWG: {
+        # The MARAC referral deadline ends by a referral or by this decision, with reasons.
+        "record_marac_decision": Milestone(
+            "record_marac_decision",
+            "MARAC decision recorded (not to refer)",
+            roles=(Role.SAFEGUARDING_LEAD, Role.MANAGER),
+        ),
         "report_fgm_to_police": Milestone(
             "report_fgm_to_police",
             "FGM reported to the police",

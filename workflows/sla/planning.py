@@ -62,14 +62,26 @@ def deadlines_on_transition(
         return []
     _follow_lead(running, case=case, now=now)
     busy = {d.policy_id for d in running}
+    # One clock per duty: a duty that runs until met (the MARAC referral) is owed once,
+    # however many of its policies would start it.
+    owed = {_duty(d.policy) for d in running if d.policy.runs_until_met}
     calendar: WorkingCalendar | None = None
     planned = []
     for policy in SlaPolicy.objects.filter(kind=case.kind, is_active=True).order_by("pk"):
         if policy.pk in busy or not _starts(policy, case=case, name=name, source=source):
             continue
+        if policy.runs_until_met:
+            if _duty(policy) in owed:
+                continue
+            owed.add(_duty(policy))
         calendar = calendar or current_calendar()
         planned.append(deadline_plan(policy=policy, case=case, now=now, calendar=calendar))
     return planned
+
+
+def _duty(policy: SlaPolicy) -> tuple[str, ...]:
+    """What discharges the policy's clock: policies met by the same names owe one duty."""
+    return tuple(sorted(policy.met_by))
 
 
 def deadline_plan(
@@ -126,6 +138,11 @@ def _cancel_reason(deadline: Deadline, *, case: Case) -> str:
         # A personal duty outlives the case: the FGM report is owed to the police whatever
         # the partnership does with the case (FGM Act 2003 s5B), so only meeting it ends it.
         return "" if personal_duty(policy) else "case_closed"
+    if policy.runs_until_met:
+        # A MARAC referral owed ends by being made or by a recorded decision, never because
+        # the risk was lowered or the case moved on (SafeLives: the criteria, once met,
+        # stand until MARAC decides).
+        return ""
     if policy.risk and policy.risk != case.risk:
         return "risk_changed"
     if policy.trigger == SlaTrigger.STATE and case.state != policy.trigger_state:

@@ -27,6 +27,13 @@ FGM_SOURCE = (
     "end of the next working day as best practice, within one month at the latest."
 )
 
+MARAC_SOURCE = (
+    "SafeLives MARAC referral criteria (14+ yes on the DASH checklist, professional "
+    "judgement, potential escalation, repeat); 2 working days is local practice."
+)
+# A MARAC referral meets it, or a MARAC decision recorded with its reasons (not to refer).
+MARAC_MET_BY = ["refer_to_marac", "record_marac_decision"]
+
 DEFAULT_POLICIES: list[dict[str, Any]] = [
     # VAWG: a high-risk referral is triaged (DASH risk assessment by the IDVA service) within
     # 24 hours. Local practice in line with SafeLives' guidance that high-risk victims are
@@ -49,6 +56,8 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
     },
     # MARAC: SafeLives criteria, visible high risk (14+ "yes" on DASH), professional
     # judgement or potential escalation. Referral within 2 working days of the assessment.
+    # Once running, only a MARAC referral or a recorded decision not to refer ends it: a
+    # lowered risk must not make a missed referral vanish from the breach figures.
     {
         "code": "vawg_marac_referral",
         "name": "MARAC referral within 2 working days of a high-risk assessment",
@@ -58,9 +67,39 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "risk": RiskLevel.HIGH,
         "duration_unit": DurationUnit.WORKING_DAYS,
         "duration_value": 2,
-        "met_by": ["refer_to_marac"],
-        "source": "SafeLives MARAC referral criteria (14+ yes on the DASH checklist, "
-        "professional judgement, potential escalation); 2 working days is local practice.",
+        "met_by": MARAC_MET_BY,
+        "runs_until_met": True,
+        "source": MARAC_SOURCE,
+    },
+    # The same, when a reassessment in a later state finds high risk.
+    {
+        "code": "vawg_marac_referral_reassessed",
+        "name": "MARAC referral within 2 working days of a high-risk reassessment",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "reassess_risk",
+        "risk": RiskLevel.HIGH,
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 2,
+        "met_by": MARAC_MET_BY,
+        "runs_until_met": True,
+        "source": MARAC_SOURCE,
+    },
+    # A repeat (SafeLives): any further incident between the same victim and perpetrator
+    # within 12 months of the last MARAC referral is referred again, whatever the risk.
+    {
+        "code": "vawg_marac_repeat_referral",
+        "name": "Repeat MARAC referral within 2 working days of the new incident",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "flag_marac_repeat",
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 2,
+        "met_by": MARAC_MET_BY,
+        "runs_until_met": True,
+        "source": "SafeLives repeat MARAC definition: any instance of abuse between the same "
+        "victim and perpetrator within 12 months of the last MARAC referral; 2 working days "
+        "is local practice.",
     },
     # FGM Act 2003 s5B: the mandatory reporting duty, owed personally by the professional who
     # learned of it (recorded by referrals as case.details["fgm_mandatory_report"]).
@@ -205,9 +244,12 @@ def seed_sla_policies(*, policy_model: Any = None) -> int:
     policies (matched by code) are left as the administrators set them.
     """
     model = policy_model or SlaPolicy
+    # A migration's historical model may predate some fields: those are left to the
+    # migration that adds them.
+    known = {f.name for f in model._meta.get_fields()}
     created = 0
     for spec in DEFAULT_POLICIES:
-        fields = {k: v for k, v in spec.items() if k != "code"}
+        fields = {k: v for k, v in spec.items() if k != "code" and k in known}
         _, was_created = model.objects.get_or_create(code=spec["code"], defaults=fields)
         created += was_created
     return created

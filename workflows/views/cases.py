@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
 from cases.access import sees_as_member
@@ -48,6 +49,7 @@ from workflows.selectors import (
     releases_due,
 )
 from workflows.sla.names import Milestone
+from workflows.transition_data import marac_grounds
 from workflows.views.manage import changed_fields
 
 # The most notifications and audit entries a case page lists (the API pages through all).
@@ -141,8 +143,22 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "assessment": RiskAssessment.objects.filter(case=case).order_by("-assessed_at").first(),
         "dash_score": case.details.get("dash_score"),
         "marac_threshold": MARAC_THRESHOLD,
+        # A repeat may rest on another case's MARAC referral: members only, as its flag.
+        "marac_grounds": [
+            g
+            for g in (marac_grounds(case) if case.kind == CaseKind.VAWG else [])
+            if member or g != "repeat"
+        ],
+        "marac_repeat": _marac_repeat(case),
     }
     return render(request, "workflows/case.html", context)
+
+
+def _marac_repeat(case: Case) -> dict[str, Any] | None:
+    flag = case.details.get("marac_repeat")
+    if not isinstance(flag, dict):
+        return None
+    return {"case": flag.get("case", ""), "at": parse_datetime(flag.get("last_referral_at", ""))}
 
 
 def _deadlines(case: Case, *, user: Any, now: datetime, member: bool) -> list[dict[str, Any]]:
