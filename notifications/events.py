@@ -37,6 +37,11 @@ DEADLINE_EVENT_TYPES = frozenset(
 # What a case's outline (reference and state) admits: it moved from one state to another.
 # A recipient who sees only the outline hears of nothing else (notifications.routing).
 OUTLINE_EVENT_TYPES = frozenset({"case.transitioned"})
+# The ASB case review flag counts other agencies' reports, and a MARAC repeat may have been
+# set by another case's referral, so their events are shown only to those who see the case
+# through their agency, never to one who only referred it (issue 12; workflows.selectors
+# keeps the rest of that rule: the transitions, the field and the clocks).
+MEMBERS_ONLY_EVENT_TYPES = frozenset({"case.review_threshold_met", "case.marac_repeat"})
 
 EXCHANGE_NAME = "csp.events"
 # The page a partner signs in to; served by the cases UI.

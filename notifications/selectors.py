@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
+from cases.access import Visibility, sees_as_member, visibility
+from cases.models import Case
+from notifications.events import MEMBERS_ONLY_EVENT_TYPES
 from notifications.models import (
     Delivery,
     DeliveryStatus,
@@ -157,3 +160,29 @@ def deliveries_by_event(*, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, li
     for delivery in rows:
         grouped.setdefault(delivery.event_id, []).append(delivery)
     return grouped
+
+
+# --- A case's notifications, for the case page and its history in the API -------------
+
+
+def case_events(*, case: Case, user: Any) -> QuerySet[OutboxEvent]:
+    """The events about ``case`` that ``user`` may read on its record, unordered: none
+    unless they see the case in full, and none of the members-only ones
+    (``MEMBERS_ONLY_EVENT_TYPES``) unless they see it through their agency."""
+    if visibility(case, to=user) is not Visibility.FULL:
+        return OutboxEvent.objects.none()
+    events = OutboxEvent.objects.filter(case=case)
+    if not sees_as_member(user, case):
+        events = events.exclude(type__in=MEMBERS_ONLY_EVENT_TYPES)
+    return events
+
+
+def case_events_with_deliveries(*, case: Case, user: Any, limit: int) -> list[OutboxEvent]:
+    """The newest ``limit`` of ``case_events``, newest first, each with its deliveries
+    (``event.deliveries.all()``, oldest first, with their endpoint's agency and person):
+    the proof of who was told, and when."""
+    deliveries = Delivery.objects.select_related("endpoint__agency", "user").order_by("pk")
+    events = case_events(case=case, user=user).prefetch_related(
+        Prefetch("deliveries", queryset=deliveries)
+    )
+    return list(events.order_by("-occurred_at")[:limit])

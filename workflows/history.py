@@ -18,14 +18,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from cases.models import Case
+from notifications.events import MEMBERS_ONLY_EVENT_TYPES
 from notifications.models import OutboxEvent
 from workflows import transition_data
 from workflows.models import TransitionLog
-from workflows.selectors import (
-    MEMBERS_ONLY_EVENT_TYPES,
-    MEMBERS_ONLY_FIELDS,
-    MEMBERS_ONLY_TRANSITIONS,
-)
+from workflows.selectors import MEMBERS_ONLY_FIELDS, MEMBERS_ONLY_TRANSITIONS
 
 
 def _audited_case_relations() -> list[tuple[type[Model], str]]:

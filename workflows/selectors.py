@@ -47,8 +47,8 @@ def _london_midnight(day: date) -> datetime:
 # who see the case through their agency (cases.access.sees_as_member), never to a person
 # who only referred it: otherwise anyone could test who else had been reported (issue 12).
 # The same holds for a MARAC repeat, which another case's MARAC referral may have set.
+# Their events are notifications' to hide (notifications.events.MEMBERS_ONLY_EVENT_TYPES).
 MEMBERS_ONLY_TRANSITIONS = frozenset({"flag_case_review", "flag_marac_repeat"})
-MEMBERS_ONLY_EVENT_TYPES = frozenset({"case.review_threshold_met", "case.marac_repeat"})
 MEMBERS_ONLY_FIELDS = frozenset({"case_review_flagged_at"})
 
 

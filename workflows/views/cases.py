@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +20,7 @@ from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD, category
 from cases.models import Case, CaseKind
 from cases.services import case_viewed
 from notifications.labels import event_label
-from notifications.models import Delivery, OutboxEvent
+from notifications.selectors import case_events_with_deliveries
 from workflows.actions import case_transition
 from workflows.errors import (
     ConcurrentChange,
@@ -41,7 +40,6 @@ from workflows.policy import (
     milestones_for_user,
 )
 from workflows.selectors import (
-    MEMBERS_ONLY_EVENT_TYPES,
     MEMBERS_ONLY_TRANSITIONS,
     can_use_release_tracker,
     deadline_display_status,
@@ -131,7 +129,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "milestones": _awaited(milestones_for_user(case=case, user=request.user), deadlines),
         "deadlines": [d for d in deadlines if d["active"]],
         "past_deadlines": [d for d in deadlines if not d["active"]],
-        "timeline": _timeline(case, member=member),
+        "timeline": _timeline(case, user=request.user, member=member),
         "audit_entries": _audit_entries(case, member=member),
         "agencies": case.case_agencies.select_related("agency").order_by("role", "agency__name"),
         "subjects": case.subjects.all(),
@@ -196,29 +194,23 @@ def _awaited(milestones: list[Milestone], deadlines: list[dict[str, Any]]) -> li
     return [m for m in milestones if m.name in waiting]
 
 
-def _timeline(case: Case, *, member: bool) -> list[dict[str, Any]]:
+def _timeline(case: Case, *, user: Any, member: bool) -> list[dict[str, Any]]:
     """Transitions and the notifications sent about them, newest first (without
-    ``member``, none of the members-only facts).
+    ``member``, none of the members-only facts; notifications ask the gate themselves).
 
     Each notification carries its deliveries (channel, agency or person, status, attempts):
     the proof of who was told, and when.
     """
     logs = TransitionLog.objects.filter(case=case)
-    events = OutboxEvent.objects.filter(case=case)
     if not member:
         logs = logs.exclude(transition__in=MEMBERS_ONLY_TRANSITIONS)
-        events = events.exclude(type__in=MEMBERS_ONLY_EVENT_TYPES)
     entries: list[dict[str, Any]] = [
         {"type": "transition", "at": row.at, "row": row, "label": transition_label(row.transition)}
         for row in logs.select_related("actor", "actor_agency")
     ]
-    deliveries = Delivery.objects.select_related("endpoint__agency", "user").order_by("pk")
-    events = events.prefetch_related(Prefetch("deliveries", queryset=deliveries)).order_by(
-        "-occurred_at"
-    )[:TIMELINE_EVENTS]
     entries += [
         {"type": "event", "at": e.occurred_at, "event": e, "label": event_label(e.type)}
-        for e in events
+        for e in case_events_with_deliveries(case=case, user=user, limit=TIMELINE_EVENTS)
     ]
     # Newest first; at the same instant an event sits above the change that caused it.
     return sorted(entries, key=lambda e: (e["at"], e["type"] == "event"), reverse=True)
