@@ -18,8 +18,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from cases.models import Case
-from notifications.events import MEMBERS_ONLY_EVENT_TYPES
-from notifications.models import OutboxEvent
 from workflows import transition_data
 from workflows.models import TransitionLog
 from workflows.selectors import MEMBERS_ONLY_FIELDS, MEMBERS_ONLY_TRANSITIONS
@@ -108,14 +106,14 @@ class CaseHistory:
     case: Case
     transitions: list[TransitionLog]
     audit: list[LogEntry] = field(default_factory=list)
-    notifications: list[OutboxEvent] = field(default_factory=list)
 
 
 def case_history(*, case: Case, full: bool, member: bool = True) -> CaseHistory:
-    """Everything recorded about a case, oldest first. Without ``full`` (a VAWG referrer)
-    only the state changes: the audit entries and notifications stay hidden. Without
-    ``member`` (someone who only referred the case) the members-only facts, the ASB case
-    review flag, stay hidden too (``workflows.selectors.MEMBERS_ONLY_*``)."""
+    """The changes recorded about a case and its audit entries, oldest first. Without
+    ``full`` (a VAWG referrer) only the state changes: the audit entries stay hidden.
+    Without ``member`` (someone who only referred the case) the members-only facts, the ASB
+    case review flag, stay hidden too (``workflows.selectors.MEMBERS_ONLY_*``). The
+    notifications sent are notifications' to read (``notifications.api.public``)."""
     rows = TransitionLog.objects.filter(case=case)
     if not member:
         rows = rows.exclude(transition__in=MEMBERS_ONLY_TRANSITIONS)
@@ -127,15 +125,12 @@ def case_history(*, case: Case, full: bool, member: bool = True) -> CaseHistory:
     if not full:
         return CaseHistory(case=case, transitions=transitions)
     audit = audit_entries_about(Case.objects.filter(pk=case.pk))
-    notifications = OutboxEvent.objects.filter(case=case)
     if not member:
         audit = audit_exclude_members_only(audit)
-        notifications = notifications.exclude(type__in=MEMBERS_ONLY_EVENT_TYPES)
     return CaseHistory(
         case=case,
         transitions=transitions,
         audit=list(audit.select_related("actor", "content_type").order_by("timestamp", "id")),
-        notifications=list(notifications.order_by("occurred_at", "id")),
     )
 
 

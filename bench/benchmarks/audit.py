@@ -6,7 +6,8 @@ whole trail, unscoped) for the actor filter that the (actor, timestamp) index se
 ``GET /api/v1/audit/?case=`` and ``?actor=&since=&until=`` are the reader's entries
 (``workflows.history.audit_entries_for_user`` over ``cases.access.audit_scope``) narrowed by
 the same filters, then a count and the first page of 50, as the paginator does;
-``GET /api/v1/cases/{id}/history/`` is the need-to-know check and ``case_history``.
+``GET /api/v1/cases/{id}/history/`` is the need-to-know check, ``case_history`` and the
+case's events (``notifications.selectors.case_events``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bench.core import (
 from cases.access import Visibility, audit_scope, is_auditor
 from cases.api import visible_case_or_404
 from cases.models import Case, CaseKind
+from notifications.selectors import case_events
 from workflows.history import audit_entries_for_user, audit_filter_case, case_history
 from workflows.models import TransitionLog
 
@@ -83,9 +85,11 @@ def audit_filter_by_actor(
 
 
 def case_history_read(*, user: Any, case_id: int) -> Any:
-    """``GET /api/v1/cases/<id>/history/`` as ``user``."""
+    """``GET /api/v1/cases/<id>/history/`` as ``user`` (the events read, not returned)."""
     case, visibility = visible_case_or_404(user, case_id)
-    return case_history(case=case, full=visibility is Visibility.FULL)
+    history = case_history(case=case, full=visibility is Visibility.FULL)
+    list(case_events(case=case, user=user).order_by("occurred_at", "id"))
+    return history
 
 
 def pk_fetches(*, n: int, log_ids: int, transition_ids: int, rng: random.Random) -> None:

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from notifications.api.public import case_notification_rows
 from notifications.selectors import case_events, case_events_with_deliveries
 from notifications.services import event_relay
 from tests.notifications.conftest import email_endpoint
@@ -72,3 +73,25 @@ def test_the_timeline_has_the_newest_events_first_each_with_its_deliveries(
     assert case_events_with_deliveries(case=case, user=people.officer, limit=5)[-1].type == (
         "referral.raised"
     )
+
+
+def test_the_history_rows_list_the_events_oldest_first_each_with_who_was_told(
+    people: Any,
+) -> None:
+    email_endpoint("council-asb", "council-asb@kestrelvale.example")
+    case = raise_referral(people.officer, "asb").case
+    case_transition(case_id=case.pk, name="triage", by=people.asb_coordinator, reason="ok")
+    for event in case_events(case=case, user=people.asb_coordinator):
+        event_relay(event_id=event.pk)
+    vawg = raise_referral(people.officer, "vawg").case
+
+    rows = case_notification_rows(case=case, user=people.asb_coordinator)
+
+    assert [row["type"] for row in rows] == ["referral.raised", "case.transitioned"]
+    told = [
+        (d["channel"], d["endpoint"] and d["endpoint"]["agency"]["code"])
+        for d in rows[1]["deliveries"]
+    ]
+    assert told == [("email", "council-asb"), ("inbox", None)]
+    assert rows[1]["deliveries"][1]["recipient"]["username"] == "officer"
+    assert case_notification_rows(case=vawg, user=people.officer) == []

@@ -37,9 +37,7 @@ from cases.api import (
 )
 from cases.models import MEMBER_ROLES, Case, CaseAgency, CaseKind, Subject, SupportNeed
 from cases.services import case_viewed
-from notifications.api.deliveries import CaseDeliverySerializer
-from notifications.models import Delivery
-from notifications.selectors import deliveries_by_event
+from notifications.api.public import NotificationEventSerializer, case_notification_rows
 from partners.models import Agency
 from web.api import StrictSerializer
 from web.idempotency import IdempotentCreateMixin
@@ -346,33 +344,22 @@ class TransitionLogFullSerializer(TransitionLogSerializer):
     data = serializers.JSONField()  # type: ignore[assignment]
 
 
-class NotificationEventSerializer(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
-    type = serializers.CharField()
-    occurred_at = serializers.DateTimeField()
-    agencies = serializers.ListField(child=serializers.CharField())
-    data = serializers.JSONField()  # type: ignore[assignment]
-    published_at = serializers.DateTimeField(allow_null=True)
-    deliveries = serializers.SerializerMethodField()
-
-    @extend_schema_field(CaseDeliverySerializer(many=True))
-    def get_deliveries(self, event: Any) -> Any:
-        """Who was told, how, and when: one row per endpoint or inbox."""
-        rows: list[Delivery] = self.context["deliveries"].get(event.id, [])
-        return CaseDeliverySerializer(rows, many=True).data
-
-
 class CaseHistorySerializer(serializers.Serializer[CaseHistory]):
     case = CaseRefSerializer()
     transitions = serializers.SerializerMethodField()
     audit = AuditEntrySerializer(many=True)
-    notifications = NotificationEventSerializer(many=True)
+    notifications = serializers.SerializerMethodField()
 
     def get_transitions(self, history: CaseHistory) -> list[dict[str, Any]]:
         serializer = (
             TransitionLogFullSerializer if self.context["full"] else TransitionLogSerializer
         )
         return serializer(history.transitions, many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(NotificationEventSerializer(many=True))
+    def get_notifications(self, history: CaseHistory) -> list[dict[str, Any]]:
+        # notifications asks the gate itself: none for an outline, members-only for members.
+        return case_notification_rows(case=history.case, user=self.context["user"])
 
 
 class CaseHistoryView(APIView):
@@ -390,8 +377,7 @@ class CaseHistoryView(APIView):
         if full:
             case_viewed(case=case, by=request.user)  # logs VAWG reads; other kinds pass
         history = case_history(case=case, full=full, member=sees_as_member(request.user, case))
-        deliveries = deliveries_by_event(event_ids=[e.id for e in history.notifications])
-        context = {"full": full, "deliveries": deliveries}
+        context = {"full": full, "user": request.user}
         return Response(CaseHistorySerializer(history, context=context).data)
 
 
