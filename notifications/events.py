@@ -43,6 +43,10 @@ OUTLINE_EVENT_TYPES = frozenset({"case.transitioned"})
 # keeps the rest of that rule: the transitions, the field and the clocks).
 MEMBERS_ONLY_EVENT_TYPES = frozenset({"case.review_threshold_met", "case.marac_repeat"})
 
+# Data for machines (routing, partners' systems) that means nothing to a reader: messages
+# written for people (an email's details) leave it out.
+MACHINE_ONLY_DATA_KEYS = frozenset({"answers_referrer"})
+
 EXCHANGE_NAME = "csp.events"
 # The page a partner signs in to; served by the cases UI.
 CASE_PATH = "/cases/{id}/"

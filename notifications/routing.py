@@ -5,7 +5,8 @@
   that match the event's type and kind.
 - The responsible agency's managers: breach and escalation, in their inbox.
 - The person who owes a personal duty: its deadline's warning, breach and escalation.
-- The referrers (whoever raised a referral on the case): acceptance, decline and closure.
+- The referrers (whoever raised a referral on the case): the state changes that answer
+  them (acceptance, decline, closure), as the workflow marks them (``answers_referrer``).
 - The officer a case is assigned to: the assignment.
 Nobody is told of their own action, and nobody is told what the need-to-know gate
 (``cases.access.visibility``) says they may not see: ``event_visible`` asks it for every
@@ -21,18 +22,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from cases.access import Visibility, cases_visible, visibility
-from cases.models import CaseKind, CaseReferrer
+from cases.models import CaseReferrer
 from notifications.events import DEADLINE_EVENT_TYPES, MANAGER_EVENT_TYPES, OUTLINE_EVENT_TYPES
 from notifications.models import Endpoint, OutboxEvent, Subscription
 from partners.models import Agency, Membership, Role
-
-# Target states that answer a referrer's question "was my referral taken up?", per kind:
-# accepted (triaged or assigned, risk assessed, planning started), declined, or closed.
-REFERRER_STATES: dict[str, frozenset[str]] = {
-    CaseKind.ASB: frozenset({"triaged", "assigned", "no_further_action", "closed"}),
-    CaseKind.VAWG: frozenset({"risk_assessed", "closed"}),
-    CaseKind.EARLY_RELEASE: frozenset({"pre_release_planning", "closed"}),
-}
 
 
 @dataclass(frozen=True)
@@ -132,11 +125,12 @@ def _individuals(event: OutboxEvent, lead: Agency | None) -> set[int]:
                 "user_id", flat=True
             )
         )
-    target = event.data.get("to")
+    # Which states answer a referrer is the workflow's to say (workflows.machines); an event
+    # written before it said so has no flag and tells no referrer: silence is the safe side.
     if (
         event.type == "case.transitioned"
         and event.case_id is not None
-        and target in REFERRER_STATES.get(event.kind, frozenset())
+        and event.data.get("answers_referrer") is True
     ):
         ids |= _referrers(event)
     if _downgrade(event) and event.case_id is not None:

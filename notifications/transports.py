@@ -30,6 +30,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 
 from notifications import outbound
+from notifications.events import MACHINE_ONLY_DATA_KEYS
 from notifications.models import OutboxEvent
 from notifications.signing import sign_webhook, webhook_secret_key
 
@@ -131,7 +132,11 @@ def _words(value: object) -> str:
 
 def envelope_context(envelope: Mapping[str, Any]) -> dict[str, Any]:
     """What a message may say, taken from the envelope alone (call validate_envelope first)."""
-    details = dict(envelope.get("data") or {})
+    details = {
+        key: value
+        for key, value in (envelope.get("data") or {}).items()
+        if key not in MACHINE_ONLY_DATA_KEYS
+    }
     event = _words(envelope["type"]).capitalize()
     if "from" in details and "to" in details:
         event += f" from {_words(details.pop('from'))} to {_words(details.pop('to'))}"

@@ -149,6 +149,9 @@ class AsbCase(Case):
         ("closed", "Closed"),
         ("no_further_action", "No further action"),
     ]
+    # Target states that answer the referrer's "was my referral taken up?" (their inbox
+    # hears of them): accepted (triaged, assigned), declined (no further action) or closed.
+    ANSWERS_REFERRER = frozenset({"triaged", "assigned", "no_further_action", "closed"})
 
     class Meta:
         proxy = True
@@ -218,6 +221,7 @@ class VawgCase(Case):
         ("safety_plan_active", "Safety plan active"),
         ("closed", "Closed"),
     ]
+    ANSWERS_REFERRER = frozenset({"risk_assessed", "closed"})  # accepted, or closed
 
     class Meta:
         proxy = True
@@ -296,6 +300,7 @@ class EarlyReleaseCase(Case):
         ("licence_ended", "Licence ended"),
         ("closed", "Closed"),
     ]
+    ANSWERS_REFERRER = frozenset({"pre_release_planning", "closed"})  # accepted, or closed
 
     class Meta:
         proxy = True
@@ -353,6 +358,13 @@ def transition_names(kind: str) -> list[str]:
     machine = MACHINES[kind]
     field = machine._meta.get_field("state")
     return sorted({t.name for t in field.get_all_transitions(machine)})
+
+
+def answers_referrer(kind: str, state: str) -> bool:
+    """Whether a case of ``kind`` reaching ``state`` answers its referrers' question (the
+    machine's ``ANSWERS_REFERRER``): said on the ``case.transitioned`` event, so that
+    notifications, which may not import workflows, knows whom to tell without state names."""
+    return state in MACHINES[kind].ANSWERS_REFERRER
 
 
 def as_machine(case: Case) -> Any:

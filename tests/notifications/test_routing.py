@@ -129,6 +129,27 @@ def test_the_referrer_hears_when_their_referral_is_accepted_declined_or_closed(
     assert told(latest("case.transitioned"))[1] == ["officer"]
 
 
+def test_the_referrer_hears_of_the_changes_the_workflow_says_answer_them_whatever_the_state(
+    people: Any,
+) -> None:
+    case = raise_referral(people.officer, "asb").case
+    with transaction.atomic():
+        emit(
+            type="case.transitioned",
+            case=case,
+            occurred_at=timezone.now(),
+            data={"to": "in_progress", "answers_referrer": True},
+        )
+    assert told(latest("case.transitioned"))[1] == ["officer"]
+
+    # An event written before the workflows said so has no flag: nobody is told of it.
+    with transaction.atomic():
+        emit(
+            type="case.transitioned", case=case, occurred_at=timezone.now(), data={"to": "triaged"}
+        )
+    assert told(latest("case.transitioned"))[1] == []
+
+
 def test_a_second_referrer_who_joined_the_case_hears_too(people: Any) -> None:
     case = raise_referral(people.officer, "asb").case
     raise_referral(people.manager, "asb", join_case=case.pk, location_text="Elsewhere")

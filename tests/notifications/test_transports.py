@@ -384,6 +384,20 @@ def test_email_arrives_with_text_and_html_parts_saying_only_what_the_envelope_sa
     assert "2 June 2026, 14:05" in html
 
 
+def test_the_answers_referrer_flag_is_left_out_of_what_people_read(
+    envelope: dict[str, Any],
+) -> None:
+    envelope["data"] = {**envelope["data"], "answers_referrer": True}
+    context = envelope_context(envelope)
+
+    text = render_to_string("notifications/email/body.txt", context)
+    html = render_to_string("notifications/email/body.html", context | {"subject": "x"})
+
+    assert text == EXPECTED_TEXT
+    assert "nswers referrer" not in html
+    assert "True" not in html
+
+
 def test_a_refused_recipient_is_permanent(
     smtp_settings: Settings, smtp_sink: SmtpSink, envelope: dict[str, Any]
 ) -> None:

@@ -11,7 +11,12 @@ from partners.models import Agency
 from workflows import transition_data
 from workflows.actions.unit import case_change
 from workflows.errors import TransitionForbidden, TransitionNotAvailable, UnknownTransition
-from workflows.machines import TransitionContext, machine_for, transition_names
+from workflows.machines import (
+    TransitionContext,
+    answers_referrer,
+    machine_for,
+    transition_names,
+)
 from workflows.models import MaracReferral, RiskAssessment
 
 
@@ -68,7 +73,12 @@ def case_transition(
         change.log_data = transition_data.loggable(clean)
         change.emit(
             type="case.transitioned",
-            data={"transition": name, "from": change.source, "to": case.state},
+            data={
+                "transition": name,
+                "from": change.source,
+                "to": case.state,
+                "answers_referrer": answers_referrer(kind, case.state),
+            },
             with_log_seq=True,
         )
         if name == "assign" or case.assigned_officer_id != previous_officer:
