@@ -11,6 +11,7 @@ from datetime import UTC
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
 from notifications.models import OutboxEvent
 
@@ -48,14 +49,15 @@ MEMBERS_ONLY_EVENT_TYPES = frozenset({"case.review_threshold_met", "case.marac_r
 MACHINE_ONLY_DATA_KEYS = frozenset({"answers_referrer"})
 
 EXCHANGE_NAME = "csp.events"
-# The page a partner signs in to; served by the cases UI.
-CASE_PATH = "/cases/{id}/"
+# The page a partner signs in to: the workflows' case page by id, named rather than
+# imported (notifications sits below workflows) and never spelled out here.
+CASE_URL_NAME = "workflows:case_by_id"
 
 
 def detail_url(event: OutboxEvent) -> str:
     if event.case_id is None:
         return f"{settings.SITE_URL}/"
-    return settings.SITE_URL + CASE_PATH.format(id=event.case_id)
+    return settings.SITE_URL + reverse(CASE_URL_NAME, kwargs={"pk": event.case_id})
 
 
 def routing_key(event: OutboxEvent) -> str:

@@ -5,7 +5,7 @@ from workflows import views
 app_name = "workflows"
 
 urlpatterns = [
-    # Before the reference route: notifications link to /cases/<id>/ (their detail_url).
+    # Before the reference route. Notifications link here by this name (their detail_url).
     path("cases/<int:pk>/", views.case_by_id, name="case_by_id"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path(

@@ -48,6 +48,17 @@ def test_the_envelope_holds_the_agreed_keys_and_a_link_to_the_case_page(
     assert event.responsible_agency == "council-asb"
 
 
+@pytest.mark.urls("tests.notifications.prefixed_urls")
+def test_the_link_follows_the_workflows_route_to_the_case_page(people: Any, settings: Any) -> None:
+    settings.SITE_URL = "https://casework.kestrelvale.example"
+    case = raise_referral(people.officer, "asb").case
+    event = OutboxEvent.objects.get(type="referral.raised")
+
+    assert event_envelope(event)["detail_url"] == (
+        f"https://casework.kestrelvale.example/casework/cases/{case.pk}/"
+    )
+
+
 def test_an_event_time_given_in_london_time_is_sent_in_utc(people: Any) -> None:
     case = raise_referral(people.officer, "asb").case
     london = timezone.localtime(datetime(2026, 7, 1, 11, 0, tzinfo=UTC))

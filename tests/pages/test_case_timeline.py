@@ -7,7 +7,8 @@ import pytest
 from auditlog.models import LogEntry
 
 from cases.models import Case
-from notifications.models import Delivery
+from notifications.events import event_envelope
+from notifications.models import Delivery, OutboxEvent
 from tests.pages.support import email_endpoint, make_dead, relay_all
 from tests.personas import raise_referral
 from workflows.actions import case_transition
@@ -94,6 +95,17 @@ def test_the_notification_link_by_id_leads_to_the_case_for_those_who_may_see_it(
     assert response.status_code == 302
     assert response["Location"] == f"/cases/{case.reference}/"
     assert client_for("outsider").get(f"/cases/{case.pk}/").status_code == 404
+
+
+def test_a_notifications_link_is_the_link_to_the_case_page(people, client_for, settings) -> None:
+    case = raise_referral(people.officer, "asb").case
+    envelope = event_envelope(OutboxEvent.objects.get(case=case, type="referral.raised"))
+
+    assert envelope["detail_url"].startswith(settings.SITE_URL + "/")
+    link = envelope["detail_url"].removeprefix(settings.SITE_URL)
+    response = client_for("asb_coordinator").get(link, follow=True)
+    assert response.redirect_chain == [(f"/cases/{case.reference}/", 302)]
+    assert response.templates[0].name == "workflows/case.html"
 
 
 def test_the_case_page_reads_a_long_history_in_a_bounded_number_of_queries(
