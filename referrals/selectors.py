@@ -22,6 +22,18 @@ DEFAULT_LEAD_KIND = {
 }
 
 
+def case_referrals(*, case: Case, user: Any) -> QuerySet[Referral]:
+    """The referrals that opened or joined ``case``, oldest first, with who raised them:
+    none unless ``user`` sees the case in full (a summary is the referrer's narrative)."""
+    if not cases_visible(user, full=True).filter(pk=case.pk).exists():
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(case=case)
+        .select_related("raised_by", "raising_agency")
+        .order_by("created_at")
+    )
+
+
 def route_referral(*, kind: str, category: str, ward: Ward) -> Agency | None:
     """The responsible agency for a new case: the most specific active rule wins."""
     rules = RoutingRule.objects.filter(

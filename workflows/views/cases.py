@@ -134,10 +134,6 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "agencies": case.case_agencies.select_related("agency").order_by("role", "agency__name"),
         "subjects": case.subjects.all(),
         "needs": case.needs.select_related("agency"),
-        # Through the reverse relation: workflows may not import referrals (STYLE.md).
-        "referrals": case.referrals.select_related("raised_by", "raising_agency").order_by(
-            "created_at"
-        ),
         "assessment": RiskAssessment.objects.filter(case=case).order_by("-assessed_at").first(),
         "dash_score": case.details.get("dash_score"),
         "marac_threshold": MARAC_THRESHOLD,
