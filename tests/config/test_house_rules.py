@@ -60,6 +60,16 @@ def test_the_contracts_hold_for_the_code_as_it_is(tmp_path: Path) -> None:
             "Only workflows.actions emits case events",
         ),
         (
+            "workflows.views.peek",
+            "from notifications.models import Delivery\n",
+            "Workflows reads notifications through its selectors",
+        ),
+        (
+            "workflows.api.peek",
+            "from notifications.api.deliveries import CaseDeliverySerializer\n",
+            "Workflows reads notifications through its selectors",
+        ),
+        (
             "workflows.sla.upward",
             "from workflows.policy import MANAGING_ROLES\n",
             "The SLA clock engine sits below the actions",
