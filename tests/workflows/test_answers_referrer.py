@@ -50,3 +50,16 @@ def test_the_transition_event_says_whether_the_new_state_answers_the_referrer(
         "answers_referrer": False,
         "log_seq": log.seq,
     }
+
+
+def test_a_reassessment_that_stays_in_an_answering_state_answers_no_one_again(
+    people: Any,
+) -> None:
+    case = raise_referral(people.officer, "vawg").case
+    case_transition(case_id=case.pk, name="assess_risk", by=people.idva, reason="assessed")
+    case_transition(case_id=case.pk, name="reassess_risk", by=people.idva, reason="again")
+    flags = [
+        e.data["answers_referrer"]
+        for e in OutboxEvent.objects.filter(case=case, type="case.transitioned").order_by("pk")
+    ]
+    assert flags == [True, False]

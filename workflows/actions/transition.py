@@ -77,7 +77,9 @@ def case_transition(
                 "transition": name,
                 "from": change.source,
                 "to": case.state,
-                "answers_referrer": answers_referrer(kind, case.state),
+                # Reaching the state answers; a reassessment that stays in it does not.
+                "answers_referrer": case.state != change.source
+                and answers_referrer(kind, case.state),
             },
             with_log_seq=True,
         )
