@@ -68,7 +68,9 @@ def category(kind: str, code: str) -> Category | None:
     return next((c for c in CATEGORIES.get(kind, []) if c.code == code), None)
 
 
-# The SafeLives DASH risk identification checklist (2009), 24 questions, in short form.
+# The SafeLives DASH risk identification checklist (2009), 24 questions, in short form,
+# worded neutrally: "the person causing harm", not "the abuser" (issue 13: nothing is
+# presumed of a person who may be only alleged to have done it).
 DASH_QUESTIONS: list[tuple[str, str]] = [
     ("q1", "Has the current incident resulted in injury?"),
     ("q2", "Is the victim very frightened?"),
@@ -77,23 +79,56 @@ DASH_QUESTIONS: list[tuple[str, str]] = [
     ("q5", "Is the victim feeling depressed or having suicidal thoughts?"),
     ("q6", "Has the victim separated or tried to separate within the past year?"),
     ("q7", "Is there conflict over child contact?"),
-    ("q8", "Does the abuser constantly text, call, contact, follow, stalk or harass?"),
-    ("q9", "Is the victim pregnant or has she had a baby in the last 18 months?"),
+    (
+        "q8",
+        "Does the person causing harm constantly text, call, contact, follow, stalk or harass?",
+    ),
+    ("q9", "Is the victim pregnant, or have they had a baby in the last 18 months?"),
     ("q10", "Is the abuse happening more often?"),
     ("q11", "Is the abuse getting worse?"),
-    ("q12", "Does the abuser try to control everything and/or show excessive jealousy?"),
-    ("q13", "Has the abuser ever used weapons or objects to hurt the victim?"),
-    ("q14", "Has the abuser ever threatened to kill the victim or someone else?"),
-    ("q15", "Has the abuser ever attempted to strangle, choke, suffocate or drown the victim?"),
-    ("q16", "Does the abuser do or say things of a sexual nature that hurt or degrade?"),
-    ("q17", "Is there any other person who has threatened the victim or whom she fears?"),
-    ("q18", "Does the victim know if the abuser has hurt anyone else?"),
-    ("q19", "Has the abuser ever mistreated an animal or the family pet?"),
+    (
+        "q12",
+        "Does the person causing harm try to control everything or show excessive jealousy?",
+    ),
+    ("q13", "Has the person causing harm ever used weapons or objects to hurt the victim?"),
+    ("q14", "Has the person causing harm ever threatened to kill the victim or someone else?"),
+    (
+        "q15",
+        "Has the person causing harm ever attempted to strangle, choke, suffocate or drown "
+        "the victim?",
+    ),
+    (
+        "q16",
+        "Does the person causing harm do or say things of a sexual nature that hurt or degrade?",
+    ),
+    ("q17", "Is there any other person who has threatened the victim or whom the victim fears?"),
+    ("q18", "Does the victim know if the person causing harm has hurt anyone else?"),
+    ("q19", "Has the person causing harm ever mistreated an animal or the family pet?"),
     ("q20", "Are there any financial issues?"),
-    ("q21", "Has the abuser had problems with drugs, alcohol or mental health this past year?"),
-    ("q22", "Has the abuser ever threatened or attempted suicide?"),
-    ("q23", "Has the abuser ever broken bail, an injunction or a formal contact agreement?"),
-    ("q24", "Is the abuser known to have a criminal history or trouble with the police?"),
+    (
+        "q21",
+        "Has the person causing harm had problems with drugs, alcohol or mental health in the "
+        "past year?",
+    ),
+    ("q22", "Has the person causing harm ever threatened or attempted suicide?"),
+    (
+        "q23",
+        "Has the person causing harm ever broken bail, an injunction or a formal contact "
+        "agreement?",
+    ),
+    (
+        "q24",
+        "Is the person causing harm known to have a criminal history or trouble with the police?",
+    ),
+]
+# Which risk tool an assessment used. Police forces use their own version of DASH or the
+# College of Policing's Domestic Abuse Risk Assessment (DARA, 2022); only the SafeLives
+# checklist is recorded answer by answer here, the others by the grading they gave.
+SAFELIVES_DASH = "safelives_dash"
+RISK_TOOLS: list[tuple[str, str]] = [
+    (SAFELIVES_DASH, "SafeLives DASH checklist (24 questions)"),
+    ("police_dash", "A police force's own version of DASH"),
+    ("dara", "DARA, Domestic Abuse Risk Assessment (College of Policing)"),
 ]
 DASH_ANSWERS = ("yes", "no", "not_known")
 # SafeLives: 14 or more "yes" answers is visible high risk and meets the MARAC threshold.

@@ -428,7 +428,14 @@ class VawgReferralForm(ReferralForm):
             True,
         ),
     ]
-    asked = ("children_in_household", "fgm_known", "escalation", "professional_judgement")
+    asked = (
+        "children_in_household",
+        "fgm_known",
+        "escalation",
+        "professional_judgement",
+        "risk_tool",
+        "tool_grading",
+    )
 
     location_text = _text()
     postcode = _text()

@@ -9,7 +9,7 @@ age, MAPPA category with level) stay in the validator.
 
 from __future__ import annotations
 
-from cases.catalogue import DASH_ANSWERS
+from cases.catalogue import DASH_ANSWERS, RISK_TOOLS
 from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from web.shapes import Field
 
@@ -129,6 +129,27 @@ DETAILS: dict[str, tuple[Field, ...]] = {
             "object",
             "DASH answers: each of q1..q24 is yes, no or not_known.",
             choices=DASH_ANSWERS,
+        ),
+        Field(
+            "risk_tool",
+            "string",
+            "The risk tool used: safelives_dash (its answers in dash; the default), "
+            "police_dash (a force's own version) or dara (College of Policing); for the "
+            "last two give tool_grading, not dash.",
+            choices=tuple(code for code, _ in RISK_TOOLS),
+            question="Which risk tool did you use? (optional)",
+            hint="Police forces may use their own version of DASH or DARA: give its grading "
+            "below rather than the SafeLives checklist.",
+            options=(("", "SafeLives DASH checklist, or none"), *RISK_TOOLS[1:]),
+        ),
+        Field(
+            "tool_grading",
+            "string",
+            "The grading a police DASH version or DARA gave: standard, medium or high.",
+            choices=tuple(RiskLevel.values),
+            question="The grading that tool gave",
+            blank="Select the grading the tool gave",
+            options=(("", "Not graded with another tool"), *RiskLevel.choices),
         ),
         Field(
             "professional_judgement",

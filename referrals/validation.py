@@ -17,8 +17,15 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from cases.catalogue import DASH_QUESTIONS, category, dash_level, dash_problems, dash_score
-from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
+from cases.catalogue import (
+    DASH_QUESTIONS,
+    SAFELIVES_DASH,
+    category,
+    dash_level,
+    dash_problems,
+    dash_score,
+)
+from cases.models import RISK_ORDER, CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
 from referrals.shape import (
     DETAILS,
@@ -416,6 +423,23 @@ def _vawg_details(
             score = dash_score(d["dash"])
             details["dash"] = {c: d["dash"][c] for c, _ in DASH_QUESTIONS}
             details["dash_score"] = score
+    tool = plain.get("risk_tool") or SAFELIVES_DASH
+    grading = plain.get("tool_grading", "")
+    if tool == SAFELIVES_DASH and grading:
+        errors.add("details.tool_grading", "Only for police_dash or dara: DASH is scored here.")
+    if tool != SAFELIVES_DASH:
+        if "dash" in d:
+            errors.add(
+                "details.dash",
+                f"The DASH answers are the SafeLives checklist's, not {tool}'s: give tool_grading.",
+            )
+        if not grading:
+            errors.add(
+                "details.tool_grading", f"Give the grading {tool} gave: standard, medium or high."
+            )
+        details["risk_tool"], details["tool_grading"] = tool, grading
+    elif score is not None:
+        details["risk_tool"] = tool
     judgement = plain.get("professional_judgement", "")
     if judgement in RiskLevel.values:
         details["professional_judgement"] = judgement
@@ -447,7 +471,11 @@ def _vawg_details(
     # Judgement raises the checklist's level and never lowers it (SafeLives).
     clean.risk = dash_level(
         score,
-        judgement=details.get("professional_judgement", ""),
+        # Another tool's grading stands where a DASH score would; judgement may raise it.
+        judgement=max(
+            (details.get("professional_judgement", ""), grading),
+            key=lambda level: RISK_ORDER.get(level, -1),
+        ),
         escalation=bool(plain.get("escalation")),
     )
 

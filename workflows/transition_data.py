@@ -152,7 +152,8 @@ def standing_judgement(case: Case) -> tuple[str, bool]:
 
 def marac_grounds(case: Case) -> list[str]:
     """The SafeLives MARAC criteria that hold on the case now: ``dash_14_plus`` (the latest
-    DASH, or the referrer's before any assessment), ``professional_judgement`` (high),
+    DASH, or the referrer's before any assessment; ``tool_high_risk`` when the referrer's
+    police DASH version or DARA graded it high), ``professional_judgement`` (high),
     ``potential_escalation`` and ``repeat`` (within 12 months of the last MARAC referral)."""
     latest = latest_assessment(case)
     score = latest.score if latest else case.details.get("dash_score")
@@ -160,6 +161,8 @@ def marac_grounds(case: Case) -> list[str]:
     grounds = []
     if isinstance(score, int) and score >= MARAC_THRESHOLD:
         grounds.append("dash_14_plus")
+    elif latest is None and case.details.get("tool_grading") == RiskLevel.HIGH:
+        grounds.append("tool_high_risk")  # a police DASH version or DARA graded it high
     if judgement == RiskLevel.HIGH:
         grounds.append("professional_judgement")
     if escalation:

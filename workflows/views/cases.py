@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
 from cases.access import sees_as_member
-from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD, category
+from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD, RISK_TOOLS, category
 from cases.models import Case, CaseKind
 from cases.services import case_viewed
 from notifications.labels import event_label
@@ -136,6 +136,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "needs": case.needs.select_related("agency"),
         "assessment": RiskAssessment.objects.filter(case=case).order_by("-assessed_at").first(),
         "dash_score": case.details.get("dash_score"),
+        "risk_tool": dict(RISK_TOOLS).get(case.details.get("risk_tool", ""), ""),
+        "tool_grading": case.details.get("tool_grading", ""),
         "marac_threshold": MARAC_THRESHOLD,
         # A repeat may rest on another case's MARAC referral: members only, as its flag.
         "marac_grounds": [
