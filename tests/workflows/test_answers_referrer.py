@@ -58,8 +58,8 @@ def test_a_reassessment_that_stays_in_an_answering_state_answers_no_one_again(
     case = raise_referral(people.officer, "vawg").case
     case_transition(case_id=case.pk, name="assess_risk", by=people.idva, reason="assessed")
     case_transition(case_id=case.pk, name="reassess_risk", by=people.idva, reason="again")
-    flags = [
-        e.data["answers_referrer"]
-        for e in OutboxEvent.objects.filter(case=case, type="case.transitioned").order_by("pk")
-    ]
-    assert flags == [True, False]
+    flags = {
+        e.data["transition"]: e.data["answers_referrer"]
+        for e in OutboxEvent.objects.filter(case=case, type="case.transitioned")
+    }
+    assert flags == {"assess_risk": True, "reassess_risk": False}
