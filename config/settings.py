@@ -413,6 +413,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_PARSER_CLASSES": ["web.rest.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_METADATA_CLASS": "web.rest.Metadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "web.rest.ContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": ["web.rest.WriteRateThrottle"],
     "EXCEPTION_HANDLER": "web.problems.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -444,6 +446,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "web.rest.problem_responses_hook",
+        "web.rest.nullable_types_hook",
     ],
 }
 

@@ -84,14 +84,16 @@ class WorkingCalendar:
     def clock_start(self, start: datetime) -> datetime:
         """When a working-day clock for work received at ``start`` begins, in UTC.
 
-        Work received on a working day at or before 13:00 London time starts at once (or at
-        09:00 if it arrived before the working day began). Work received after 13:00, or on
-        a weekend or bank holiday, starts at 09:00 on the next working day. This is the
-        HMPPS cut-off rule in DOMAIN.md ("Working days").
+        Work received on a working day before 13:00 London time starts at once (or at 09:00
+        if it arrived before the working day began). Work received at 13:00:00 or later, or
+        on a weekend or bank holiday, starts at 09:00 on the next working day. This is the
+        HMPPS cut-off rule in DOMAIN.md ("Working days"); HMPPS's own deadline service
+        (approved-premises-api, TaskDeadlineService) keeps the same day only while the hour
+        is below 13, so 13:00:00 itself is the next working day.
         """
         _require_aware(start, name="start")
         local = start.astimezone(LONDON)
-        if self.is_working_day(local.date()) and local.time() <= CUTOFF:
+        if self.is_working_day(local.date()) and local.time() < CUTOFF:
             return max(start.astimezone(UTC), _london_at(local.date(), WORKDAY_START))
         return _london_at(self.next_working_day(local.date()), WORKDAY_START)
 
@@ -101,7 +103,7 @@ class WorkingCalendar:
         The rule, all in Europe/London wall-clock time:
 
         1. Day 0 is the day the clock starts (:meth:`clock_start`): the day of ``start`` if
-           that is a working day and ``start`` is at or before 13:00:00, otherwise the next
+           that is a working day and ``start`` is before 13:00:00, otherwise the next
            working day.
         2. The deadline is 17:00 on the ``days``-th working day after day 0. So 0 days is
            17:00 on day 0; 2 days from Monday 10:00 is Wednesday 17:00; 2 days from Monday

@@ -93,14 +93,17 @@ def test_working_days_skip_the_weekend() -> None:
     ("received", "due"),
     [
         (london(2026, 6, 8, 12, 59), london(2026, 6, 10, 17)),
-        (london(2026, 6, 8, 13, 0, 0), london(2026, 6, 10, 17)),
+        (london(2026, 6, 8, 12, 59, 59), london(2026, 6, 10, 17)),
+        # HMPPS's own deadline service (approved-premises-api, TaskDeadlineService: same day
+        # only while the hour is below 13) starts work received at 13:00:00 the next day.
+        (london(2026, 6, 8, 13, 0, 0), london(2026, 6, 11, 17)),
         (london(2026, 6, 8, 13, 0, 1), london(2026, 6, 11, 17)),
         (london(2026, 6, 8, 16, 30), london(2026, 6, 11, 17)),
         (london(2026, 6, 8, 7, 0), london(2026, 6, 10, 17)),
     ],
-    ids=["12:59", "13:00:00", "13:00:01", "16:30", "07:00"],
+    ids=["12:59", "12:59:59", "13:00:00", "13:00:01", "16:30", "07:00"],
 )
-def test_work_received_after_the_one_oclock_cutoff_starts_the_next_working_day(
+def test_work_received_from_the_one_oclock_cutoff_starts_the_next_working_day(
     received: datetime, due: datetime
 ) -> None:
     assert CAL.add_working_days(start=received, days=2) == due
@@ -123,6 +126,8 @@ def test_work_received_on_a_saturday_starts_on_monday() -> None:
 def test_clock_start_waits_for_nine_oclock_but_not_past_the_arrival() -> None:
     assert CAL.clock_start(london(2026, 6, 8, 7, 15)) == london(2026, 6, 8, 9)
     assert CAL.clock_start(london(2026, 6, 8, 11, 15)) == london(2026, 6, 8, 11, 15)
+    assert CAL.clock_start(london(2026, 6, 8, 12, 59, 59)) == london(2026, 6, 8, 12, 59, 59)
+    assert CAL.clock_start(london(2026, 6, 8, 13)) == london(2026, 6, 9, 9)  # HMPPS: hour < 13
     assert CAL.clock_start(london(2026, 6, 8, 14)) == london(2026, 6, 9, 9)
 
 
@@ -432,7 +437,7 @@ def test_one_more_working_day_is_the_next_working_day(start: datetime, days: int
 def test_same_day_clock_only_before_the_cutoff_on_a_working_day(start: datetime) -> None:
     local = start.astimezone(LONDON)
     clock = CAL.clock_start(start)
-    same_day = CAL.is_working_day(local.date()) and local.time() <= CUTOFF
+    same_day = CAL.is_working_day(local.date()) and local.time() < CUTOFF
     assert (clock.astimezone(LONDON).date() == local.date()) is same_day
     assert clock >= start
 
