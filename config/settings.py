@@ -474,6 +474,17 @@ REPORT_ROUNDING_BASE = env.int("REPORT_ROUNDING_BASE", default=5)
 if REPORT_ROUNDING_BASE < 3:
     raise ImproperlyConfigured("REPORT_ROUNDING_BASE must be 3 or more (5 is the ONS base).")
 
+# DASH risk levels (cases.catalogue.dash_risk). SafeLives sets one threshold: 14 or more
+# "yes" answers is visible high risk and a MARAC referral. A "medium" band below it is local
+# practice, not SafeLives': 10-13 is the band partnerships using SafeLives' checklist commonly
+# publish (e.g. Plymouth Safeguarding Children Partnership: 1-9 standard, 10-13 medium, 14+
+# high). Pages and /api/v1/meta/ say it is local. 14 means no medium band.
+DASH_MEDIUM_FROM = env.int("DASH_MEDIUM_FROM", default=10)
+if not 1 <= DASH_MEDIUM_FROM <= 14:
+    raise ImproperlyConfigured(
+        "DASH_MEDIUM_FROM must be 1 to 14 (14: no medium band below the MARAC threshold)."
+    )
+
 # --- Idempotent creation (web.idempotency, web.pages) ---
 # How long an Idempotency-Key (and a page's one-time form token) is remembered after its
 # create: a retry within this time gets the first answer; after it the key may be reused.

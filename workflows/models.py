@@ -233,6 +233,13 @@ class SlaPolicy(models.Model):
     )
     duration_unit = models.CharField(max_length=30, choices=DurationUnit.choices)
     duration_value = models.PositiveIntegerField(default=0)
+    working_day_cutoff = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Working days: work received at or after this London time starts the next "
+        "working day at 09:00 (HMPPS services: 13:00). Blank: the day the work arrives, "
+        "until 17:00.",
+    )
     met_by = models.JSONField(
         default=list, blank=True, help_text="Transition or milestone names that meet it."
     )
@@ -298,6 +305,11 @@ class SlaPolicy(models.Model):
             models.CheckConstraint(
                 condition=models.Q(warn_fraction__gte=0, warn_fraction__lte=1),
                 name="sla_policy_warn_fraction_0_to_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(working_day_cutoff__isnull=True)
+                | models.Q(working_day_cutoff__lte=time(17, 0)),
+                name="sla_policy_cutoff_within_the_working_day",
             ),
             models.CheckConstraint(
                 condition=models.Q(

@@ -3,6 +3,11 @@
 Figures come from ../shared/DOMAIN.md ("Rules a real system encodes"); where a timescale is
 local practice rather than law the comment says so, and the partnership may change it in
 the admin. Seeding never overwrites a policy an administrator has edited.
+
+The 13:00 cut-off (work received later starts the next working day) is one HMPPS service's
+practice, so only the early-release (probation) clocks carry it; a safeguarding clock runs
+from the day the work arrives: a high-risk assessment on Friday afternoon is not given until
+Wednesday to reach MARAC.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from cases.models import CaseKind, RiskLevel
+from workflows.calendar import HMPPS_CUTOFF
 from workflows.models import (
     CaseDateField,
     DurationUnit,
@@ -192,7 +198,9 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "within 10 working days is a typical local timescale.",
     },
     # Early release (SDS40): probation's concerns are accommodation on the day of release,
-    # continuity of treatment and recall. The plan is complete a week before release.
+    # continuity of treatment and recall. The plan is complete a week before release. The
+    # early-release clocks are probation's, so they carry the HMPPS 13:00 cut-off; it counts
+    # only for a duration in working days (these defaults are dated), should one be set.
     {
         "code": "release_pre_release_plan",
         "name": "Pre-release plan complete 7 days before the expected release date",
@@ -202,6 +210,7 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "offset_days": -7,
         "anchor_time": time(17, 0),
         "duration_unit": DurationUnit.AT_ANCHOR,
+        "working_day_cutoff": HMPPS_CUTOFF,  # HMPPS practice (working-day units)
         "met_by": ["complete_pre_release_plan"],
         "source": "HMPPS early release (SDS40, from Sept/Oct 2024) pre-release planning; "
         "7 days is local practice. DOMAIN.md, Early release.",
@@ -216,6 +225,7 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "offset_days": 0,
         "anchor_time": time(9, 0),
         "duration_unit": DurationUnit.AT_ANCHOR,
+        "working_day_cutoff": HMPPS_CUTOFF,  # HMPPS practice (working-day units)
         "met_by": ["confirm_accommodation"],
         "source": "HMPPS: accommodation on the day of release is a core probation concern "
         "(SDS40). DOMAIN.md, Early release.",
@@ -230,6 +240,7 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "offset_days": 0,
         "anchor_time": time(9, 0),
         "duration_unit": DurationUnit.END_OF_NEXT_WORKING_DAY,
+        "working_day_cutoff": HMPPS_CUTOFF,  # HMPPS practice (working-day units)
         "met_by": ["start_supervision"],
         "source": "HMPPS: the first probation appointment is on the day of release or the "
         "next working day. DOMAIN.md, Early release.",
