@@ -22,8 +22,17 @@ from workflows.models import (
     CaseDateField,
     DurationUnit,
     Responsible,
+    SlaCondition,
     SlaPolicy,
     SlaTrigger,
+)
+
+FIRST_CONTACT_SOURCE = (
+    "Local default: no law or national guidance sets a time for first contact with a VAWG "
+    "victim. Shorter where no DASH came with the referral (the risk is unknown) or for a "
+    "harmful practice (FGM, forced marriage, honour-based abuse, virginity testing, "
+    "hymenoplasty), where the DASH does not measure the risk and the victim may give one "
+    "chance (HM Government, multi-agency statutory guidance on forced marriage)."
 )
 
 FGM_SOURCE = (
@@ -59,6 +68,40 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "escalate_partnership_after_hours": 12,
         "source": "Local practice for high-risk VAWG referrals (SafeLives: high risk is "
         "acted on without delay). DOMAIN.md, MARAC referral criteria.",
+    },
+    # Every VAWG referral: first contact with the victim (a recorded milestone, or the risk
+    # assessment, which is done with the victim). Without it a referral with no DASH, or of a
+    # harmful practice, had no clock at all and could sit in "reported" for ever. It runs
+    # until met: a referral straight to MARAC does not excuse the contact. Local defaults,
+    # as the source says; no cut-off, as for every safeguarding clock.
+    {
+        "code": "vawg_first_contact_urgent",
+        "name": "VAWG victim contacted within 1 working day (no DASH, or a harmful practice)",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.STATE,
+        "trigger_state": "reported",
+        "condition": SlaCondition.VAWG_URGENT_FIRST_CONTACT,
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 1,
+        "met_by": ["make_first_contact", "assess_risk"],
+        "runs_until_met": True,
+        "escalate_managers_after_hours": 4,
+        "escalate_partnership_after_hours": 24,
+        "source": FIRST_CONTACT_SOURCE,
+    },
+    {
+        "code": "vawg_first_contact",
+        "name": "VAWG victim contacted within 2 working days",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.STATE,
+        "trigger_state": "reported",
+        "condition": SlaCondition.VAWG_ROUTINE_FIRST_CONTACT,
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 2,
+        "met_by": ["make_first_contact", "assess_risk"],
+        "runs_until_met": True,
+        "max_pause_hours": 24,
+        "source": FIRST_CONTACT_SOURCE,
     },
     # MARAC: SafeLives criteria, visible high risk (14+ "yes" on DASH), professional
     # judgement or potential escalation. Referral within 2 working days of the assessment.
