@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 from cases.models import RISK_ORDER, CaseKind, RiskLevel
 
 
@@ -133,7 +135,27 @@ RISK_TOOLS: list[tuple[str, str]] = [
 DASH_ANSWERS = ("yes", "no", "not_known")
 # SafeLives: 14 or more "yes" answers is visible high risk and meets the MARAC threshold.
 MARAC_THRESHOLD = 14
-DASH_MEDIUM_FROM = 10
+# What pages and /api/v1/meta/ say of the medium band, so that nobody takes it for SafeLives'.
+DASH_MEDIUM_NOTE = (
+    "The medium band is this partnership's local convention (setting DASH_MEDIUM_FROM); "
+    "SafeLives sets only the MARAC threshold."
+)
+
+
+def dash_medium_from() -> int:
+    """The score the local "medium" band starts at (settings.DASH_MEDIUM_FROM, 10 unless the
+    partnership sets another): a local convention, where MARAC_THRESHOLD is SafeLives'."""
+    return int(settings.DASH_MEDIUM_FROM)
+
+
+def dash_box() -> dict[str, Any]:
+    """What a page's DASH box (templates/referrals/_dash.html) shows beside the score."""
+    return {
+        "marac_threshold": MARAC_THRESHOLD,
+        "dash_total": len(DASH_QUESTIONS),
+        "dash_medium_from": dash_medium_from(),
+        "dash_medium_note": DASH_MEDIUM_NOTE,
+    }
 
 
 def dash_score(answers: dict[str, str]) -> int:
@@ -143,7 +165,7 @@ def dash_score(answers: dict[str, str]) -> int:
 def dash_risk(score: int) -> str:
     if score >= MARAC_THRESHOLD:
         return "high"
-    return "medium" if score >= DASH_MEDIUM_FROM else "standard"
+    return "medium" if score >= dash_medium_from() else "standard"
 
 
 def dash_problems(answers: Any, path: str) -> dict[str, str]:

@@ -413,6 +413,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_PARSER_CLASSES": ["web.rest.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_METADATA_CLASS": "web.rest.Metadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "web.rest.ContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": ["web.rest.WriteRateThrottle"],
     "EXCEPTION_HANDLER": "web.problems.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -444,6 +446,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "web.rest.problem_responses_hook",
+        "web.rest.nullable_types_hook",
     ],
 }
 
@@ -470,6 +473,17 @@ CONTENT_SECURITY_POLICY = {
 REPORT_ROUNDING_BASE = env.int("REPORT_ROUNDING_BASE", default=5)
 if REPORT_ROUNDING_BASE < 3:
     raise ImproperlyConfigured("REPORT_ROUNDING_BASE must be 3 or more (5 is the ONS base).")
+
+# DASH risk levels (cases.catalogue.dash_risk). SafeLives sets one threshold: 14 or more
+# "yes" answers is visible high risk and a MARAC referral. A "medium" band below it is local
+# practice, not SafeLives': 10-13 is the band partnerships using SafeLives' checklist commonly
+# publish (e.g. Plymouth Safeguarding Children Partnership: 1-9 standard, 10-13 medium, 14+
+# high). Pages and /api/v1/meta/ say it is local. 14 means no medium band.
+DASH_MEDIUM_FROM = env.int("DASH_MEDIUM_FROM", default=10)
+if not 1 <= DASH_MEDIUM_FROM <= 14:
+    raise ImproperlyConfigured(
+        "DASH_MEDIUM_FROM must be 1 to 14 (14: no medium band below the MARAC threshold)."
+    )
 
 # --- Idempotent creation (web.idempotency, web.pages) ---
 # How long an Idempotency-Key (and a page's one-time form token) is remembered after its

@@ -42,9 +42,10 @@ from cases.api import (
 from cases.catalogue import (
     CATEGORIES,
     DASH_ANSWERS,
-    DASH_MEDIUM_FROM,
+    DASH_MEDIUM_NOTE,
     DASH_QUESTIONS,
     MARAC_THRESHOLD,
+    dash_medium_from,
 )
 from cases.models import (
     REFERENCE_PREFIX,
@@ -377,8 +378,11 @@ class AgencyMetaSerializer(serializers.Serializer[Any]):
 class DashMetaSerializer(serializers.Serializer[Any]):
     questions = CodeLabelSerializer(many=True)
     answers = serializers.ListField(child=serializers.CharField())
-    marac_threshold = serializers.IntegerField()
-    medium_from = serializers.IntegerField()
+    marac_threshold = serializers.IntegerField(help_text="SafeLives' MARAC threshold.")
+    medium_from = serializers.IntegerField(
+        help_text="Where the local medium band starts (setting DASH_MEDIUM_FROM)."
+    )
+    medium_note = serializers.CharField(help_text="Says that the medium band is local.")
 
 
 class MetaSerializer(serializers.Serializer[Any]):
@@ -449,7 +453,8 @@ def form_metadata() -> dict[str, Any]:
             "questions": [{"code": code, "label": text} for code, text in DASH_QUESTIONS],
             "answers": list(DASH_ANSWERS),
             "marac_threshold": MARAC_THRESHOLD,
-            "medium_from": DASH_MEDIUM_FROM,
+            "medium_from": dash_medium_from(),
+            "medium_note": DASH_MEDIUM_NOTE,
         },
         "need_types": _choices(NeedType.choices),
         "need_statuses": _choices(NeedStatus.choices),

@@ -22,7 +22,7 @@ from cases.access import (
     can_read_reports,
     referring_agencies,
 )
-from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD
+from cases.catalogue import dash_box
 from cases.models import CaseKind
 from partners.selectors import user_memberships
 from referrals.duties import (
@@ -78,8 +78,7 @@ def _render_form(request: HttpRequest, form: ReferralForm, *, status: int = 200)
         {
             "form": form,
             "error_summary": form.error_summary(),
-            "marac_threshold": MARAC_THRESHOLD,
-            "dash_total": len(DASH_QUESTIONS),
+            **dash_box(),
         },
         status=status,
     )

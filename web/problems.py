@@ -30,6 +30,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template import loader
 from django.urls import Resolver404, resolve
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
 logger = logging.getLogger(__name__)
@@ -263,8 +264,12 @@ def handler500(request: HttpRequest) -> HttpResponse:
     return ProblemResponse(500, detail="Something went wrong on our side; it has been logged.")
 
 
+# Exempt from CSRF: it writes nothing, and the check would answer an unsafe method from a
+# browser session with Django's CSRF failure page (403 HTML) instead of this 404 problem.
+@csrf_exempt
 def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
-    """Catch-all for unknown /api/ paths, so they are problems even with DEBUG on."""
+    """Catch-all for unknown /api/ paths, so they are problems even with DEBUG on, for
+    every method."""
     detail = "There is no such endpoint."
     if not request.path.endswith("/"):
         try:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from rest_framework import exceptions
+from rest_framework.metadata import BaseMetadata
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -31,6 +34,34 @@ NUL = "\x00"
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class Metadata(BaseMetadata):
+    """What OPTIONS answers: the endpoint's name, description and media types; its methods
+    are in the Allow header. Not DRF's ``actions``: the OpenAPI document is the one
+    description of request bodies, and building ``actions`` instantiated a serializer that
+    views reading through selectors do not declare (OPTIONS answered 500)."""
+
+    def determine_metadata(self, request: Request, view: Any) -> dict[str, Any]:
+        return {
+            "name": view.get_view_name(),
+            "description": view.get_view_description(),
+            "renders": [r.media_type for r in view.renderer_classes],
+            "parses": [p.media_type for p in view.parser_classes],
+        }
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, except that OPTIONS always answers JSON: a report's CSV renderer
+    or the API docs' HTML renderer cannot render the description (OPTIONS answered 500).
+    RFC 9110 s12.5.1 lets a server disregard Accept rather than answer 406."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        if request.method == "OPTIONS":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
 
 
 class LimitedJSONParser(JSONParser):
@@ -241,4 +272,46 @@ def problem_responses_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, A
                             "schema": {"$ref": f"#/components/schemas/{component}"}
                         }
                     }
+    return result
+
+
+def nullable_types_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing: give every ``nullable`` a ``type`` beside it.
+
+    OpenAPI 3.0.3 (Schema Object, ``nullable``): true "adds null to the allowed type ...
+    only if type is explicitly defined within the same Schema Object", and it does not reach
+    through ``allOf``. drf-spectacular writes a nullable nested serializer as ``{allOf:
+    [$ref], nullable}`` and a nullable choice as ``{oneOf: [XEnum, NullEnum], nullable}``,
+    which strict 3.0.3 clients read as never null (the first even refuses null: the
+    component's own ``type`` vetoes it). Rewritten here as ``{type, nullable, oneOf: [$ref,
+    null]}`` and ``{type, nullable, oneOf: [...]}``. Run after the enum hook, which writes
+    the second form. A nullable with no type to give stays, and the schema tests fail on it.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def component_type(branch: Any) -> str | None:
+        ref = branch.get("$ref", "") if isinstance(branch, dict) else ""
+        found = schemas.get(ref.rsplit("/", 1)[-1], {}).get("type") if ref else None
+        return found if isinstance(found, str) else None
+
+    def fix(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                fix(item)
+            return
+        if not isinstance(node, dict):
+            return
+        for value in node.values():
+            fix(value)
+        if node.get("nullable") is not True or "type" in node:
+            return
+        if len(node.get("allOf", ())) == 1 and (kind := component_type(node["allOf"][0])):
+            node["type"] = kind
+            node["oneOf"] = [node.pop("allOf")[0], {"type": kind, "nullable": True, "enum": [None]}]
+        elif "oneOf" in node:
+            kinds = {component_type(branch) for branch in node["oneOf"]} - {None}
+            if len(kinds) == 1:
+                node["type"] = kinds.pop()
+
+    fix(result)
     return result

@@ -41,7 +41,15 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         ),
         (
             "When it is due and what meets it",
-            {"fields": ["duration_unit", "duration_value", "met_by", "warn_fraction"]},
+            {
+                "fields": [
+                    "duration_unit",
+                    "duration_value",
+                    "working_day_cutoff",
+                    "met_by",
+                    "warn_fraction",
+                ]
+            },
         ),
         (
             "Who answers for it",

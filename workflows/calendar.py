@@ -26,7 +26,10 @@ import holidays as holidays_lib
 LONDON = ZoneInfo("Europe/London")
 WORKDAY_START = time(9, 0)
 WORKDAY_END = time(17, 0)
-CUTOFF = time(13, 0)
+# HMPPS's cut-off: work received at or after 13:00, or on a non-working day, starts at 09:00
+# on the next working day (DOMAIN.md, "Working days": one HMPPS service's practice). Not a
+# national rule for every clock: each SLA policy says whether it applies (working_day_cutoff).
+HMPPS_CUTOFF = time(13, 0)
 
 _SATURDAY = 5
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -81,38 +84,47 @@ class WorkingCalendar:
             d += timedelta(days=1)
         return d
 
-    def clock_start(self, start: datetime) -> datetime:
+    def clock_start(self, start: datetime, *, cutoff: time = WORKDAY_END) -> datetime:
         """When a working-day clock for work received at ``start`` begins, in UTC.
 
-        Work received on a working day at or before 13:00 London time starts at once (or at
-        09:00 if it arrived before the working day began). Work received after 13:00, or on
-        a weekend or bank holiday, starts at 09:00 on the next working day. This is the
-        HMPPS cut-off rule in DOMAIN.md ("Working days").
+        Work received on a working day before ``cutoff`` London time starts at once (or at
+        09:00 if it arrived before the working day began). Work received at ``cutoff`` or
+        later, or on a weekend or bank holiday, starts at 09:00 on the next working day.
+        Without a cut-off of its own a clock's day ends at 17:00. With the HMPPS cut-off
+        (:data:`HMPPS_CUTOFF`, 13:00), as in HMPPS's own deadline service
+        (approved-premises-api, TaskDeadlineService: the same day only while the hour is
+        below 13), work received at 13:00:00 itself starts the next working day.
         """
         _require_aware(start, name="start")
         local = start.astimezone(LONDON)
-        if self.is_working_day(local.date()) and local.time() <= CUTOFF:
+        if self.is_working_day(local.date()) and local.time() < cutoff:
             return max(start.astimezone(UTC), _london_at(local.date(), WORKDAY_START))
         return _london_at(self.next_working_day(local.date()), WORKDAY_START)
 
-    def add_working_days(self, *, start: datetime, days: int) -> datetime:
+    def add_working_days(
+        self, *, start: datetime, days: int, cutoff: time = WORKDAY_END
+    ) -> datetime:
         """The deadline ``days`` working days after work received at ``start``, in UTC.
 
         The rule, all in Europe/London wall-clock time:
 
         1. Day 0 is the day the clock starts (:meth:`clock_start`): the day of ``start`` if
-           that is a working day and ``start`` is at or before 13:00:00, otherwise the next
-           working day.
+           that is a working day and ``start`` is before ``cutoff`` (17:00, the end of the
+           working day, unless the policy sets one), otherwise the next working day.
         2. The deadline is 17:00 on the ``days``-th working day after day 0. So 0 days is
-           17:00 on day 0; 2 days from Monday 10:00 is Wednesday 17:00; 2 days from Monday
-           13:30 is Thursday 17:00; 1 day from Saturday is Tuesday 17:00.
+           17:00 on day 0; 2 days from Monday 10:00 is Wednesday 17:00; 2 days from Friday
+           14:00 is Tuesday 17:00, or with the HMPPS 13:00 cut-off Wednesday 17:00; 1 day
+           from Saturday is Tuesday 17:00.
 
         The deadline is never before ``start`` and is always 17:00 London time on a working
-        day (16:00 UTC in summer, 17:00 UTC in winter). ``days`` must not be negative.
+        day (16:00 UTC in summer, 17:00 UTC in winter). ``days`` must not be negative, and
+        ``cutoff`` must not be after 17:00.
         """
         if days < 0:
             raise ValueError(f"days must not be negative, got {days}")
-        day = self.clock_start(start).astimezone(LONDON).date()
+        if cutoff > WORKDAY_END:
+            raise ValueError(f"cutoff must not be after {WORKDAY_END}, got {cutoff}")
+        day = self.clock_start(start, cutoff=cutoff).astimezone(LONDON).date()
         for _ in range(days):
             day = self.next_working_day(day)
         return _london_at(day, WORKDAY_END)
@@ -121,8 +133,9 @@ class WorkingCalendar:
         """17:00 London time on the first working day after ``start``'s London date, in UTC.
 
         For "by the end of the next working day" (FGM reporting best practice, the first
-        probation appointment after release). There is no 13:00 cut-off here: Monday 16:00
-        gives Tuesday 17:00, where ``add_working_days(start=start, days=1)`` would give Wednesday.
+        probation appointment after release). There is no cut-off here: Monday 16:00 gives
+        Tuesday 17:00, where ``add_working_days(start=start, days=1, cutoff=HMPPS_CUTOFF)``
+        would give Wednesday.
         """
         _require_aware(start, name="start")
         local_day = start.astimezone(LONDON).date()

@@ -197,6 +197,20 @@ class CaseDateField(models.TextChoices):
     RELEASED_ON = "released_on", "Actual release date"
 
 
+class SlaCondition(models.TextChoices):
+    """A test of the case that a policy's clock starts only when it passes; the tests are
+    code (``workflows.sla.conditions``), chosen here by name."""
+
+    VAWG_URGENT_FIRST_CONTACT = (
+        "vawg_no_dash_or_harmful_practice",
+        "VAWG: no risk assessment with the referral, or a harmful practice",
+    )
+    VAWG_ROUTINE_FIRST_CONTACT = (
+        "vawg_dash_not_harmful_practice",
+        "VAWG: a risk assessment with the referral, not a harmful practice",
+    )
+
+
 class Responsible(models.TextChoices):
     LEAD_AGENCY = "lead_agency", "The case's lead agency"
     NAMED_PERSON = "named_person", "A named person (a personal legal duty)"
@@ -231,8 +245,21 @@ class SlaPolicy(models.Model):
     risk = models.CharField(
         max_length=10, choices=RiskLevel.choices, blank=True, help_text="Blank: any risk."
     )
+    condition = models.CharField(
+        max_length=40,
+        choices=SlaCondition.choices,
+        blank=True,
+        help_text="Only cases that pass this test when the clock would start. Blank: any.",
+    )
     duration_unit = models.CharField(max_length=30, choices=DurationUnit.choices)
     duration_value = models.PositiveIntegerField(default=0)
+    working_day_cutoff = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Working days: work received at or after this London time starts the next "
+        "working day at 09:00 (HMPPS services: 13:00). Blank: the day the work arrives, "
+        "until 17:00.",
+    )
     met_by = models.JSONField(
         default=list, blank=True, help_text="Transition or milestone names that meet it."
     )
@@ -300,6 +327,11 @@ class SlaPolicy(models.Model):
                 name="sla_policy_warn_fraction_0_to_1",
             ),
             models.CheckConstraint(
+                condition=models.Q(working_day_cutoff__isnull=True)
+                | models.Q(working_day_cutoff__lte=time(17, 0)),
+                name="sla_policy_cutoff_within_the_working_day",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(
                     escalate_partnership_after_hours__gt=models.F("escalate_managers_after_hours")
                 ),
@@ -312,6 +344,7 @@ class SlaPolicy(models.Model):
 
     def clean(self) -> None:
         """Names that must exist in code: the trigger state and the transitions that meet it."""
+        from workflows.sla.conditions import CONDITION_KINDS
         from workflows.sla.names import meeting_names, state_names
 
         errors: dict[str, str] = {}
@@ -322,6 +355,8 @@ class SlaPolicy(models.Model):
                 f"'{self.trigger_state}' is not a state of {self.kind} cases; "
                 f"choose one of {', '.join(state_names(self.kind))}."
             )
+        if self.condition and CONDITION_KINDS.get(self.condition) != self.kind:
+            errors["condition"] = f"'{self.condition}' is not a test of {self.kind} cases."
         if not isinstance(self.met_by, list) or not all(isinstance(n, str) for n in self.met_by):
             errors["met_by"] = 'Give a list of names, e.g. ["triage"].'
         else:

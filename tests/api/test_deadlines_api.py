@@ -35,7 +35,7 @@ def _refs(notified: Notified, *names: str) -> set[tuple[str, str]]:
     policies = {
         "asb": ["asb_triage"],
         "licensed": ["asb_triage"],
-        "vawg": ["vawg_high_risk_triage"],
+        "vawg": ["vawg_high_risk_triage", "vawg_first_contact"],  # with every VAWG referral
         "early_release": ["release_pre_release_plan", "release_accommodation_confirmed"],
     }
     pairs = {(notified.stale.reference, "asb_triage")} if "stale" in names else set()

@@ -39,3 +39,10 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     result = _manage("check", DEBUG="false", CSP_TESTING="false")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_a_dash_medium_band_above_the_marac_threshold_refuses_to_start() -> None:
+    # The medium band is local (issue 13 item 7) but may not reach past SafeLives' 14.
+    result = _manage("check", DEBUG="true", DASH_MEDIUM_FROM="15")
+    assert result.returncode != 0
+    assert "DASH_MEDIUM_FROM must be 1 to 14" in result.stderr

@@ -108,6 +108,17 @@ def test_the_vawg_form_shows_the_server_side_score_without_javascript(people, cl
     assert "Below the MARAC threshold." in page
 
 
+def test_the_dash_box_says_the_medium_band_is_local(people, client_for, settings) -> None:
+    # Issue 13 item 7: SafeLives sets only the MARAC threshold; the medium band is local.
+    settings.DASH_MEDIUM_FROM = 11
+    client = client_for("officer")
+    client.post("/referrals/new/", {"kind": "vawg"})
+    page = client.get("/referrals/new/vawg/").content.decode()
+    assert "Medium risk from 11 answers of yes." in page
+    assert "local convention" in page
+    assert "SafeLives sets only the MARAC threshold." in page
+
+
 def test_going_back_to_the_vawg_form_shows_the_score_of_the_saved_answers(
     people, client_for
 ) -> None:

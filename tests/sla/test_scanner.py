@@ -153,7 +153,7 @@ def test_a_personal_duty_breach_names_the_person_who_owes_it(people: Any) -> Non
         case = fgm_case(people.nurse)
     report = deadline(case, "vawg_fgm_police_report")
     deadlines_scan(now=report.due_at)
-    [event] = events("deadline.breached")
+    [event] = [e for e in events("deadline.breached") if e.data["policy"] == report.policy.code]
     assert event.data["responsible_user"] == people.nurse.pk
     assert event.agencies == ["public-health"]
 

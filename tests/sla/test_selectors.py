@@ -32,7 +32,8 @@ def test_open_breaches_are_counted_by_agency_kind_and_ward(people: Any) -> None:
     assert counts == {
         ("council-asb", "asb", WARD): 2,
         ("council-asb", "asb", OTHER_WARD): 1,
-        ("victim-services", "vawg", WARD): 1,
+        # The high-risk triage clock and the first-contact clock (issue 13 item 4).
+        ("victim-services", "vawg", WARD): 2,
     }
     asb_agency = Agency.objects.get(code="council-asb")
     assert [b.case_id for b in open_breaches(agency_ids=[asb_agency.pk], kind="asb")] == sorted(
@@ -40,7 +41,7 @@ def test_open_breaches_are_counted_by_agency_kind_and_ward(people: Any) -> None:
     )
     ward = Ward.objects.get(code=OTHER_WARD)
     assert [b.case_id for b in open_breaches(ward_id=ward.pk)] == [other.pk]
-    assert [b.case_id for b in open_breaches(kind="vawg")] == [vawg.pk]
+    assert [b.case_id for b in open_breaches(kind="vawg")] == [vawg.pk, vawg.pk]
 
 
 def test_breach_rate_per_agency_per_month_counts_decided_deadlines(people: Any) -> None:

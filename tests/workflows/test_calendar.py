@@ -1,4 +1,4 @@
-"""Working-day arithmetic: weekends, bank holidays, the 13:00 cut-off and clock changes.
+"""Working-day arithmetic: weekends, bank holidays, cut-offs and clock changes.
 
 2026 fixes the scenarios: clocks go forward on Sunday 29 March and back on Sunday
 25 October; Good Friday is 3 April; Christmas Day is a Friday, so Boxing Day is
@@ -6,7 +6,7 @@ observed on Monday 28 December.
 """
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import holidays
@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workflows.calendar import (
-    CUTOFF,
+    HMPPS_CUTOFF,
     LONDON,
     WORKDAY_END,
     WorkingCalendar,
@@ -93,24 +93,57 @@ def test_working_days_skip_the_weekend() -> None:
     ("received", "due"),
     [
         (london(2026, 6, 8, 12, 59), london(2026, 6, 10, 17)),
-        (london(2026, 6, 8, 13, 0, 0), london(2026, 6, 10, 17)),
+        (london(2026, 6, 8, 12, 59, 59), london(2026, 6, 10, 17)),
+        # HMPPS's own deadline service (approved-premises-api, TaskDeadlineService: same day
+        # only while the hour is below 13) starts work received at 13:00:00 the next day.
+        (london(2026, 6, 8, 13, 0, 0), london(2026, 6, 11, 17)),
         (london(2026, 6, 8, 13, 0, 1), london(2026, 6, 11, 17)),
         (london(2026, 6, 8, 16, 30), london(2026, 6, 11, 17)),
         (london(2026, 6, 8, 7, 0), london(2026, 6, 10, 17)),
     ],
-    ids=["12:59", "13:00:00", "13:00:01", "16:30", "07:00"],
+    ids=["12:59", "12:59:59", "13:00:00", "13:00:01", "16:30", "07:00"],
 )
-def test_work_received_after_the_one_oclock_cutoff_starts_the_next_working_day(
+def test_work_received_from_the_hmpps_one_oclock_cutoff_starts_the_next_working_day(
     received: datetime, due: datetime
 ) -> None:
+    assert CAL.add_working_days(start=received, days=2, cutoff=HMPPS_CUTOFF) == due
+
+
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        (london(2026, 6, 12, 14), london(2026, 6, 16, 17)),  # Friday 14:00: Tuesday
+        (london(2026, 6, 12, 16, 59, 59), london(2026, 6, 16, 17)),
+        (london(2026, 6, 12, 17), london(2026, 6, 17, 17)),  # after the working day: Monday
+        (london(2026, 6, 13, 10), london(2026, 6, 17, 17)),  # Saturday: from Monday
+    ],
+    ids=["Fri 14:00", "Fri 16:59:59", "Fri 17:00", "Sat 10:00"],
+)
+def test_without_a_cutoff_work_received_on_a_working_day_counts_that_day(
+    received: datetime, due: datetime
+) -> None:
+    # Issue 13 item 7: the HMPPS cut-off is one service's practice, not a rule for every
+    # clock. Without it a clock runs from the day the work arrives, until the day ends.
     assert CAL.add_working_days(start=received, days=2) == due
+
+
+def test_zero_working_days_without_a_cutoff_is_never_before_the_work_arrived() -> None:
+    assert CAL.add_working_days(start=london(2026, 6, 8, 16, 30), days=0) == london(2026, 6, 8, 17)
+    assert CAL.add_working_days(start=london(2026, 6, 8, 17, 30), days=0) == london(2026, 6, 9, 17)
+
+
+def test_a_cutoff_after_the_working_day_is_refused() -> None:
+    with pytest.raises(ValueError, match="cutoff"):
+        CAL.add_working_days(start=london(2026, 6, 8, 10), days=1, cutoff=time(18, 0))
 
 
 def test_cutoff_is_read_on_the_london_clock_not_utc() -> None:
     # 12:30 UTC is 13:30 BST: after the cut-off although the UTC clock says before.
-    assert CAL.add_working_days(start=utc(2026, 6, 8, 12, 30), days=2) == london(2026, 6, 11, 17)
+    summer = CAL.add_working_days(start=utc(2026, 6, 8, 12, 30), days=2, cutoff=HMPPS_CUTOFF)
+    assert summer == london(2026, 6, 11, 17)
     # In winter the two clocks agree.
-    assert CAL.add_working_days(start=utc(2026, 1, 12, 12, 30), days=2) == london(2026, 1, 14, 17)
+    winter = CAL.add_working_days(start=utc(2026, 1, 12, 12, 30), days=2, cutoff=HMPPS_CUTOFF)
+    assert winter == london(2026, 1, 14, 17)
 
 
 def test_work_received_on_a_saturday_starts_on_monday() -> None:
@@ -123,13 +156,24 @@ def test_work_received_on_a_saturday_starts_on_monday() -> None:
 def test_clock_start_waits_for_nine_oclock_but_not_past_the_arrival() -> None:
     assert CAL.clock_start(london(2026, 6, 8, 7, 15)) == london(2026, 6, 8, 9)
     assert CAL.clock_start(london(2026, 6, 8, 11, 15)) == london(2026, 6, 8, 11, 15)
-    assert CAL.clock_start(london(2026, 6, 8, 14)) == london(2026, 6, 9, 9)
+    assert CAL.clock_start(london(2026, 6, 8, 14)) == london(2026, 6, 8, 14)
+    assert CAL.clock_start(london(2026, 6, 8, 17)) == london(2026, 6, 9, 9)
+    hmpps = HMPPS_CUTOFF
+    assert CAL.clock_start(london(2026, 6, 8, 12, 59, 59), cutoff=hmpps) == london(
+        2026, 6, 8, 12, 59, 59
+    )
+    assert CAL.clock_start(london(2026, 6, 8, 13), cutoff=hmpps) == london(
+        2026, 6, 9, 9
+    )  # hour < 13
+    assert CAL.clock_start(london(2026, 6, 8, 14), cutoff=hmpps) == london(2026, 6, 9, 9)
 
 
 def test_christmas_and_the_boxing_day_substitute_are_skipped() -> None:
     # Thursday 24 Dec; Fri 25 Christmas, weekend, Mon 28 Boxing Day substitute.
     assert CAL.add_working_days(start=london(2026, 12, 24, 10), days=1) == london(2026, 12, 29, 17)
-    assert CAL.add_working_days(start=london(2026, 12, 24, 14), days=1) == london(2026, 12, 30, 17)
+    assert CAL.add_working_days(start=london(2026, 12, 24, 14), days=1) == london(2026, 12, 29, 17)
+    late = CAL.add_working_days(start=london(2026, 12, 24, 14), days=1, cutoff=HMPPS_CUTOFF)
+    assert late == london(2026, 12, 30, 17)
     assert CAL.add_working_days(start=london(2026, 12, 25, 10), days=0) == utc(2026, 12, 29, 17)
 
 
@@ -164,7 +208,7 @@ def test_deadline_from_the_moment_of_submission() -> None:
     # An officer submits at 13:30 BST on Monday; the service captures now() once.
     with time_machine.travel(utc(2026, 6, 8, 12, 30), tick=False):
         submitted = timezone.now()
-        due = CAL.add_working_days(start=submitted, days=2)
+        due = CAL.add_working_days(start=submitted, days=2, cutoff=HMPPS_CUTOFF)
     assert submitted == utc(2026, 6, 8, 12, 30)
     assert due == london(2026, 6, 11, 17)
 
@@ -399,14 +443,15 @@ instants = st.datetimes(
     min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
 )
 working_days = st.integers(min_value=0, max_value=40)
+cutoffs = st.sampled_from([HMPPS_CUTOFF, WORKDAY_END])
 days_in_range = st.dates(min_value=date(2025, 12, 1), max_value=date(2028, 1, 31))
 
 
-@given(start=instants, days=working_days)
+@given(start=instants, days=working_days, cutoff=cutoffs)
 def test_deadline_is_five_oclock_on_a_working_day_and_never_before_start(
-    start: datetime, days: int
+    start: datetime, days: int, cutoff: time
 ) -> None:
-    due = CAL.add_working_days(start=start, days=days)
+    due = CAL.add_working_days(start=start, days=days, cutoff=cutoff)
     local = due.astimezone(LONDON)
     assert due.tzinfo is UTC
     assert local.time() == WORKDAY_END
@@ -414,10 +459,13 @@ def test_deadline_is_five_oclock_on_a_working_day_and_never_before_start(
     assert due >= start
 
 
-@given(start=instants, days=working_days)
-def test_working_days_between_inverts_add_working_days(start: datetime, days: int) -> None:
-    day_zero = CAL.clock_start(start).astimezone(LONDON).date()
-    due_day = CAL.add_working_days(start=start, days=days).astimezone(LONDON).date()
+@given(start=instants, days=working_days, cutoff=cutoffs)
+def test_working_days_between_inverts_add_working_days(
+    start: datetime, days: int, cutoff: time
+) -> None:
+    day_zero = CAL.clock_start(start, cutoff=cutoff).astimezone(LONDON).date()
+    due = CAL.add_working_days(start=start, days=days, cutoff=cutoff)
+    due_day = due.astimezone(LONDON).date()
     assert CAL.working_days_between(a=day_zero, b=due_day) == days
 
 
@@ -428,11 +476,13 @@ def test_one_more_working_day_is_the_next_working_day(start: datetime, days: int
     assert later == CAL.next_working_day(due)
 
 
-@given(start=instants)
-def test_same_day_clock_only_before_the_cutoff_on_a_working_day(start: datetime) -> None:
+@given(start=instants, cutoff=cutoffs)
+def test_same_day_clock_only_before_the_cutoff_on_a_working_day(
+    start: datetime, cutoff: time
+) -> None:
     local = start.astimezone(LONDON)
-    clock = CAL.clock_start(start)
-    same_day = CAL.is_working_day(local.date()) and local.time() <= CUTOFF
+    clock = CAL.clock_start(start, cutoff=cutoff)
+    same_day = CAL.is_working_day(local.date()) and local.time() < cutoff
     assert (clock.astimezone(LONDON).date() == local.date()) is same_day
     assert clock >= start
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Max
 
-from workflows.calendar import LONDON, WorkingCalendar
+from workflows.calendar import LONDON, WORKDAY_END, WorkingCalendar
 from workflows.models import BankHoliday, DurationUnit, SlaPolicy
 
 _cache_lock = threading.Lock()
@@ -70,7 +70,8 @@ def base_due(policy: SlaPolicy, *, clock_from: datetime, calendar: WorkingCalend
     if unit == DurationUnit.HOURS:
         return calendar.add_hours(start=clock_from, hours=n)
     if unit == DurationUnit.WORKING_DAYS:
-        return calendar.add_working_days(start=clock_from, days=n)
+        cutoff = policy.working_day_cutoff or WORKDAY_END  # the policy's, e.g. HMPPS 13:00
+        return calendar.add_working_days(start=clock_from, days=n, cutoff=cutoff)
     if unit == DurationUnit.CALENDAR_DAYS:
         return calendar.add_calendar_days(start=clock_from, days=n)
     if unit == DurationUnit.CALENDAR_MONTHS:

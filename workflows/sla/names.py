@@ -43,6 +43,12 @@ MILESTONES: dict[str, dict[str, Milestone]] = {
         ),
     },
     CaseKind.VAWG: {
+        # Meets the first-contact clock every VAWG referral starts (workflows/sla/policies.py).
+        "make_first_contact": Milestone(
+            "make_first_contact",
+            "First contact made with the victim",
+            roles=(Role.SAFEGUARDING_LEAD, Role.MANAGER),
+        ),
         # The MARAC referral deadline ends by a referral or by this decision, with reasons.
         "record_marac_decision": Milestone(
             "record_marac_decision",

@@ -29,6 +29,7 @@ from workflows.models import (
     TransitionLog,
 )
 from workflows.sla.clock import anchor_instant, base_due, base_warn, current_calendar
+from workflows.sla.conditions import condition_holds
 from workflows.sla.names import SET_RISK
 
 logger = logging.getLogger(__name__)
@@ -164,6 +165,8 @@ def personal_duty(policy: SlaPolicy) -> bool:
 def _starts(policy: SlaPolicy, *, case: Case, name: str, source: str) -> bool:
     """Does this change start ``policy``'s clock? (No active deadline of it exists.)"""
     if policy.risk and policy.risk != case.risk:
+        return False
+    if not condition_holds(policy, case):
         return False
     if policy.trigger == SlaTrigger.STATE:
         if case.state != policy.trigger_state:

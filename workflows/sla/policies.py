@@ -3,6 +3,11 @@
 Figures come from ../shared/DOMAIN.md ("Rules a real system encodes"); where a timescale is
 local practice rather than law the comment says so, and the partnership may change it in
 the admin. Seeding never overwrites a policy an administrator has edited.
+
+The 13:00 cut-off (work received later starts the next working day) is one HMPPS service's
+practice, so only the early-release (probation) clocks carry it; a safeguarding clock runs
+from the day the work arrives: a high-risk assessment on Friday afternoon is not given until
+Wednesday to reach MARAC.
 """
 
 from __future__ import annotations
@@ -12,12 +17,22 @@ from decimal import Decimal
 from typing import Any
 
 from cases.models import CaseKind, RiskLevel
+from workflows.calendar import HMPPS_CUTOFF
 from workflows.models import (
     CaseDateField,
     DurationUnit,
     Responsible,
+    SlaCondition,
     SlaPolicy,
     SlaTrigger,
+)
+
+FIRST_CONTACT_SOURCE = (
+    "Local default: no law or national guidance sets a time for first contact with a VAWG "
+    "victim. Shorter where no DASH came with the referral (the risk is unknown) or for a "
+    "harmful practice (FGM, forced marriage, honour-based abuse, virginity testing, "
+    "hymenoplasty), where the DASH does not measure the risk and the victim may give one "
+    "chance (HM Government, multi-agency statutory guidance on forced marriage)."
 )
 
 FGM_SOURCE = (
@@ -53,6 +68,40 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "escalate_partnership_after_hours": 12,
         "source": "Local practice for high-risk VAWG referrals (SafeLives: high risk is "
         "acted on without delay). DOMAIN.md, MARAC referral criteria.",
+    },
+    # Every VAWG referral: first contact with the victim (a recorded milestone, or the risk
+    # assessment, which is done with the victim). Without it a referral with no DASH, or of a
+    # harmful practice, had no clock at all and could sit in "reported" for ever. It runs
+    # until met: a referral straight to MARAC does not excuse the contact. Local defaults,
+    # as the source says; no cut-off, as for every safeguarding clock.
+    {
+        "code": "vawg_first_contact_urgent",
+        "name": "VAWG victim contacted within 1 working day (no DASH, or a harmful practice)",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.STATE,
+        "trigger_state": "reported",
+        "condition": SlaCondition.VAWG_URGENT_FIRST_CONTACT,
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 1,
+        "met_by": ["make_first_contact", "assess_risk"],
+        "runs_until_met": True,
+        "escalate_managers_after_hours": 4,
+        "escalate_partnership_after_hours": 24,
+        "source": FIRST_CONTACT_SOURCE,
+    },
+    {
+        "code": "vawg_first_contact",
+        "name": "VAWG victim contacted within 2 working days",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.STATE,
+        "trigger_state": "reported",
+        "condition": SlaCondition.VAWG_ROUTINE_FIRST_CONTACT,
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 2,
+        "met_by": ["make_first_contact", "assess_risk"],
+        "runs_until_met": True,
+        "max_pause_hours": 24,
+        "source": FIRST_CONTACT_SOURCE,
     },
     # MARAC: SafeLives criteria, visible high risk (14+ "yes" on DASH), professional
     # judgement or potential escalation. Referral within 2 working days of the assessment.
@@ -192,7 +241,9 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "within 10 working days is a typical local timescale.",
     },
     # Early release (SDS40): probation's concerns are accommodation on the day of release,
-    # continuity of treatment and recall. The plan is complete a week before release.
+    # continuity of treatment and recall. The plan is complete a week before release. The
+    # early-release clocks are probation's, so they carry the HMPPS 13:00 cut-off; it counts
+    # only for a duration in working days (these defaults are dated), should one be set.
     {
         "code": "release_pre_release_plan",
         "name": "Pre-release plan complete 7 days before the expected release date",
@@ -202,6 +253,7 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "offset_days": -7,
         "anchor_time": time(17, 0),
         "duration_unit": DurationUnit.AT_ANCHOR,
+        "working_day_cutoff": HMPPS_CUTOFF,  # HMPPS practice (working-day units)
         "met_by": ["complete_pre_release_plan"],
         "source": "HMPPS early release (SDS40, from Sept/Oct 2024) pre-release planning; "
         "7 days is local practice. DOMAIN.md, Early release.",
@@ -216,6 +268,7 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "offset_days": 0,
         "anchor_time": time(9, 0),
         "duration_unit": DurationUnit.AT_ANCHOR,
+        "working_day_cutoff": HMPPS_CUTOFF,  # HMPPS practice (working-day units)
         "met_by": ["confirm_accommodation"],
         "source": "HMPPS: accommodation on the day of release is a core probation concern "
         "(SDS40). DOMAIN.md, Early release.",
@@ -230,6 +283,7 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "offset_days": 0,
         "anchor_time": time(9, 0),
         "duration_unit": DurationUnit.END_OF_NEXT_WORKING_DAY,
+        "working_day_cutoff": HMPPS_CUTOFF,  # HMPPS practice (working-day units)
         "met_by": ["start_supervision"],
         "source": "HMPPS: the first probation appointment is on the day of release or the "
         "next working day. DOMAIN.md, Early release.",

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
 from cases.access import sees_as_member
-from cases.catalogue import DASH_QUESTIONS, MARAC_THRESHOLD, RISK_TOOLS, category
+from cases.catalogue import MARAC_THRESHOLD, RISK_TOOLS, category, dash_box
 from cases.models import Case, CaseKind
 from cases.services import case_viewed
 from notifications.labels import event_label
@@ -239,8 +239,7 @@ def _form_context(case: Case, name: str, form: TransitionForm, **extra: Any) -> 
         "label": transition_label(name),
         "form": form,
         "error_summary": extra.pop("error_summary", None) or form.error_summary(),
-        "marac_threshold": MARAC_THRESHOLD,
-        "dash_total": len(DASH_QUESTIONS),
+        **dash_box(),
         **extra,
     }
 
