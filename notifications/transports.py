@@ -38,6 +38,13 @@ ENVELOPE_REQUIRED_KEYS = frozenset({"id", "type", "occurred_at", "schema_version
 ENVELOPE_OPTIONAL_KEYS = frozenset({"case_reference", "kind", "agencies", "detail_url", "data"})
 ENVELOPE_KEYS = ENVELOPE_REQUIRED_KEYS | ENVELOPE_OPTIONAL_KEYS
 
+# Every email's subject, whatever it is about: shared inboxes and lock screens show
+# subjects to people who are not the recipient, and a reference (VAWG-...), a state
+# ("marac referred") or an event ("duty recorded") would tell them what kind of case it is.
+# The body, read once opened, says what happened; a Notify template's subject should be
+# ((subject)) for the same reason.
+NEUTRAL_SUBJECT = "Update on a case you work on"
+
 USER_AGENT = "CSP-Casework-Webhooks/1"
 NOTIFY_USER_AGENT = "CSP-Casework-Notify/1"
 
@@ -169,8 +176,7 @@ class EmailTransport(Transport[EmailTarget]):
         if not target.to:
             raise TransportError("The email channel has no recipients", permanent=True)
         context = envelope_context(envelope)
-        # Collapse whitespace: a newline in a Subject header is refused as header injection.
-        subject = " ".join(render_to_string("notifications/email/subject.txt", context).split())
+        subject = NEUTRAL_SUBJECT
         message_id = make_msgid(domain=str(DNS_NAME))
         message = EmailMultiAlternatives(
             subject=target.subject_prefix + subject,
@@ -304,6 +310,7 @@ def notify_personalisation(envelope: Mapping[str, Any]) -> dict[str, str]:
     context = envelope_context(envelope)
     occurred: datetime = context["occurred_at"]
     return {
+        "subject": NEUTRAL_SUBJECT,
         "event": context["event"],
         "case_reference": context["case_reference"],
         "occurred_at": date_format(timezone.localtime(occurred), "j F Y, H:i"),

@@ -213,9 +213,10 @@ def test_email_reaches_the_smtp_sink_and_notify_the_fake_with_a_valid_jwt_via_th
 
     event = OutboxEvent.objects.get(type="case.transitioned")
     assert mail.rcpt_tos == ["asb.team@council.example.gov.uk"]
-    assert mail.message["Subject"].startswith(f"[CSP Casework] {case.reference}")
+    assert mail.message["Subject"] == "[CSP Casework] Update on a case you work on"
     body = mail.message.get_body(("plain",))
     assert body is not None
+    assert f"Case: {case.reference}" in body.get_content()
     assert f"http://127.0.0.1:8000/cases/{case.pk}/" in body.get_content()
     assert email_delivery.status == DeliveryStatus.DELIVERED
     assert email_delivery.reference == mail.message["Message-ID"]

@@ -334,14 +334,14 @@ def smtp_settings(settings: Settings, smtp_sink: SmtpSink) -> Settings:
 
 
 EXPECTED_TEXT = """\
-Case transitioned from reported to triaged
+There is an update on a case you work on.
+Open the case (you will need to sign in):
+https://casework.example.gov.uk/cases/12
 
+Case transitioned from reported to triaged
 Case: ASB-2026-000123
 Agencies: council-asb, police-neighbourhood
 When: 2 June 2026, 14:05 (UK time)
-
-Open the case (you will need to sign in):
-https://casework.example.gov.uk/cases/12
 
 This message holds no personal details. Sign in to CSP Casework to see the case.
 Event 5f0c1a52-6a43-4c1e-9d7e-2b8f4a9c0e11
@@ -358,10 +358,7 @@ def test_email_arrives_with_text_and_html_parts_saying_only_what_the_envelope_sa
     [received] = smtp_sink.wait_for(1)
     message = received.message
     assert sorted(received.rcpt_tos) == sorted([ASB_COORDINATOR, IDVA])
-    assert (
-        message["Subject"]
-        == "[CSP Casework] ASB-2026-000123: Case transitioned from reported to triaged"
-    )
+    assert message["Subject"] == "[CSP Casework] Update on a case you work on"
     assert message["Message-ID"] == receipt.reference
     assert {name.lower() for name in message} == {
         "content-type",
@@ -382,6 +379,47 @@ def test_email_arrives_with_text_and_html_parts_saying_only_what_the_envelope_sa
     assert '<a href="https://casework.example.gov.uk/cases/12"' in html
     assert "ASB-2026-000123" in html
     assert "2 June 2026, 14:05" in html
+
+
+@pytest.mark.parametrize(
+    ("reference", "kind", "type", "data"),
+    [
+        (
+            "VAWG-2026-000007",
+            "vawg",
+            "case.transitioned",
+            {"from": "reported", "to": "marac_referred"},
+        ),
+        ("VAWG-2026-000007", "vawg", "duty.recorded", {"duty": "fgm_mandatory_report"}),
+        ("VAWG-2026-000007", "vawg", "case.marac_repeat", {}),
+        ("ASB-2026-000123", "asb", "case.review_threshold_met", {"reports": 3}),
+        ("ERO-2026-000042", "early_release", "deadline.breached", {"deadline": "first_contact"}),
+    ],
+)
+def test_an_email_subject_says_nothing_of_the_case_a_shared_inbox_could_show(
+    smtp_settings: Settings,
+    smtp_sink: SmtpSink,
+    envelope: dict[str, Any],
+    reference: str,
+    kind: str,
+    type: str,
+    data: dict[str, Any],
+) -> None:
+    """Issue 13, item 9: subjects showed a "VAWG-" reference and events such as "marac
+    referred" or "duty recorded" to anyone who can see a shared inbox or a lock screen.
+    Every subject is the same words; the body, once opened, says which case."""
+    envelope.update(case_reference=reference, kind=kind, type=type, data=data)
+
+    EmailTransport().send(envelope=envelope, target=EmailTarget(to=[IDVA]))
+
+    [received] = smtp_sink.wait_for(1)
+    subject = received.message["Subject"]
+    assert subject == "[CSP Casework] Update on a case you work on"
+    for telling in (reference, reference.split("-")[0], kind, type.split(".")[-1], "marac"):
+        assert telling.lower().replace("_", " ") not in subject.lower()
+    body = received.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert reference in body.get_content()
 
 
 def test_the_answers_referrer_flag_is_left_out_of_what_people_read(
@@ -445,6 +483,7 @@ def test_notify_call_reaches_the_fake_with_a_valid_token_and_envelope_fields_onl
         "template_id": NOTIFY_TEMPLATE_ID,
         "reference": envelope["id"],
         "personalisation": {
+            "subject": "Update on a case you work on",
             "event": "Case transitioned from reported to triaged",
             "case_reference": "ASB-2026-000123",
             "occurred_at": "2 June 2026, 14:05",
@@ -559,7 +598,7 @@ def test_an_envelope_with_only_the_required_keys_renders() -> None:
     text = render_to_string("notifications/email/body.txt", context)
     html = render_to_string("notifications/email/body.html", context | {"subject": "x"})
 
-    assert text.startswith("Referral raised\n")
+    assert text.startswith("There is an update on a case you work on.\n\nReferral raised\n")
     assert "15 January 2026, 09:30 (UK time)" in text
     assert "Open the case" not in text
     assert "Open the case" not in html
