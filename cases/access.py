@@ -3,7 +3,9 @@
 Pages, the API, CSVs and reports ask it about a signed-in person; notifications ask it
 about an agency (whose endpoints an event would go to), a person (their inbox), or the
 ``csp.events`` exchange (``EVENT_BUS``): ``visibility(case, to=...)`` for one case,
-``cases_visible(to, full=...)`` for a queryset. Everything else here is built on those two.
+``cases_visible(to, full=...)`` for a queryset. Everything else here is built on those two,
+and so is the rule for the people on a case marked "do not disclose to the other party"
+(``people_disclosed``), which every page, API answer and export that shows a person asks.
 
 The predicates agree with ``Case.objects.for_user()`` / ``for_user_full()`` by being
 defined through the same querysets (tests check both directions).
@@ -11,14 +13,24 @@ defined through the same querysets (tests check both directions).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
 import rules
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from cases.models import MEMBER_ROLES, Case, CaseAgency, CaseQuerySet
-from partners.models import Agency, Role
+from cases.models import (
+    MEMBER_ROLES,
+    VAWG_FULL_ROLES,
+    Case,
+    CaseAgency,
+    CaseKind,
+    CaseQuerySet,
+    Subject,
+    SubjectRole,
+)
+from partners.models import Agency, AgencyKind, Role
 from partners.selectors import user_agency_ids, user_has_role, user_memberships
 
 
@@ -92,6 +104,71 @@ def is_auditor(user: Any) -> bool:
 
 rules.add_perm("cases.view_case", can_view_case)
 rules.add_perm("cases.view_case_full", can_view_case_in_full)
+
+
+# --- Do not disclose to the other party ------------------------------------------------
+# A complainant's or victim's identity must not reach the people they complain of, and an
+# agency on the case may be on that side (the alleged perpetrator's landlord). A person so
+# marked is shown in full only to the lead agency, the agency whose referral named them and
+# the safeguarding team (a victim-services agency taking part); everyone else who sees the
+# case in full sees their role and WITHHELD.
+
+WITHHELD = "Withheld (do not disclose to the other party)"
+
+
+def withheld_by_default(kind: str, role: str) -> bool:
+    """Intake marks the people on the reporting or harmed side: victims, complainants and
+    witnesses, of every kind."""
+    return role in (SubjectRole.VICTIM, SubjectRole.COMPLAINANT, SubjectRole.WITNESS)
+
+
+def always_withheld(kind: str, role: str) -> bool:
+    """A VAWG victim is never disclosed to the other party: neither intake nor the lead
+    agency may lift the marker (her safety depends on the perpetrator's side not knowing
+    where she is or who is helping her)."""
+    return kind == CaseKind.VAWG and role == SubjectRole.VICTIM
+
+
+def _marked_people_open_to(agency_ids: set[int]) -> Q:
+    safeguarding = CaseAgency.objects.filter(
+        case=OuterRef("case"),
+        agency_id__in=agency_ids,
+        agency__kind=AgencyKind.VICTIM_SERVICES,
+        role__in=MEMBER_ROLES,
+    )
+    return (
+        Q(case__responsible_agency_id__in=agency_ids)
+        | Q(recorded_by_agency_id__in=agency_ids)
+        | Q(Exists(safeguarding))
+    )
+
+
+def subjects_disclosed(to: Any) -> QuerySet[Subject]:
+    """The people whose details ``to`` may see: those of the cases ``to`` sees in full,
+    less those marked do-not-disclose unless ``to`` is at the lead agency, the agency that
+    recorded them or a victim-services agency taking part (for a VAWG case, in a role that
+    may see it), or is an auditor. Only people (pages, the API, exports) are ever told a
+    person's details: an agency's endpoints and the exchange hear no names at all."""
+    if isinstance(to, Agency | EventBus) or not getattr(to, "is_authenticated", False):
+        return Subject.objects.none()
+    if user_has_role(to, Role.AUDITOR):
+        return Subject.objects.all()
+    marked_open = (~Q(case__kind=CaseKind.VAWG) & _marked_people_open_to(user_agency_ids(to))) | (
+        Q(case__kind=CaseKind.VAWG) & _marked_people_open_to(user_agency_ids(to, VAWG_FULL_ROLES))
+    )
+    return Subject.objects.filter(
+        Q(withhold_from_other_party=False) | marked_open,
+        case__in=cases_visible(to, full=True).values("pk"),
+    )
+
+
+def people_disclosed(people: Iterable[Subject], *, to: Any) -> set[int]:
+    """Of ``people`` (about to be shown), the ids of those ``to`` may see in full. Every
+    channel that shows a person asks this and shows the rest as their role and WITHHELD."""
+    ids = {p.pk for p in people}
+    if not ids:
+        return set()
+    return set(subjects_disclosed(to).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 # --- Role gates for the API and pages --------------------------------------------------

@@ -265,6 +265,22 @@ class Subject(models.Model):
     safe_contact = models.JSONField(
         default=dict, blank=True, help_text="VAWG victims: how and when it is safe to make contact."
     )
+    # Do not disclose to the other party: who may still see the person is the need-to-know
+    # gate's rule (cases.access.people_disclosed); only workflows.actions changes it.
+    withhold_from_other_party = models.BooleanField(
+        default=False,
+        help_text="Do not disclose to the other party: name, age, date of birth, identifiers "
+        "and safe contact are shown only to the lead agency, the agency that recorded the "
+        "person and the safeguarding team (victim services) on the case.",
+    )
+    recorded_by_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agency whose referral named the person: it may always see them.",
+    )
     created_at = models.DateTimeField()
 
     class Meta:

@@ -311,6 +311,13 @@ ASB_ROLES = [
     (SubjectRole.WITNESS, "Witness"),
 ]
 ASB_PEOPLE = 3
+# Do not disclose to the other party: left as the role suggests, or said either way.
+ASB_DISCLOSURE = [
+    ("", "As their role suggests: not for a complainant, victim or witness"),
+    ("withhold", "Do not disclose to the other party"),
+    ("disclose", "They agree to be named to every agency on the case"),
+]
+DISCLOSURE_VALUES = {"withhold": True, "disclose": False}
 
 
 class AsbReferralForm(ReferralForm):
@@ -334,12 +341,18 @@ class AsbReferralForm(ReferralForm):
             self.fields[f"person_{i}_role"] = _choice(ASB_ROLES)
             self.fields[f"person_{i}_full_name"] = _text()
             self.fields[f"person_{i}_age"] = _text()
+            self.fields[f"person_{i}_disclose"] = _choice(ASB_DISCLOSURE)
         # The page asks about the people before vulnerability (the error summary's order).
         self.order_fields([n for n in self.fields if n not in self.asked_fields])
 
     def people_rows(self) -> list[dict[str, str]]:
         return [
-            {"role": f"person_{i}_role", "name": f"person_{i}_full_name", "age": f"person_{i}_age"}
+            {
+                "role": f"person_{i}_role",
+                "name": f"person_{i}_full_name",
+                "age": f"person_{i}_age",
+                "disclose": f"person_{i}_disclose",
+            }
             for i in range(ASB_PEOPLE)
         ]
 
@@ -364,13 +377,21 @@ class AsbReferralForm(ReferralForm):
             self.anchors[f"subjects[{i}].age"] = names["age"]
             if age is not None:
                 person["age"] = age
+            disclose = f"person_{row}_disclose"
+            self.anchors[f"subjects[{i}].do_not_disclose"] = disclose
+            if self.value(disclose) in DISCLOSURE_VALUES:
+                person["do_not_disclose"] = DISCLOSURE_VALUES[self.value(disclose)]
         self.anchors["subjects"] = "person_0_full_name"
         self.add_asked(payload)
 
     def sections(self) -> list[Section]:
+        withheld = iter(
+            [s.do_not_disclose for s in self.clean_referral.subjects] if self.clean_referral else []
+        )
         people = [
             f"{self.value(r['name'])} ({dict(ASB_ROLES).get(self.value(r['role']), '')}"
             + (f", age {self.value(r['age'])}" if self.value(r["age"]) else "")
+            + (", not disclosed to the other party" if next(withheld, False) else "")
             + ")"
             for r in self.people_rows()
             if self.value(r["name"])

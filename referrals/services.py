@@ -157,6 +157,8 @@ def _referral_record(
                 age=s.age,
                 identifiers=s.identifiers,
                 safe_contact=s.safe_contact,
+                withhold_from_other_party=s.do_not_disclose,
+                recorded_by_agency=agency,
                 created_at=now,
             )
             for s in clean.subjects

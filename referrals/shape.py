@@ -61,6 +61,13 @@ SUBJECT: tuple[Field, ...] = (
         children=SAFE_CONTACT,
         component="SafeContact",
     ),
+    Field(
+        "do_not_disclose",
+        "boolean",
+        "Do not disclose to the other party: only the lead agency, your agency and the "
+        "safeguarding team on the case see who the person is. Left out: true for a victim, "
+        "complainant or witness, false otherwise. Always true for a VAWG victim.",
+    ),
 )
 
 SUBJECT_ROLES: dict[str, set[str]] = {

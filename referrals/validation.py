@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from cases.access import always_withheld, withheld_by_default
 from cases.catalogue import (
     DASH_QUESTIONS,
     SAFELIVES_DASH,
@@ -65,6 +66,7 @@ class CleanSubject:
     age: int | None = None
     identifiers: dict[str, str] = field(default_factory=dict)
     safe_contact: dict[str, Any] = field(default_factory=dict)
+    do_not_disclose: bool = False
 
 
 @dataclass
@@ -385,6 +387,7 @@ def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
                 for k, v in _read(safe, SAFE_CONTACT, p + "safe_contact.", errors).items()
                 if v not in ("", None)
             }
+        withhold = _do_not_disclose(kind, role, item, p + "do_not_disclose", errors)
         out.append(
             CleanSubject(
                 role=role or "",
@@ -393,9 +396,22 @@ def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
                 age=age,
                 identifiers=identifiers,
                 safe_contact=safe,
+                do_not_disclose=withhold,
             )
         )
     return out
+
+
+def _do_not_disclose(
+    kind: str, role: str | None, item: dict[str, Any], path: str, errors: _Errors
+) -> bool:
+    """The marker as sent, or as the person's role suggests when left out."""
+    if item.get("do_not_disclose") is None:
+        return bool(role) and withheld_by_default(kind, role or "")
+    withhold = _bool(item, "do_not_disclose", path, errors, required=False)
+    if not withhold and role and always_withheld(kind, role):
+        errors.add(path, "A VAWG victim is never disclosed to the other party.")
+    return withhold or bool(role and always_withheld(kind, role))
 
 
 def _asb_details(plain: dict[str, Any], clean: CleanReferral) -> None:

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from cases.models import Case, Subject, SupportNeed
+from partners.models import Agency
 from referrals.models import Referral
 from referrals.validation import ReferralInvalid
 from tests.pages import formdata
@@ -54,7 +55,10 @@ def test_an_officer_raises_an_asb_referral_and_nothing_is_written_before_the_las
     check = _through_check(client, "asb", formdata.asb())
     assert check.status_code == 200
     assert "Check your answers" in check.content.decode()
-    assert "Jane Resident (Complainant, age 41)" in check.content.decode()
+    assert (
+        "Jane Resident (Complainant, age 41, not disclosed to the other party)"
+        in check.content.decode()
+    )
     assert Referral.objects.count() == Case.objects.count() == Subject.objects.count() == 0
 
     token = _token(client, "/referrals/new/asb/check/")
@@ -76,6 +80,33 @@ def test_an_officer_raises_an_asb_referral_and_nothing_is_written_before_the_las
     again = client.post("/referrals/new/asb/check/", {"form_token": token})
     assert again["Location"] == sent["Location"]
     assert Referral.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "chosen", "withheld"),
+    [
+        ("complainant", "", True),  # as the role suggests
+        ("complainant", "disclose", False),  # she agrees to be named
+        ("perpetrator", "", False),
+        ("perpetrator", "withhold", True),
+    ],
+)
+def test_the_asb_form_asks_whether_other_agencies_may_be_told_who_each_person_is(
+    people, client_for, role: str, chosen: str, withheld: bool
+) -> None:
+    """Issue 13, item 9: a complainant's identity went to every agency on the case."""
+    client = client_for("officer")
+    form = client.get("/referrals/new/asb/")
+    assert "Can other agencies on the case be told who this person is?" in form.content.decode()
+    data = formdata.asb(person_0_role=role, person_0_disclose=chosen)
+    check = _through_check(client, "asb", data).content.decode()
+    assert ("not disclosed to the other party" in check) is withheld
+
+    _send(client, "/referrals/new/asb/check/")
+
+    person = Referral.objects.get().subjects.get()
+    assert person.withhold_from_other_party is withheld
+    assert person.recorded_by_agency == Agency.objects.get(code="kestrel-police")
 
 
 def test_vawg_check_answers_recomputes_the_dash_score_and_the_marac_threshold(
