@@ -23,7 +23,7 @@ from cases.access import (
     can_read_reports,
     case_visibility,
 )
-from cases.models import Case
+from cases.models import Case, Subject
 from partners.models import Agency, Ward
 from web.api import constant_field
 
@@ -82,6 +82,46 @@ class WardRefSerializer(serializers.ModelSerializer[Ward]):
 class PersonSerializer(serializers.Serializer[Any]):
     username = serializers.CharField()
     name = serializers.CharField(source="get_full_name")
+
+
+class SubjectSerializer(serializers.ModelSerializer[Subject]):
+    """A person on a case, for the case and referral endpoints. ``context["disclosed"]``
+    holds the ids the reader may see in full (``cases.access.people_disclosed``); anyone
+    else is their role, the marker and ``withheld``. Safe-contact details are never in a
+    list of people: ``GET /api/v1/cases/{id}/safe-contact/`` reads them, and is logged."""
+
+    do_not_disclose = serializers.BooleanField(
+        source="withhold_from_other_party",
+        help_text="Do not disclose to the other party: say nothing of this person to anyone "
+        "outside the lead agency, the agency that recorded them and the safeguarding team.",
+    )
+    withheld = serializers.SerializerMethodField(
+        help_text="True: the person is withheld from you; name, dates and identifiers are "
+        "null or empty."
+    )
+    full_name = serializers.CharField(allow_null=True)
+
+    class Meta:
+        model = Subject
+        fields = [
+            "id",
+            "role",
+            "do_not_disclose",
+            "withheld",
+            "full_name",
+            "date_of_birth",
+            "age",
+            "identifiers",
+        ]
+
+    def get_withheld(self, subject: Subject) -> bool:
+        return subject.pk not in self.context["disclosed"]
+
+    def to_representation(self, subject: Subject) -> Any:
+        data = super().to_representation(subject)
+        if data["withheld"]:
+            data.update(full_name=None, date_of_birth=None, age=None, identifiers={})
+        return data
 
 
 class CaseRefSerializer(serializers.ModelSerializer[Case]):

@@ -8,7 +8,7 @@ from auditlog.signals import accessed
 from django.db import transaction
 
 from cases.audit import acting_as
-from cases.models import Case, CaseKind
+from cases.models import Case, CaseKind, Subject
 
 
 @transaction.atomic
@@ -29,3 +29,15 @@ def case_viewed(*, case: Case, by: Any) -> bool:
     with acting_as(by):
         accessed.send(sender=Case, instance=case)
     return True
+
+
+@transaction.atomic
+def safe_contact_viewed(*, subject: Subject, by: Any) -> None:
+    """Record that ``by`` read how to contact ``subject`` safely: an auditlog ACCESS entry
+    on the person, sealed into the case's audit chain. Every read is recorded, whatever the
+    kind: where a victim may be reached is what the perpetrator's side would want most.
+    The caller has already checked that ``by`` may read it."""
+    if not getattr(by, "is_authenticated", False):
+        raise ValueError("safe_contact_viewed needs the signed-in user who read it")
+    with acting_as(by):
+        accessed.send(sender=Subject, instance=subject)

@@ -29,13 +29,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.access import Visibility
+from cases.access import Visibility, people_disclosed
 from cases.api import (
     AgencyRefSerializer,
     CanRaiseReferrals,
     CanReadReports,
     CaseRefSerializer,
     CaseSummarySerializer,
+    SubjectSerializer,
     WardRefSerializer,
     case_rows,
 )
@@ -54,7 +55,6 @@ from cases.models import (
     NeedStatus,
     NeedType,
     RiskLevel,
-    Subject,
 )
 from cases.services import case_viewed
 from partners.models import Agency, Ward
@@ -145,17 +145,11 @@ class ReferralCreatedSerializer(serializers.ModelSerializer[Referral]):
         return personal_duties_recorded(referral)
 
 
-class SubjectOutSerializer(serializers.ModelSerializer[Subject]):
-    class Meta:
-        model = Subject
-        fields = ["id", "role", "full_name", "date_of_birth", "age", "identifiers", "safe_contact"]
-
-
 class ReferralSerializer(serializers.ModelSerializer[Referral]):
     ward = WardRefSerializer()
     raising_agency = AgencyRefSerializer()
     raised_by = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
-    subjects = SubjectOutSerializer(many=True)
+    subjects = SubjectSerializer(many=True)  # withholds as context["disclosed"] says
     case = CaseStateSerializer()
     visibility = constant_field(Visibility.FULL.value)
 
@@ -212,10 +206,12 @@ def referral_rows(
     if listing:
         full = {r.pk for r in referrals if r.pk in full and r.kind != CaseKind.VAWG}
     rows: list[dict[str, Any]] = []
+    people = [s for r in referrals if r.pk in full for s in r.subjects.all()]
+    context = {"disclosed": people_disclosed(people, to=user)}
     for r in referrals:
         if r.pk in full:
             case_viewed(case=r.case, by=user)  # logs a VAWG read; other kinds pass
-            rows.append(ReferralSerializer(r).data)
+            rows.append(ReferralSerializer(r, context=context).data)
         else:
             rows.append(ReferralOutlineSerializer(r).data)
     return rows

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from cases.access import cases_visible
-from cases.models import Case, CaseKind, SubjectRole
+from cases.access import cases_visible, subjects_disclosed
+from cases.models import Case, CaseKind, Subject, SubjectRole
 from partners.models import Agency, AgencyKind, Ward
 from referrals.models import Referral, RoutingRule
 from referrals.validation import CleanReferral, normalise_key
@@ -53,12 +53,16 @@ def route_referral(*, kind: str, category: str, ward: Ward) -> Agency | None:
     )
 
 
-def possible_duplicates(*, clean: CleanReferral) -> QuerySet[Case]:
-    """Open cases of the same kind about the same person or the same place."""
+def possible_duplicates(
+    *, clean: CleanReferral, people: QuerySet[Subject] | None = None
+) -> QuerySet[Case]:
+    """Open cases of the same kind about the same person or the same place. ``people``:
+    the persons a name may match (every one when None)."""
     q = Q()
     names = {normalise_key(s.full_name) for s in clean.subjects if s.full_name}
     if names:
-        q |= Q(subjects__name_key__in=names)
+        named = Subject.objects.all() if people is None else people
+        q |= Q(Exists(named.filter(case=OuterRef("pk"), name_key__in=names)))
     if clean.location_text:
         q |= Q(ward=clean.ward, referrals__location_key=normalise_key(clean.location_text))
     if clean.postcode:
@@ -108,9 +112,11 @@ def duplicates_visible(*, clean: CleanReferral, user: Any) -> QuerySet[Case]:
     """Possible duplicate open cases that the user sees in full (the API and the pages).
 
     Only in full: a match says that a case is about this name, place or postcode, which
-    is more than a case's outline (reference and state) tells its VAWG referrer."""
+    is more than a case's outline (reference and state) tells its VAWG referrer. A name
+    matches only the people the user may see: otherwise the other party could find out
+    who complained by trying names (``cases.access.subjects_disclosed``)."""
     return (
-        possible_duplicates(clean=clean)
+        possible_duplicates(clean=clean, people=subjects_disclosed(user))
         .filter(pk__in=cases_visible(user, full=True).values("pk"))
         .select_related("ward", "responsible_agency")
     )

@@ -28,6 +28,11 @@ urlpatterns = [
         views.milestone_form,
         name="milestone",
     ),
+    path(
+        "cases/<str:reference>/people/<int:subject_id>/safe-contact/",
+        views.safe_contact,
+        name="safe_contact",
+    ),
     path("early-release/", views.early_release_tracker, name="early_release"),
     path("manage/breaches/", views.sla_breaches, name="breaches"),
     path("manage/audit/", views.audit_trail, name="audit"),

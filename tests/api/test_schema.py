@@ -46,6 +46,7 @@ ENDPOINTS = {
     ("/api/v1/cases/{id}/deadlines/{deadline_id}/pause/", "post"),
     ("/api/v1/cases/{id}/deadlines/{deadline_id}/resume/", "post"),
     ("/api/v1/cases/{id}/milestones/", "post"),
+    ("/api/v1/cases/{id}/safe-contact/", "get"),
     ("/api/v1/deadlines/", "get"),
     ("/api/v1/audit/", "get"),
     ("/api/v1/reports/crime-types-by-ward/", "get"),
@@ -318,6 +319,7 @@ def test_answers_to_requests_that_succeed_match_the_schema(
             {},
             200,
         ),
+        ("/api/v1/cases/{id}/safe-contact/", "GET", {"id": asb}, None, {}, 200),
         ("/api/v1/reports/sla-breaches/", "GET", {}, None, {}, 200),
         ("/api/v1/agencies/{id}/endpoints/", "GET", {"id": asb_agency}, None, {}, 200),
         (

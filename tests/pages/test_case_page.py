@@ -210,7 +210,7 @@ def test_a_vawg_referrer_sees_only_the_reference_and_state(people, client_for) -
     )
     full = client_for("idva").get(f"/cases/{case.reference}/").content.decode()
     assert "Alice Victim" in full
-    assert "Safe contact: phone" in full
+    assert "How to contact them safely" in full  # on a page of its own (issue 13, item 9)
 
 
 def test_record_release_needs_a_real_date(people, client_for) -> None:

@@ -12,6 +12,7 @@ from workflows.api.cases import (
     CaseMilestoneView,
     CaseTransitionView,
 )
+from workflows.api.people import CaseSafeContactView
 from workflows.api.sla import (
     DeadlineListView,
     DeadlinePauseView,
@@ -35,6 +36,9 @@ urlpatterns = [
         name="api-deadline-resume",
     ),
     path("cases/<id:pk>/milestones/", CaseMilestoneView.as_view(), name="api-case-milestones"),
+    path(
+        "cases/<id:pk>/safe-contact/", CaseSafeContactView.as_view(), name="api-case-safe-contact"
+    ),
     path("deadlines/", DeadlineListView.as_view(), name="api-deadlines"),
     path("audit/", AuditTrailView.as_view(), name="api-audit"),
     path("reports/sla-breaches/", SlaBreachesReportView.as_view(), name="api-report-sla-breaches"),

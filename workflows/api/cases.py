@@ -26,16 +26,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.access import Visibility, case_visibility, sees_as_member
+from cases.access import Visibility, case_visibility, people_disclosed, sees_as_member
 from cases.api import (
     AgencyRefSerializer,
     CaseRefSerializer,
     CaseSummarySerializer,
     PersonSerializer,
+    SubjectSerializer,
     case_rows,
     visible_case_or_404,
 )
-from cases.models import MEMBER_ROLES, Case, CaseAgency, CaseKind, Subject, SupportNeed
+from cases.models import MEMBER_ROLES, Case, CaseAgency, CaseKind, SupportNeed
 from cases.services import case_viewed
 from notifications.api.public import NotificationEventSerializer, case_notification_rows
 from partners.models import Agency
@@ -79,12 +80,6 @@ class CaseAgencySerializer(serializers.ModelSerializer[CaseAgency]):
         fields = ["code", "name", "role", "added_at"]
 
 
-class SubjectSerializer(serializers.ModelSerializer[Subject]):
-    class Meta:
-        model = Subject
-        fields = ["id", "role", "full_name", "date_of_birth", "age", "identifiers", "safe_contact"]
-
-
 class SupportNeedSerializer(serializers.ModelSerializer[SupportNeed]):
     agency = serializers.SlugRelatedField[Agency](
         slug_field="code", read_only=True, allow_null=True
@@ -100,7 +95,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     agencies = CaseAgencySerializer(source="case_agencies", many=True)
     assigned_officer = PersonSerializer(allow_null=True)
-    subjects = SubjectSerializer(many=True)
+    subjects = SubjectSerializer(
+        many=True, help_text="People marked do_not_disclose are withheld from some readers."
+    )
     needs = SupportNeedSerializer(many=True)
     available_transitions = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
@@ -168,8 +165,13 @@ def case_response(case: Case, request: Request, *, status: int = 200) -> Respons
         full = Case.objects.select_related(
             "ward", "responsible_agency", "assigned_officer"
         ).prefetch_related("case_agencies__agency", "subjects", "needs__agency")
-        context = {"request": request, "now": timezone.now()}
-        body = CaseDetailSerializer(full.get(pk=case.pk), context=context).data
+        detail = full.get(pk=case.pk)
+        context = {
+            "request": request,
+            "now": timezone.now(),
+            "disclosed": people_disclosed(detail.subjects.all(), to=request.user),
+        }
+        body = CaseDetailSerializer(detail, context=context).data
     else:
         body = CaseRefSerializer(case).data
     return Response(body, status=status, headers={"ETag": etag(case)})

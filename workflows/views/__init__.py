@@ -8,6 +8,7 @@ from workflows.views.cases import (
 )
 from workflows.views.clocks import deadline_pause_form, deadline_resume_form, milestone_form
 from workflows.views.manage import audit_trail, audit_trail_csv, sla_breaches
+from workflows.views.people import safe_contact
 
 __all__ = [
     "audit_trail",
@@ -19,5 +20,6 @@ __all__ = [
     "deadline_resume_form",
     "early_release_tracker",
     "milestone_form",
+    "safe_contact",
     "sla_breaches",
 ]

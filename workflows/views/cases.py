@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
-from cases.access import sees_as_member
+from cases.access import WITHHELD, people_disclosed, sees_as_member
 from cases.catalogue import MARAC_THRESHOLD, RISK_TOOLS, category, dash_box
 from cases.models import Case, CaseKind
 from cases.services import case_viewed
@@ -132,7 +132,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "timeline": _timeline(case, user=request.user, member=member),
         "audit_entries": _audit_entries(case, member=member),
         "agencies": case.case_agencies.select_related("agency").order_by("role", "agency__name"),
-        "subjects": case.subjects.all(),
+        "people": _people(case, user=request.user),
         "needs": case.needs.select_related("agency"),
         "assessment": RiskAssessment.objects.filter(case=case).order_by("-assessed_at").first(),
         "dash_score": case.details.get("dash_score"),
@@ -146,8 +146,27 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             if member or g != "repeat"
         ],
         "marac_repeat": _marac_repeat(case),
+        "withheld": WITHHELD,
     }
     return render(request, "workflows/case.html", context)
+
+
+def _people(case: Case, *, user: Any) -> list[dict[str, Any]]:
+    """The case's people as ``user`` may see them: a person withheld from them is a role
+    and WITHHELD. Safe-contact details are never listed beside the others (a VAWG victim's
+    sit on a page of their own, whose every read is logged): only whether there are any."""
+    subjects = list(case.subjects.all())
+    disclosed = people_disclosed(subjects, to=user)
+    return [
+        {
+            "subject": s if s.pk in disclosed else None,
+            "pk": s.pk,
+            "role": s.get_role_display(),
+            "marked": s.withhold_from_other_party,
+            "safe_contact": bool(s.safe_contact) and s.pk in disclosed,
+        }
+        for s in subjects
+    ]
 
 
 def _marac_repeat(case: Case) -> dict[str, Any] | None:
@@ -329,16 +348,23 @@ def early_release_tracker(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The early-release tracker is for probation staff and managers.")
     today = timezone.localdate()
     days = settings.EARLY_RELEASE_TRACKER_DAYS
+    releases = releases_due(user=request.user, today=today, days=days)
+    disclosed = people_disclosed([r.offender for r in releases if r.offender], to=request.user)
     rows = [
         {
             "release": r,
+            "name": (
+                (r.offender.full_name if r.offender.pk in disclosed else WITHHELD)
+                if r.offender
+                else "Name not recorded"
+            ),
             "state": state_label(r.case),
             "state_colour": state_colour(r.case.state),
             "days_to_go": (r.case.expected_release_date - today).days
             if r.case.expected_release_date
             else None,
         }
-        for r in releases_due(user=request.user, today=today, days=days)
+        for r in releases
     ]
     return render(
         request, "workflows/early_release.html", {"rows": rows, "today": today, "days": days}
