@@ -442,6 +442,8 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
         "DeadlineStatusEnum": "workflows.models.DeadlineStatus",
         "PauseReasonEnum": "workflows.models.PauseReason",
+        # The referral shape's risk codes (professional_judgement, tool_grading).
+        "RiskCodeEnum": ["standard", "medium", "high"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
