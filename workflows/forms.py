@@ -274,6 +274,26 @@ class MilestoneForm(GovukFormMixin, forms.Form):
     )
 
 
+class DisclosureForm(GovukFormMixin, forms.Form):
+    """Withhold a person from the other party, or disclose them
+    (``case_subject_disclosure_set``)."""
+
+    withhold = forms.ChoiceField(
+        choices=[
+            ("yes", "Do not disclose to the other party"),
+            ("no", "Other agencies on the case may be told who they are"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who may be told who this person is"},
+    )
+    reason = forms.CharField(
+        strip=True,
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"required": "Enter the reason for this change"},
+    )
+
+
 # --- Manager pages ----------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ TRANSITION_LABELS = {
     "flag_case_review": "ASB case review threshold met",
     "flag_marac_repeat": "Repeat MARAC referral due",
     "referral_joined": "Referral added to the case",
+    "set_subject_disclosure": "Who may be told about a person changed",
 }
 
 # GOV.UK tag colours for states: grey waiting, blue (the default, "") moving, green done,

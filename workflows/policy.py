@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from cases.models import CLOSED_STATES, RISK_ORDER, Case, CaseKind, RiskLevel
+from cases.models import CLOSED_STATES, RISK_ORDER, VAWG_FULL_ROLES, Case, CaseKind, RiskLevel
 from partners.models import Role
 from partners.selectors import user_has_role
 from workflows.machines import MACHINES
@@ -52,6 +52,31 @@ def risk_change_allowed(*, user: Any, case: Case, risk: str) -> bool:
     if not lowering and case.kind == CaseKind.EARLY_RELEASE:
         roles += (Role.PROBATION_PRACTITIONER,)
     return user_has_role(user, *roles, agency=case.responsible_agency_id)
+
+
+# --- Do not disclose to the other party ----------------------------------------------------
+
+# Who at the lead agency decides whether a person may be named to the other agencies on a
+# case: those who run it (a VAWG case: VAWG_FULL_ROLES, the roles that may read it).
+DISCLOSURE_ROLES = (
+    Role.ASB_COORDINATOR,
+    Role.SAFEGUARDING_LEAD,
+    Role.PROBATION_PRACTITIONER,
+    Role.MANAGER,
+)
+
+
+def disclosure_change_refusal(*, user: Any, case: Case) -> str | None:
+    """Only the lead agency marks a person "do not disclose to the other party" or lifts
+    the mark (``case_subject_disclosure_set``); a VAWG victim's mark is never lifted."""
+    roles = VAWG_FULL_ROLES if case.kind == CaseKind.VAWG else DISCLOSURE_ROLES
+    if not user_has_role(user, *roles, agency=case.responsible_agency_id):
+        return f"only the lead agency decides who may be told about the people on {case.reference}"
+    return None
+
+
+def may_change_disclosure(*, user: Any, case: Case) -> bool:
+    return disclosure_change_refusal(user=user, case=case) is None
 
 
 # --- Milestones ---------------------------------------------------------------------------

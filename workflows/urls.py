@@ -33,6 +33,11 @@ urlpatterns = [
         views.safe_contact,
         name="safe_contact",
     ),
+    path(
+        "cases/<str:reference>/people/<int:subject_id>/disclosure/",
+        views.disclosure_form,
+        name="disclosure",
+    ),
     path("early-release/", views.early_release_tracker, name="early_release"),
     path("manage/breaches/", views.sla_breaches, name="breaches"),
     path("manage/audit/", views.audit_trail, name="audit"),

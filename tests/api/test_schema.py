@@ -47,6 +47,7 @@ ENDPOINTS = {
     ("/api/v1/cases/{id}/deadlines/{deadline_id}/resume/", "post"),
     ("/api/v1/cases/{id}/milestones/", "post"),
     ("/api/v1/cases/{id}/safe-contact/", "get"),
+    ("/api/v1/cases/{id}/people/{subject_id}/disclosure/", "post"),
     ("/api/v1/deadlines/", "get"),
     ("/api/v1/audit/", "get"),
     ("/api/v1/reports/crime-types-by-ward/", "get"),
@@ -289,6 +290,7 @@ def test_answers_to_requests_that_succeed_match_the_schema(
     mailbox, webhook = notified.asb_mailbox.pk, notified.asb_webhook.pk
     subscription = notified.asb_subscription.pk
     item = notified.inbox("manager")[0].pk
+    person = notified.case("asb").subjects.get().pk
     calls: list[tuple[str, str, dict[str, Any], Any, dict[str, str], int]] = [
         ("/api/v1/cases/{id}/", "GET", {"id": asb}, None, {}, 200),
         ("/api/v1/cases/{id}/history/", "GET", {"id": notified.stale.pk}, None, {}, 200),
@@ -320,6 +322,14 @@ def test_answers_to_requests_that_succeed_match_the_schema(
             200,
         ),
         ("/api/v1/cases/{id}/safe-contact/", "GET", {"id": asb}, None, {}, 200),
+        (
+            "/api/v1/cases/{id}/people/{subject_id}/disclosure/",
+            "POST",
+            {"id": asb, "subject_id": person},
+            {"withhold": False, "reason": "The complainant agrees to be named"},
+            {},
+            200,
+        ),
         ("/api/v1/reports/sla-breaches/", "GET", {}, None, {}, 200),
         ("/api/v1/agencies/{id}/endpoints/", "GET", {"id": asb_agency}, None, {}, 200),
         (

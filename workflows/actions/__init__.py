@@ -3,6 +3,7 @@ work (``unit.case_change``). The only code that writes a case's state or version
 case events; pages, the API, the admin, commands and tasks call these functions.
 """
 
+from workflows.actions.disclosure import case_subject_disclosure_set
 from workflows.actions.intake import (
     case_join_record,
     case_marac_repeat_flag,
@@ -27,6 +28,7 @@ __all__ = [
     "case_personal_duty_record",
     "case_review_flag",
     "case_set_risk",
+    "case_subject_disclosure_set",
     "case_transition",
     "deadline_pause",
     "deadline_resume",

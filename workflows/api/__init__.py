@@ -12,7 +12,7 @@ from workflows.api.cases import (
     CaseMilestoneView,
     CaseTransitionView,
 )
-from workflows.api.people import CaseSafeContactView
+from workflows.api.people import CaseSafeContactView, CaseSubjectDisclosureView
 from workflows.api.sla import (
     DeadlineListView,
     DeadlinePauseView,
@@ -38,6 +38,11 @@ urlpatterns = [
     path("cases/<id:pk>/milestones/", CaseMilestoneView.as_view(), name="api-case-milestones"),
     path(
         "cases/<id:pk>/safe-contact/", CaseSafeContactView.as_view(), name="api-case-safe-contact"
+    ),
+    path(
+        "cases/<id:pk>/people/<id:subject_id>/disclosure/",
+        CaseSubjectDisclosureView.as_view(),
+        name="api-case-subject-disclosure",
     ),
     path("deadlines/", DeadlineListView.as_view(), name="api-deadlines"),
     path("audit/", AuditTrailView.as_view(), name="api-audit"),

@@ -292,7 +292,7 @@ class CaseTransitionView(APIView):
             raise exceptions.PermissionDenied("You see only the outline of this case.")
         body = TransitionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        expected = _expected_version(request, case)
+        expected = expected_version(request, case)
         try:
             updated = case_transition(
                 case_id=case.pk,
@@ -308,7 +308,7 @@ class CaseTransitionView(APIView):
         return case_response(updated, request)
 
 
-def _expected_version(request: Request, case: Case) -> int | None:
+def expected_version(request: Request, case: Case) -> int | None:
     """The version If-Match asks for (None without it or for ``*``); 412 if it is stale."""
     raw = request.headers.get("If-Match")
     if raw is None or raw.strip() == "*":

@@ -8,7 +8,7 @@ from workflows.views.cases import (
 )
 from workflows.views.clocks import deadline_pause_form, deadline_resume_form, milestone_form
 from workflows.views.manage import audit_trail, audit_trail_csv, sla_breaches
-from workflows.views.people import safe_contact
+from workflows.views.people import disclosure_form, safe_contact
 
 __all__ = [
     "audit_trail",
@@ -18,6 +18,7 @@ __all__ = [
     "case_transition_form",
     "deadline_pause_form",
     "deadline_resume_form",
+    "disclosure_form",
     "early_release_tracker",
     "milestone_form",
     "safe_contact",

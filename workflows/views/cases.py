@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
-from cases.access import WITHHELD, people_disclosed, sees_as_member
+from cases.access import WITHHELD, always_withheld, people_disclosed, sees_as_member
 from cases.catalogue import MARAC_THRESHOLD, RISK_TOOLS, category, dash_box
 from cases.models import Case, CaseKind
 from cases.services import case_viewed
@@ -36,6 +36,7 @@ from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, RiskAssessment,
 from workflows.policy import (
     available_transitions,
     deadline_can_pause,
+    may_change_disclosure,
     may_manage_deadline,
     milestones_for_user,
 )
@@ -133,6 +134,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "audit_entries": _audit_entries(case, member=member),
         "agencies": case.case_agencies.select_related("agency").order_by("role", "agency__name"),
         "people": _people(case, user=request.user),
+        "may_change_disclosure": may_change_disclosure(user=request.user, case=case),
         "needs": case.needs.select_related("agency"),
         "assessment": RiskAssessment.objects.filter(case=case).order_by("-assessed_at").first(),
         "dash_score": case.details.get("dash_score"),
@@ -163,6 +165,7 @@ def _people(case: Case, *, user: Any) -> list[dict[str, Any]]:
             "pk": s.pk,
             "role": s.get_role_display(),
             "marked": s.withhold_from_other_party,
+            "fixed": always_withheld(case.kind, s.role),
             "safe_contact": bool(s.safe_contact) and s.pk in disclosed,
         }
         for s in subjects
