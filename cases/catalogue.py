@@ -184,6 +184,12 @@ def dash_problems(answers: Any, path: str) -> dict[str, str]:
     return problems
 
 
+def higher_risk(*levels: str) -> str:
+    """The highest of ``levels`` that are risk levels ("" when none is)."""
+    known = [RiskLevel(level) for level in levels if level in RiskLevel.values]
+    return str(max(known, key=lambda level: RISK_ORDER[level])) if known else ""
+
+
 def dash_level(score: int | None, *, judgement: str = "", escalation: bool = False) -> str:
     """The risk level a DASH assessment gives: the score's band, raised (never lowered) by
     the assessor's professional judgement, and high when escalation is identified

@@ -25,8 +25,9 @@ from cases.catalogue import (
     dash_level,
     dash_problems,
     dash_score,
+    higher_risk,
 )
-from cases.models import RISK_ORDER, CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
+from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
 from referrals.shape import (
     DETAILS,
@@ -488,10 +489,7 @@ def _vawg_details(
     clean.risk = dash_level(
         score,
         # Another tool's grading stands where a DASH score would; judgement may raise it.
-        judgement=max(
-            (details.get("professional_judgement", ""), grading),
-            key=lambda level: RISK_ORDER.get(level, -1),
-        ),
+        judgement=higher_risk(details.get("professional_judgement", ""), grading),
         escalation=bool(plain.get("escalation")),
     )
 

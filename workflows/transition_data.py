@@ -16,8 +16,9 @@ from cases.catalogue import (
     dash_level,
     dash_problems,
     dash_score,
+    higher_risk,
 )
-from cases.models import RISK_ORDER, Case, CaseKind, RiskLevel
+from cases.models import Case, CaseKind, RiskLevel
 from partners.models import Agency, Membership
 from workflows.errors import InvalidTransitionData
 from workflows.models import MaracReferral, RiskAssessment
@@ -101,7 +102,7 @@ def _assess_risk(case: Case, data: dict[str, Any]) -> dict[str, Any]:
     score = dash_score(answers)
     assessed = dash_level(
         score,
-        judgement=_higher(judgement or "", standing),
+        judgement=higher_risk(judgement or "", standing),
         escalation=escalation or escalated,
     )
     return {
@@ -110,13 +111,8 @@ def _assess_risk(case: Case, data: dict[str, Any]) -> dict[str, Any]:
         "professional_judgement": judgement or "",
         "escalation": escalation,
         "assessed_risk": assessed,
-        "risk": _higher(assessed, case.risk),
+        "risk": higher_risk(assessed, case.risk),
     }
-
-
-def _higher(a: str, b: str) -> str:
-    levels = [RiskLevel(x) for x in (a, b) if x in RiskLevel.values]
-    return str(max(levels, key=lambda level: RISK_ORDER[level])) if levels else ""
 
 
 def latest_assessment(case: Case) -> RiskAssessment | None:
@@ -145,7 +141,7 @@ def standing_judgement(case: Case) -> tuple[str, bool]:
     if heard is not None:
         assessments = assessments.filter(assessed_at__gt=heard)
     for given, escalated in assessments.values_list("professional_judgement", "escalation"):
-        judgement = _higher(judgement, given)
+        judgement = higher_risk(judgement, given)
         escalation = escalation or escalated
     return judgement, escalation
 

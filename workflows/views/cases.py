@@ -32,7 +32,7 @@ from workflows.forms import AssignForm, TransitionForm, transition_form_class
 from workflows.history import action_name, audit_entries_for_cases, audit_exclude_members_only
 from workflows.labels import in_workflow_order, state_colour, state_label, transition_label
 from workflows.machines import as_machine, transition_names
-from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, RiskAssessment, TransitionLog
+from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, TransitionLog
 from workflows.policy import (
     available_transitions,
     deadline_can_pause,
@@ -48,7 +48,7 @@ from workflows.selectors import (
     releases_due,
 )
 from workflows.sla.names import Milestone
-from workflows.transition_data import marac_grounds
+from workflows.transition_data import latest_assessment, marac_grounds
 from workflows.views.manage import changed_fields
 
 # The most notifications and audit entries a case page lists (the API pages through all).
@@ -136,7 +136,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "people": _people(case, user=request.user),
         "may_change_disclosure": may_change_disclosure(user=request.user, case=case),
         "needs": case.needs.select_related("agency"),
-        "assessment": RiskAssessment.objects.filter(case=case).order_by("-assessed_at").first(),
+        "assessment": latest_assessment(case),
         "dash_score": case.details.get("dash_score"),
         "risk_tool": dict(RISK_TOOLS).get(case.details.get("risk_tool", ""), ""),
         "tool_grading": case.details.get("tool_grading", ""),
