@@ -332,3 +332,103 @@ class SupportNeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_need_display()}: {self.get_status_display()}"
+
+
+class DutyKind(models.TextChoices):
+    FGM_REPORT = "fgm_mandatory_report", "Report known FGM in a girl under 18 to the police"
+
+
+class DutyStatus(models.TextChoices):
+    OWED = "owed", "Owed"
+    REPORTED = "reported", "Reported to the police"
+    EXEMPT = "exempt", "Not owed: already notified by the same profession"
+
+
+class Profession(models.TextChoices):
+    """The regulated professions under the FGM duty (FGM Act 2003 s5B(2)(a))."""
+
+    HEALTHCARE = "healthcare", "Healthcare professional"
+    TEACHER = "teacher", "Teacher"
+    SOCIAL_CARE = "social_care", "Social worker or social care worker"
+
+
+class DiscoveredHow(models.TextChoices):
+    """How a professional "discovers" FGM (FGM Act 2003 s5B(3)-(4))."""
+
+    DISCLOSED = "disclosed", "She told them (disclosed)"
+    OBSERVED = "observed", "They saw physical signs (observed)"
+
+
+class ReportMethod(models.TextChoices):
+    """An FGM notification "may be made orally or in writing" (s5B(5)(d))."""
+
+    ORAL = "oral", "Orally (for example by calling 101)"
+    WRITING = "writing", "In writing"
+
+
+class PersonalDuty(models.Model):
+    """A duty the law puts on one person, not on an agency: the FGM report (FGM Act 2003
+    s5B). Each professional who discovers the FGM owes their own, anchored on when *they*
+    first discovered it (s5B(5)(c)); it outlives the case and only its owner discharges it.
+    Written only by ``workflows.actions``."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="duties")
+    duty = models.CharField(max_length=30, choices=DutyKind.choices)
+    owed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="personal_duties"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", help_text="The agency they work for."
+    )
+    profession = models.CharField(max_length=20, choices=Profession.choices)
+    basis = models.TextField(help_text="The law that puts the duty on them.")
+    referral = models.CharField(
+        max_length=30, blank=True, help_text="The referral that recorded it, if one did."
+    )
+    discovered_on = models.DateField(help_text="When they first discovered it (London date).")
+    discovered_how = models.CharField(max_length=10, choices=DiscoveredHow.choices)
+    age_at_discovery = models.PositiveSmallIntegerField(
+        help_text="The girl's age when they discovered it (s5B(1): under 18)."
+    )
+    recorded_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=DutyStatus.choices, default=DutyStatus.OWED)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    report_method = models.CharField(max_length=10, choices=ReportMethod.choices, blank=True)
+    police_force = models.CharField(
+        max_length=100, blank=True, help_text="The force for the area where the girl lives."
+    )
+    police_reference = models.CharField(max_length=50, blank=True)
+    exemption_notified_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="s5B(6): who in the same profession already notified the police.",
+    )
+    exemption_reason = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name_plural = "personal duties"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(age_at_discovery__lt=18), name="personal_duty_under_18"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=DutyStatus.REPORTED)
+                | (models.Q(reported_at__isnull=False) & ~models.Q(police_reference="")),
+                name="personal_duty_report_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=DutyStatus.EXEMPT)
+                | (~models.Q(exemption_notified_by="") & ~models.Q(exemption_reason="")),
+                name="personal_duty_exemption_recorded",
+            ),
+            # One duty per person per case: the same act discovered twice by the same
+            # person is the same duty (the first discovery anchors it).
+            models.UniqueConstraint(
+                fields=["case", "duty", "owed_by"], name="personal_duty_once_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_duty_display()}: {self.owed_by} on {self.case}"

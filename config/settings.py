@@ -437,6 +437,8 @@ SPECTACULAR_SETTINGS = {
         "VisibilityFullEnum": ["full"],
         "VisibilityOutlineEnum": ["outline"],
         "CaseKindEnum": "cases.models.CaseKind",
+        "ReportMethodEnum": "cases.models.ReportMethod",
+        "DiscoveredHowEnum": "cases.models.DiscoveredHow",
         "EndpointChannelEnum": "notifications.models.Channel",
         "DeliveryChannelEnum": "notifications.models.DeliveryChannel",
         "DeliveryStatusEnum": "notifications.models.DeliveryStatus",

@@ -347,6 +347,10 @@ class _Planner:
             "subjects": [victim, {"role": "perpetrator", "full_name": self._man()}],
             "details": details,
         }
+        if details.get("fgm_known"):
+            # She told the nurse on the day of the referral's incident (s5B(3)).
+            details["fgm_discovered_on"] = timezone.localdate(body["occurred_at"]).isoformat()
+            details["fgm_discovered_how"] = "disclosed"
         path = list(VAWG_PATHS[target])
         if target == "safety_plan_active" and not high:  # via support, not MARAC
             path = [*VAWG_PATHS["support_offered"], ("activate_safety_plan", {})]

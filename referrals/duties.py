@@ -1,52 +1,63 @@
-"""The FGM mandatory reporting duty: when a referral records it, and for whom.
-
-FGM Act 2003 s5B (in force 31 Oct 2015): a person who works in a regulated profession in
-England and Wales (a healthcare professional, a teacher, a social worker or social care
-worker) and who learns, in the course of that work, of FGM carried out on a girl under 18
-(she discloses it, or they see it) must report it to the police. The duty is personal:
-it cannot be handed to a colleague or a safeguarding lead, and it does not end when the
-case closes. Suspected FGM, and FGM in adults, go through local safeguarding instead.
-
-The service does not know people's professions, so it goes by the agency the referral is
-raised for: staff raising for a health, education or social-care agency are taken to be
-under the duty. Police officers are the ones such reports are made to; victim services,
-housing, probation, fire and the council's other teams (ASB, licensing) are not regulated
-professions under s5B. Their referral still goes ahead, to the VAWG lead for safeguarding,
-and records no personal duty.
-"""
+"""The personal duties a referral puts on the person raising it (the rule of who owes the
+FGM report, and from when, is ``cases.duties``)."""
 
 from __future__ import annotations
 
-from partners.models import AgencyKind
+from datetime import date
+
+from cases.duties import fgm_duty_profession
+from cases.models import PersonalDuty
 from referrals.models import Referral
 from referrals.validation import CleanReferral
+from workflows.actions.duty import FgmDiscovery
+from workflows.selectors import duty_last_day
 
-FGM_DUTY = "fgm_mandatory_report"
-FGM_DUTY_BASIS = "FGM Act 2003 s5B: known FGM in a girl under 18 must be reported to the police"
-# Kinds of agency whose staff are under the duty.
-FGM_DUTY_AGENCY_KINDS = frozenset({AgencyKind.HEALTH, AgencyKind.EDUCATION, AgencyKind.SOCIAL_CARE})
+
+def fgm_discovery(clean: CleanReferral) -> FgmDiscovery | None:
+    """The FGM discovery ``clean`` reports: known FGM with its date and manner of discovery
+    (the validator requires both), and her age then; None when it reports none."""
+    d = clean.details
+    if clean.category != "fgm" or not d.get("fgm_known") or not d.get("fgm_discovered_on"):
+        return None
+    return FgmDiscovery(
+        discovered_on=date.fromisoformat(d["fgm_discovered_on"]),
+        how=d["fgm_discovered_how"],
+        known=True,
+        age_at_discovery=d.get("fgm_age_at_discovery"),
+    )
+
+
+def personal_duties_recorded(referral: Referral) -> list[str]:
+    """The personal duties raising ``referral`` put on the person who raised it."""
+    return sorted(
+        set(
+            PersonalDuty.objects.filter(
+                case_id=referral.case_id, referral=referral.reference, owed_by=referral.raised_by_id
+            ).values_list("duty", flat=True)
+        )
+    )
 
 
 def fgm_known_in_a_girl(clean: CleanReferral) -> bool:
-    """Known (disclosed or seen, not suspected) FGM in a victim under 18."""
-    age = clean.details.get("victim_age")
-    return (
-        clean.category == "fgm"
-        and bool(clean.details.get("fgm_known"))
-        and age is not None
-        and age < 18
-    )
+    """Known FGM in a girl who was under 18 when the referrer discovered it."""
+    discovery = fgm_discovery(clean)
+    return discovery is not None and (discovery.age_at_discovery or 0) < 18
 
 
 def fgm_duty_owed(clean: CleanReferral, *, agency_kind: str) -> bool:
     """Does raising ``clean`` for an agency of ``agency_kind`` put its referrer under the
     personal duty to report to the police? (``referral_raise`` records it when so.)"""
-    return fgm_known_in_a_girl(clean) and agency_kind in FGM_DUTY_AGENCY_KINDS
+    discovery = fgm_discovery(clean)
+    return (
+        discovery is not None
+        and fgm_duty_profession(
+            known=True, age_at_discovery=discovery.age_at_discovery, agency_kind=agency_kind
+        )
+        is not None
+    )
 
 
-def personal_duties_recorded(referral: Referral) -> list[str]:
-    """The personal duties raising ``referral`` put on the person who raised it."""
-    duty = referral.case.details.get(FGM_DUTY)
-    if isinstance(duty, dict) and duty.get("referral") == referral.reference:
-        return [FGM_DUTY]
-    return []
+def fgm_report_last_day(discovered_on: date) -> date:
+    """The last London day to report FGM discovered on ``discovered_on`` (before any duty
+    is recorded: the referral's check page)."""
+    return duty_last_day(PersonalDuty(discovered_on=discovered_on))

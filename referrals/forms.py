@@ -26,7 +26,7 @@ from cases.catalogue import (
     Category,
     dash_score,
 )
-from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
+from cases.models import CaseKind, DiscoveredHow, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
 from referrals.reports import VAWG_FIGURES_REFUSED
 from referrals.shape import DETAILS, MAPPA_CATEGORIES, MAPPA_LEVELS
@@ -452,6 +452,8 @@ class VawgReferralForm(ReferralForm):
     asked = (
         "children_in_household",
         "fgm_known",
+        "fgm_discovered_on",
+        "fgm_discovered_how",
         "escalation",
         "professional_judgement",
         "risk_tool",
@@ -531,6 +533,19 @@ class VawgReferralForm(ReferralForm):
         if age is None:
             self.blank.add("details.victim_age")
 
+    def _fgm_discovery_rows(self, clean: CleanReferral | None) -> list[Row]:
+        """When and how known FGM was discovered: the month to report runs from then."""
+        found = clean.details.get("fgm_discovered_on") if clean else None
+        if clean is None or not found:
+            return []
+        how = dict(DiscoveredHow.choices).get(clean.details.get("fgm_discovered_how", ""), "")
+        return [
+            Row(
+                "FGM first discovered", self.day(date.fromisoformat(found)), "fgm_discovered_on_day"
+            ),
+            Row("How it was discovered", how, "fgm_discovered_how"),
+        ]
+
     def sections(self) -> list[Section]:
         clean = self.clean_referral
         score = clean.details.get("dash_score") if clean else None
@@ -605,6 +620,7 @@ class VawgReferralForm(ReferralForm):
                         self.value("fgm_known").capitalize(),
                         "fgm_known",
                     ),
+                    *self._fgm_discovery_rows(clean),
                 ],
             ),
         ]

@@ -16,7 +16,7 @@ from cases.audit import acting_as
 from cases.models import REFERENCE_PREFIX, Case, CaseKind, Subject, SubjectRole, SupportNeed
 from partners.models import Agency
 from partners.selectors import user_memberships
-from referrals.duties import FGM_DUTY, FGM_DUTY_BASIS, fgm_duty_owed
+from referrals.duties import fgm_discovery
 from referrals.models import Referral
 from referrals.selectors import case_review_count, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
@@ -195,13 +195,11 @@ def _referral_record(
             fingerprint=fingerprint,
         )
         referral.subjects.set(subjects)
-        if fgm_duty_owed(clean, agency_kind=agency.kind):
-            # The duty is personal to the professional who learned of the FGM: it names them.
+        if (discovery := fgm_discovery(clean)) is not None:
+            # The duty is personal to the professional who discovered the FGM: it names them.
             case_personal_duty_record(
                 case=case,
-                duty=FGM_DUTY,
-                name="record_fgm_duty",
-                basis=FGM_DUTY_BASIS,
+                discovery=discovery,
                 referral_reference=referral.reference,
                 by=raised_by,
                 agency=agency,

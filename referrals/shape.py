@@ -10,7 +10,7 @@ age, MAPPA category with level) stay in the validator.
 from __future__ import annotations
 
 from cases.catalogue import DASH_ANSWERS, RISK_TOOLS
-from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
+from cases.models import CaseKind, DiscoveredHow, NeedStatus, NeedType, RiskLevel, SubjectRole
 from web.shapes import Field
 
 MAX_SUMMARY = 5000
@@ -176,7 +176,8 @@ DETAILS: dict[str, tuple[Field, ...]] = {
         Field(
             "victim_age",
             "integer",
-            "0-120. Required for FGM: the reporting duty applies under 18.",
+            "0-120. Required for FGM, as her age when the FGM was discovered (the reporting "
+            "duty applies under 18 at discovery); from the victim's date of birth when given.",
             minimum=0,
             maximum=120,
         ),
@@ -189,6 +190,25 @@ DETAILS: dict[str, tuple[Field, ...]] = {
             "report known FGM in a girl under 18 to the police themselves (FGM Act 2003, "
             "section 5B).",
             blank="Select yes if the FGM is known (disclosed or seen)",
+        ),
+        Field(
+            "fgm_discovered_on",
+            "date",
+            "Required for known FGM: the day you first discovered it. The one month to report "
+            "it to the police runs from then (FGM Act 2003 s5B(5)(c)).",
+            question="If the FGM is known: when did you first discover it?",
+            hint="The one month to report it to the police runs from this day, not from today.",
+            blank="Enter the date you first discovered the FGM",
+        ),
+        Field(
+            "fgm_discovered_how",
+            "string",
+            "Required for known FGM: disclosed (she told you) or observed (you saw physical "
+            "signs) (FGM Act 2003 s5B(3)-(4)).",
+            choices=tuple(DiscoveredHow.values),
+            question="If the FGM is known: how did you discover it?",
+            blank="Select how you discovered the FGM",
+            options=tuple(DiscoveredHow.choices),
         ),
         Field(
             "children_in_household",

@@ -27,6 +27,7 @@ from cases.catalogue import (
     dash_score,
     higher_risk,
 )
+from cases.duties import age_on
 from cases.models import CaseKind, NeedStatus, NeedType, RiskLevel, SubjectRole
 from partners.models import Agency, Ward
 from referrals.shape import (
@@ -484,6 +485,8 @@ def _vawg_details(
         if "fgm_known" not in plain:
             errors.add("details.fgm_known", "This field is required (true or false).")
         details["fgm_known"] = plain.get("fgm_known", False)
+        if details["fgm_known"]:
+            _fgm_discovery(plain, clean, details, errors, age=age)
     clean.details = details
     # Judgement raises the checklist's level and never lowers it (SafeLives).
     clean.risk = dash_level(
@@ -492,6 +495,40 @@ def _vawg_details(
         judgement=higher_risk(details.get("professional_judgement", ""), grading),
         escalation=bool(plain.get("escalation")),
     )
+
+
+def _fgm_discovery(
+    plain: dict[str, Any],
+    clean: CleanReferral,
+    details: dict[str, Any],
+    errors: _Errors,
+    *,
+    age: int | None,
+) -> None:
+    """Known FGM: when and how the referrer first discovered it, and her age then. The
+    month to report runs from the discovery (FGM Act 2003 s5B(5)(c)), and the duty turns on
+    her age at that discovery (s5B(1)), taken from her date of birth when it is given."""
+    found, how = plain.get("fgm_discovered_on"), plain.get("fgm_discovered_how", "")
+    if found is None and "details.fgm_discovered_on" not in errors:
+        errors.add("details.fgm_discovered_on", "Give the date you first discovered the FGM.")
+    elif found is not None and found > timezone.localdate():
+        errors.add("details.fgm_discovered_on", "The date of discovery cannot be in the future.")
+    if not how and "details.fgm_discovered_how" not in errors:
+        errors.add(
+            "details.fgm_discovered_how",
+            "Say how you discovered it: disclosed (she told you) or observed (you saw signs).",
+        )
+    if found is None or not how:
+        return
+    details["fgm_discovered_on"] = found.isoformat()
+    details["fgm_discovered_how"] = how
+    victim = next((s for s in clean.subjects if s.role == SubjectRole.VICTIM), None)
+    if victim and victim.date_of_birth:
+        if victim.date_of_birth > found:
+            errors.add("details.fgm_discovered_on", "The discovery cannot be before her birth.")
+            return
+        age = age_on(victim.date_of_birth, found)
+    details["fgm_age_at_discovery"] = age
 
 
 def _early_release_details(

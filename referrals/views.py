@@ -6,6 +6,7 @@ person confirms; only the last step calls ``referral_raise``, the same service a
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -26,9 +27,9 @@ from cases.catalogue import dash_box
 from cases.models import CaseKind
 from partners.selectors import user_memberships
 from referrals.duties import (
-    FGM_DUTY,
     fgm_duty_owed,
     fgm_known_in_a_girl,
+    fgm_report_last_day,
     personal_duties_recorded,
 )
 from referrals.forms import (
@@ -186,6 +187,7 @@ def _check_page(request: HttpRequest, kind: str, *, resend: bool = False) -> Htt
             # The service's own rule, so the page promises only what sending will record.
             "fgm_known_in_a_girl": fgm_known_in_a_girl(clean),
             "fgm_duty_owed": fgm_duty_owed(clean, agency_kind=agency.kind),
+            **_fgm_limit(clean),
             "form_token": form_token_issue(request),
             "resend": resend,
         },
@@ -299,9 +301,20 @@ def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
             "referral": referral,
             "joined": joined,
             "state": state_label(referral.case),
-            "fgm_duty_owed": FGM_DUTY in personal_duties_recorded(referral),
+            "fgm_duty_owed": bool(personal_duties_recorded(referral)),
+            **_fgm_limit(referral),
         },
     )
+
+
+def _fgm_limit(source: CleanReferral | Referral) -> dict[str, Any]:
+    """The last day to report known FGM, and whether it has passed already (a discovery
+    made over a month ago is out of time the moment it is recorded, and said so)."""
+    found = source.details.get("fgm_discovered_on")
+    if not found:
+        return {}
+    last = fgm_report_last_day(date.fromisoformat(found))
+    return {"fgm_last_day": last, "fgm_out_of_time": last < timezone.localdate()}
 
 
 # --- Committee report: crime types by ward ----------------------------------------------

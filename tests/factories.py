@@ -7,10 +7,12 @@ log row, its events and its deadlines like a real one.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import factory
 from django.contrib.auth.models import User
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from cases.models import Case
@@ -113,6 +115,7 @@ class CaseFactory(factory.Factory[Case]):
         vulnerable: bool | None = None,
         dash_yes: int | None = None,
         fgm_age: int | None = None,
+        fgm_found: date | None = None,
         **overrides: Any,
     ) -> Any:
         if vulnerable is not None:
@@ -124,7 +127,14 @@ class CaseFactory(factory.Factory[Case]):
         if fgm_age is not None:
             overrides.setdefault("category", "fgm")
             overrides.setdefault(
-                "details", {"dash": dash(3), "fgm_known": True, "victim_age": fgm_age}
+                "details",
+                {
+                    "dash": dash(3),
+                    "fgm_known": True,
+                    "victim_age": fgm_age,
+                    "fgm_discovered_on": (fgm_found or timezone.localdate()).isoformat(),
+                    "fgm_discovered_how": "disclosed",
+                },
             )
         return raise_referral(by, kind, **overrides).case
 

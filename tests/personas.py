@@ -80,6 +80,14 @@ def dash(yes: int) -> dict[str, str]:
     }
 
 
+def fgm_found_today() -> dict[str, str]:
+    """The details that say when and how known FGM was discovered: disclosed today."""
+    return {
+        "fgm_discovered_on": timezone.localdate().isoformat(),
+        "fgm_discovered_how": "disclosed",
+    }
+
+
 def payload(kind: str, **overrides: Any) -> dict[str, Any]:
     occurred = (timezone.now() - timedelta(hours=2)).isoformat()
     payloads: dict[str, dict[str, Any]] = {

@@ -8,6 +8,7 @@ The form reads what was typed into the ``data`` that ``workflows.transition_data
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -15,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cases.catalogue import DASH_QUESTIONS, dash_score
-from cases.models import Case, CaseKind, RiskLevel
+from cases.models import Case, CaseKind, DiscoveredHow, ReportMethod, RiskLevel
 from partners.models import Agency, Membership, Ward
 from web.forms import DateRangeForm, GovukFormMixin
 from workflows.models import PauseReason
@@ -320,3 +321,106 @@ class AuditSearchForm(DateRangeForm):
     case = forms.CharField(required=False, strip=True, max_length=24)
     date_labels = {"from": "The date from", "to": "The date to"}
     field_order = ["actor", "case"]
+
+
+# --- The FGM reporting duty (workflows.actions.duty) ----------------------------------------
+
+
+class _DutyForm(GovukFormMixin, forms.Form):
+    """Service errors name the action's own fields; a date's go on its day box."""
+
+    date_fields: tuple[str, ...] = ()
+
+    def field_for_path(self, path: str) -> str | None:
+        key = f"{path}_day" if path in self.date_fields else path
+        return key if key in self.fields else None
+
+
+class FgmReportForm(_DutyForm):
+    """The report the person who owes the duty made (FGM Act 2003 s5B(5))."""
+
+    date_fields = ("reported_at",)
+    reported_at_day = _part()
+    reported_at_month = _part()
+    reported_at_year = _part()
+    reported_at_hour = _part()
+    reported_at_minute = _part()
+    method = forms.ChoiceField(
+        choices=ReportMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select how you made the report",
+            "invalid_choice": "Select how you made the report",
+        },
+    )
+    police_force = forms.CharField(
+        strip=True, max_length=100, error_messages={"required": "Enter the police force"}
+    )
+    police_reference = forms.CharField(
+        strip=True,
+        max_length=50,
+        error_messages={"required": "Enter the reference the police gave you"},
+    )
+
+    def reported_at(self) -> datetime | None:
+        when = self.date_from_boxes("reported_at", "The time of the report", with_time=True)
+        if when is None and "reported_at_day" not in self.errors:
+            self.add_error("reported_at_day", "Enter when you made the report")
+        return when if isinstance(when, datetime) else None
+
+
+class FgmNotOwedForm(_DutyForm):
+    """s5B(6): someone in the same profession already notified the police of this act."""
+
+    notified_by = forms.CharField(
+        strip=True,
+        max_length=200,
+        error_messages={"required": "Enter who already notified the police"},
+    )
+    reason = forms.CharField(
+        strip=True,
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"required": "Enter why you believe they have already notified the police"},
+    )
+
+
+class FgmDiscoveryForm(_DutyForm):
+    """FGM discovered on a case already open (``case_fgm_discovery_record``)."""
+
+    date_fields = ("discovered_on",)
+    discovered_on_day = _part()
+    discovered_on_month = _part()
+    discovered_on_year = _part()
+    discovered_how = forms.ChoiceField(
+        choices=DiscoveredHow.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select how you discovered it",
+            "invalid_choice": "Select how you discovered it",
+        },
+    )
+    known = forms.ChoiceField(
+        choices=[("yes", "Known: she told me, or I saw physical signs"), ("no", "Suspected")],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select whether the FGM is known or suspected",
+            "invalid_choice": "Select whether the FGM is known or suspected",
+        },
+    )
+    age_at_discovery = forms.IntegerField(
+        min_value=0,
+        max_value=120,
+        error_messages={
+            "required": "Enter her age when you discovered it",
+            "invalid": "Enter her age as a whole number, like 14",
+            "min_value": "Her age must be 0 or more",
+            "max_value": "Her age must be 120 or less",
+        },
+    )
+
+    def discovered_on(self) -> date | None:
+        day = self.date_from_boxes("discovered_on", "The date you discovered it")
+        if day is None and "discovered_on_day" not in self.errors:
+            self.add_error("discovered_on_day", "Enter the date you first discovered it")
+        return day if isinstance(day, date) and not isinstance(day, datetime) else None

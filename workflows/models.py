@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from cases.models import Case, CaseKind, RiskLevel
+from cases.models import Case, CaseKind, PersonalDuty, RiskLevel
 from partners.models import Agency
 
 LONDON = ZoneInfo("Europe/London")
@@ -272,7 +272,8 @@ class SlaPolicy(models.Model):
     owed_by_detail = models.CharField(
         max_length=50,
         blank=True,
-        help_text="Named person: the key in case details whose 'owed_by' is the user.",
+        help_text="Named person: the kind of personal duty (e.g. fgm_mandatory_report) whose "
+        "owner answers for it; each person who owes one has their own clock.",
     )
     escalate_managers_after_hours = models.PositiveIntegerField(
         default=24, help_text="Hours after the breach before the agency's managers are told."
@@ -406,6 +407,11 @@ class Deadline(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deadlines")
     policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="deadlines")
+    # A personal duty's clock is one person's: each professional who owes the FGM report
+    # has their own, anchored on their own discovery. Null: the case's (one per policy).
+    duty = models.ForeignKey(
+        PersonalDuty, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+    )
     started_at = models.DateTimeField(help_text="When the clock was planned.")
     clock_from = models.DateTimeField(help_text="The instant the policy's duration runs from.")
     due_at = models.DateTimeField()
@@ -441,8 +447,13 @@ class Deadline(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "policy"],
-                condition=models.Q(status__in=ACTIVE_DEADLINE_STATUSES),
+                condition=models.Q(status__in=ACTIVE_DEADLINE_STATUSES, duty__isnull=True),
                 name="deadline_one_active_per_policy",
+            ),
+            models.UniqueConstraint(
+                fields=["duty", "policy"],
+                condition=models.Q(status__in=ACTIVE_DEADLINE_STATUSES, duty__isnull=False),
+                name="deadline_one_active_per_duty",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=DeadlineStatus.values), name="deadline_status_valid"

@@ -12,11 +12,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from cases.models import CLOSED_STATES, RISK_ORDER, VAWG_FULL_ROLES, Case, CaseKind, RiskLevel
-from partners.models import Role
+from cases.access import referring_agencies
+from cases.models import (
+    CLOSED_STATES,
+    RISK_ORDER,
+    VAWG_FULL_ROLES,
+    Case,
+    CaseKind,
+    DutyStatus,
+    PersonalDuty,
+    RiskLevel,
+)
+from partners.models import Agency, Role
 from partners.selectors import user_has_role
 from workflows.machines import MACHINES
-from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
+from workflows.models import Deadline, DeadlineStatus
 from workflows.sla.names import MILESTONES, Milestone
 
 # Every working role at the responsible agency may stop or restart its clocks; auditors
@@ -54,6 +64,42 @@ def risk_change_allowed(*, user: Any, case: Case, risk: str) -> bool:
     return user_has_role(user, *roles, agency=case.responsible_agency_id)
 
 
+# --- Personal duties (FGM Act 2003 s5B) -------------------------------------------------
+
+
+def duty_refusal(*, duty: PersonalDuty, user: Any) -> str | None:
+    """Only the person who owes a duty records that they met it or that it is not owed: it
+    cannot be delegated (s5B). It may be recorded after the case has closed."""
+    if duty.owed_by_id != getattr(user, "pk", None):
+        return "this is someone else's personal duty: only the person who owes it may record it"
+    if duty.status == DutyStatus.REPORTED:
+        return "the report is already recorded"
+    if duty.status == DutyStatus.EXEMPT:
+        return "this duty is already recorded as not owed"
+    return None
+
+
+def fgm_discovery_agency(*, user: Any, case: Case) -> Agency | None:
+    """The agency someone records an FGM discovery for: one where they hold a working role,
+    the one taking part in the case if any. None: they may not record one."""
+    agencies = referring_agencies(user)
+    on_case = set(case.case_agencies.values_list("agency_id", flat=True))
+    on_case.add(case.responsible_agency_id)
+    return next((a for a in agencies if a.pk in on_case), agencies[0] if agencies else None)
+
+
+def fgm_discovery_refusal(*, user: Any, case: Case) -> str | None:
+    """Anyone with a working role who sees a VAWG case may record FGM discovered later; a
+    closed case takes a new referral instead."""
+    if fgm_discovery_agency(user=user, case=case) is None:
+        return "recording a discovery needs a working role in an agency"
+    if case.kind != CaseKind.VAWG:
+        return "FGM is recorded on a VAWG case: raise a VAWG referral"
+    if case.state in CLOSED_STATES:
+        return f"case {case.reference} is closed: raise a new referral"
+    return None
+
+
 # --- Do not disclose to the other party ----------------------------------------------------
 
 # Who at the lead agency decides whether a person may be named to the other agencies on a
@@ -82,36 +128,14 @@ def may_change_disclosure(*, user: Any, case: Case) -> bool:
 # --- Milestones ---------------------------------------------------------------------------
 
 
-def personal_duty_outstanding(milestone: Milestone, *, case_id: int) -> bool:
-    """Is ``milestone`` a personal duty whose deadline is still running? Such a duty may be
-    recorded after the case closes (it survives closure: see planning._cancel_reason)."""
-    if not milestone.owed_by_detail:
-        return False
-    # A case has a handful of deadlines; JSON containment is not portable to SQLite.
-    running = Deadline.objects.filter(case_id=case_id, status__in=ACTIVE_DEADLINE_STATUSES)
-    return any(
-        milestone.name in met_by for met_by in running.values_list("policy__met_by", flat=True)
-    )
-
-
 def milestone_closed_refusal(milestone: Milestone, *, case: Case) -> str | None:
-    """A closed case takes no milestone but a personal duty still owed on it."""
-    if case.state in CLOSED_STATES and not personal_duty_outstanding(milestone, case_id=case.pk):
+    """A closed case takes no milestone (a personal duty's report is not one: see below)."""
+    if case.state in CLOSED_STATES:
         return f"case {case.reference} is closed"
     return None
 
 
 def milestone_permission_refusal(milestone: Milestone, *, case: Case, user: Any) -> str | None:
-    if milestone.owed_by_detail:
-        # A personal duty cannot be delegated (FGM Act 2003 s5B): only its owner discharges it.
-        duty = case.details.get(milestone.owed_by_detail)
-        owed_by = duty.get("owed_by") if isinstance(duty, dict) else None
-        if owed_by is None or owed_by != user.pk:
-            return (
-                f"'{milestone.name}' discharges a personal duty: only the person who owes "
-                "it may record it"
-            )
-        return None
     if milestone.assignee and case.assigned_officer_id == user.pk:
         return None
     if not user_has_role(user, *milestone.roles, agency=case.responsible_agency_id):

@@ -25,6 +25,7 @@ from cases.models import (
     CaseAgency,
     CaseAgencyRole,
     CaseKind,
+    PersonalDuty,
     Subject,
     SubjectRole,
     SupportNeed,
@@ -35,7 +36,8 @@ from workflows.calendar import LONDON
 from workflows.machines import MACHINES, PERMISSION_SCOPES, as_machine
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus, MaracReferral
 from workflows.policy import MANAGING_ROLES, available_transitions
-from workflows.sla.clock import current_calendar
+from workflows.sla.clock import add_months, current_calendar
+from workflows.sla.planning import duty_clock_from
 
 
 def _london_midnight(day: date) -> datetime:
@@ -569,3 +571,22 @@ def marac_repeat_of(
         if same_victim and same_perpetrator:
             return referral
     return None
+
+
+# --- Personal duties (FGM Act 2003 s5B) ---------------------------------------------------
+
+
+def duty_last_day(duty: PersonalDuty) -> date:
+    """The last London day to make the report: one month from the discovery (s5B(5)(c)),
+    counted from the start of the discovery day as its clock is (``duty_clock_from``)."""
+    limit = add_months(duty_clock_from(duty), 1).astimezone(LONDON)
+    return (limit - timedelta(microseconds=1)).date()
+
+
+def duties_visible(*, case: Case, user: Any) -> list[PersonalDuty]:
+    """The personal duties on ``case`` that ``user`` may see: every one when they see the
+    case in full (who owes what, and whether it was reported), else only their own."""
+    duties = PersonalDuty.objects.filter(case=case).select_related("owed_by", "agency")
+    if not cases_visible(user, full=True).filter(pk=case.pk).exists():
+        duties = duties.filter(owed_by_id=user.pk)
+    return list(duties.order_by("recorded_at", "pk"))

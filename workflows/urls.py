@@ -29,6 +29,21 @@ urlpatterns = [
         name="milestone",
     ),
     path(
+        "cases/<str:reference>/fgm-discovery/",
+        views.fgm_discovery_form,
+        name="fgm_discovery",
+    ),
+    path(
+        "cases/<str:reference>/duties/<int:duty_id>/report/",
+        views.duty_report_form,
+        name="duty_report",
+    ),
+    path(
+        "cases/<str:reference>/duties/<int:duty_id>/not-owed/",
+        views.duty_not_owed_form,
+        name="duty_not_owed",
+    ),
+    path(
         "cases/<str:reference>/people/<int:subject_id>/safe-contact/",
         views.safe_contact,
         name="safe_contact",

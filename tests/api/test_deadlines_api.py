@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, PersonalDuty
 from tests.api.conftest import Notified
 from tests.personas import dash, payload, raise_referral
 from workflows.actions import deadlines_scan
@@ -22,6 +22,14 @@ from workflows.selectors import Rag, deadline_rag
 
 pytestmark = pytest.mark.django_db
 
+# Known FGM in a girl of 15, disclosed to the referrer today (FGM Act 2003 s5B).
+FGM_DETAILS = {
+    "dash": dash(3),
+    "fgm_known": True,
+    "victim_age": 15,
+    "fgm_discovered_on": timezone.localdate().isoformat(),
+    "fgm_discovered_how": "disclosed",
+}
 PAUSE = {"reason_code": "awaiting_partner_information", "reason": "Waiting for housing"}
 
 
@@ -109,7 +117,7 @@ def test_the_person_who_owes_a_personal_duty_sees_its_deadline_on_a_case_seen_in
         nurse,
         "vawg",
         category="fgm",
-        details={"dash": dash(3), "fgm_known": True, "victim_age": 15},
+        details=FGM_DETAILS,
     ).case
     response = as_user("nurse").get("/api/v1/deadlines/?kind=vawg")
     owed = [r for r in response.json()["results"] if r["case"]["id"] == fgm.pk]
@@ -366,22 +374,86 @@ def test_a_milestone_on_a_closed_case_is_a_409(demo: Any, as_user: Any) -> None:
     assert response.status_code == 409
 
 
+def _duty_report(client: Any, case: Case, duty_id: int, **overrides: Any) -> Any:
+    body = {
+        "reported_at": timezone.now().isoformat(),
+        "method": "oral",
+        "police_force": "Kestrel Police",
+        "police_reference": "4471",
+        **overrides,
+    }
+    return client.post(f"/api/v1/cases/{case.pk}/duties/{duty_id}/report/", body, format="json")
+
+
 def test_only_the_person_who_owes_the_fgm_report_may_record_it_and_it_meets_the_deadline(
     demo: Any, as_user: Any
 ) -> None:
-    fgm = raise_referral(
-        demo.user("nurse"),
-        "vawg",
-        category="fgm",
-        details={"dash": dash(3), "fgm_known": True, "victim_age": 15},
-    ).case
-    body = {"milestone": "report_fgm_to_police", "reason": "Reported to the MASH"}
-    assert _milestone(as_user("idva"), fgm, body).status_code == 403
-    response = _milestone(as_user("nurse"), fgm, body)
-    assert response.status_code == 200
-    assert response.json()["visibility"] == "outline"  # still only the outline for them
+    fgm = raise_referral(demo.user("nurse"), "vawg", category="fgm", details=FGM_DETAILS).case
+    duty = PersonalDuty.objects.get(case=fgm)
+    # Someone else's duty is not theirs to find (FGM Act 2003 s5B: it is personal).
+    assert _duty_report(as_user("idva"), fgm, duty.pk).status_code == 404
+    missing = _duty_report(as_user("nurse"), fgm, duty.pk, police_reference="")
+    assert missing.status_code == 400
+    assert [e["field"] for e in missing.json()["errors"]] == ["police_reference"]
+    response = _duty_report(as_user("nurse"), fgm, duty.pk)
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["police_reference"]) == (
+        "reported",
+        "4471",
+    )
     met = Deadline.objects.get(case=fgm, policy__code="vawg_fgm_police_report")
     assert (met.status, met.met_by) == ("met", "report_fgm_to_police")
+    # Still only the outline of the case for them; their own duty is listed.
+    listed = as_user("nurse").get(f"/api/v1/cases/{fgm.pk}/duties/").json()["results"]
+    assert [(d["id"], d["owed_by"], d["status"]) for d in listed] == [
+        (duty.pk, "nurse", "reported")
+    ]
+    assert as_user("nurse").get(f"/api/v1/cases/{fgm.pk}/").json()["visibility"] == "outline"
+
+
+def test_fgm_discovered_on_an_open_case_puts_the_duty_on_a_regulated_professional_only(
+    demo: Any, as_user: Any
+) -> None:
+    case = demo.case("vawg")
+    found = {
+        "discovered_on": timezone.localdate().isoformat(),
+        "discovered_how": "observed",
+        "known": True,
+        "age_at_discovery": 14,
+    }
+    url = f"/api/v1/cases/{case.pk}/fgm-discovery/"
+    # The IDVA is not in a regulated profession (s5B(2)): on the chain, no personal duty.
+    idva = as_user("idva").post(url, found, format="json")
+    assert idva.status_code == 201, idva.json()
+    assert idva.json() == {"duty": None}
+    assert TransitionLog.objects.filter(case=case, transition="record_fgm_discovery").exists()
+    bad = as_user("idva").post(url, {**found, "discovered_on": "2999-01-01"}, format="json")
+    assert bad.status_code == 400
+    assert [e["field"] for e in bad.json()["errors"]] == ["discovered_on"]
+    # An auditor reads and writes nothing; an outsider does not find the case.
+    assert as_user("auditor").post(url, found, format="json").status_code == 403
+    assert as_user("outsider").post(url, found, format="json").status_code == 404
+    # A member's list shows every duty, with who owes it.
+    assert as_user("idva").get(f"/api/v1/cases/{case.pk}/duties/").json() == {"results": []}
+
+
+def test_a_closed_case_takes_no_new_discovery(demo: Any, as_user: Any) -> None:
+    fgm = Case.objects.get(pk=_fgm_referral(as_user("nurse")).json()["case"]["id"])
+    idva = as_user("idva")
+    for name in ("assess_risk", "offer_support", "record_support_declined", "close"):
+        idva.post(
+            f"/api/v1/cases/{fgm.pk}/transitions/",
+            {"transition": name, "reason": f"{name} for the test"},
+            format="json",
+        )
+    found = {
+        "discovered_on": timezone.localdate().isoformat(),
+        "discovered_how": "observed",
+        "known": True,
+        "age_at_discovery": 14,
+    }
+    response = idva.post(f"/api/v1/cases/{fgm.pk}/fgm-discovery/", found, format="json")
+    assert response.status_code == 409
 
 
 def _fgm_referral(client: Any) -> Any:
@@ -389,7 +461,7 @@ def _fgm_referral(client: Any) -> Any:
         "vawg",
         category="fgm",
         subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 15}],
-        details={"dash": dash(3), "fgm_known": True},
+        details={k: v for k, v in FGM_DETAILS.items() if k != "victim_age"},
     )
     return client.post("/api/v1/referrals/", body, format="json")
 
@@ -419,17 +491,18 @@ def test_the_fgm_report_is_recorded_through_the_api_after_the_case_closed(
             format="json",
         )
         assert moved.status_code == 200, moved.json()
-    body = {"milestone": "report_fgm_to_police", "reason": "Reported on 101, ref 4471"}
-    assert _milestone(idva, fgm, body).status_code == 403
-    response = _milestone(as_user("nurse"), fgm, body)
+    duty = PersonalDuty.objects.get(case=fgm)
+    assert _duty_report(idva, fgm, duty.pk).status_code == 404
+    response = _duty_report(as_user("nurse"), fgm, duty.pk)
     assert response.status_code == 200
-    assert response.json()["state"] == "closed"
+    fgm.refresh_from_db()
+    assert fgm.state == "closed"
     assert set(
         Deadline.objects.filter(case=fgm, policy__code__startswith="vawg_fgm").values_list(
             "status", flat=True
         )
     ) == {DeadlineStatus.MET}
-    assert _milestone(as_user("nurse"), fgm, body).status_code == 409  # met: nothing owed
+    assert _duty_report(as_user("nurse"), fgm, duty.pk).status_code == 409  # nothing owed now
 
 
 # --- The SLA breaches report: fixed periods, every figure rounded to base 5 -------------

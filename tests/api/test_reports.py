@@ -167,7 +167,16 @@ def test_a_manager_of_an_agency_vawg_is_routed_to_sees_vawg_figures(
 
 
 def test_fgm_is_published_for_all_wards_together_never_by_ward(demo, as_user, last_month) -> None:
-    fgm = {"category": "fgm", "details": {"victim_age": 30, "fgm_known": True}}
+    found = last_month.first.isoformat()
+    fgm = {
+        "category": "fgm",
+        "details": {
+            "victim_age": 30,
+            "fgm_known": True,
+            "fgm_discovered_on": found,
+            "fgm_discovered_how": "disclosed",
+        },
+    }
     _raise(demo, 2, last_month, kind="vawg", **fgm)
     _raise(demo, 2, last_month, kind="vawg", ward=OTHER_WARD, **fgm)
     body = as_user("auditor").get(URL).json()

@@ -16,6 +16,8 @@ from django.utils import timezone
 from notifications.events import EVENT_TYPES
 from notifications.models import UNFINISHED_STATUSES, Delivery, DeliveryStatus, OutboxEvent
 from notifications.services import emit, subscription_create
+from partners.models import Role
+from tests.factories import AgencyFactory, member
 from tests.notifications.conftest import (
     ExchangeTap,
     WorkerProcess,
@@ -25,9 +27,17 @@ from tests.notifications.conftest import (
     wait_until,
     webhook_endpoint,
 )
-from tests.personas import raise_referral
+from tests.personas import fgm_found_today, raise_referral
 from tests.support import FakeNotify, SmtpSink, WebhookReceiver
-from workflows.actions import case_milestone_record, case_set_risk, case_transition
+from workflows.actions import (
+    FgmDiscovery,
+    case_fgm_discovery_record,
+    case_milestone_record,
+    case_set_risk,
+    case_transition,
+    duty_not_owed_record,
+    duty_report_record,
+)
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +55,9 @@ PERSONAL = [
     "controlling behaviour",
     "no fixed abode",
     "disclosed at school",
+    "FGM/4471",
+    "Ms Example",
+    "reported it on 101",
     "weekdays 10-12",
     "9434765919",
     "12/34567A",
@@ -88,13 +101,36 @@ def produce_every_event_type(people: Any) -> None:
     case_transition(case_id=vawg.pk, name="assess_risk", by=people.idva, reason=reason)
     case_transition(case_id=vawg.pk, name="refer_to_marac", by=people.idva, reason=reason)
     raise_referral(people.officer, "vawg", subjects=pair, summary="A further incident.")
-    raise_referral(
+    fgm = raise_referral(
         people.nurse,  # a school nurse: under the FGM reporting duty
         "vawg",
         category="fgm",
         summary="FGM disclosed at school by the pupil.",
         subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 15}],
-        details={"fgm_known": True, "victim_age": 15},
+        details={"fgm_known": True, "victim_age": 15, **fgm_found_today()},
+    ).case
+    duty = fgm.duties.get()
+    duty_report_record(
+        duty_id=duty.pk,
+        by=people.nurse,
+        reported_at=timezone.now(),
+        method="oral",
+        police_force="Kestrel Police",
+        police_reference="FGM/4471",
+    )
+    # A second professional, a teacher at a school, finds it too: then learns of the report.
+    school = AgencyFactory.create(code="test-school", kind="education")
+    teacher = member(Role.CASE_WORKER, agency=school)
+    found = FgmDiscovery(
+        discovered_on=timezone.localdate(), how="observed", known=True, age_at_discovery=15
+    )
+    second = case_fgm_discovery_record(case_id=fgm.pk, discovery=found, by=teacher)
+    assert second is not None
+    duty_not_owed_record(
+        duty_id=second.pk,
+        by=teacher,
+        notified_by="The school nurse, Ms Example",
+        reason="She told me she had reported it on 101",
     )
 
     released = raise_referral(people.officer, "early_release").case
@@ -169,7 +205,13 @@ def test_no_payload_email_or_notify_request_carries_personal_data(
     # VAWG events stay off the open exchange (the need-to-know gate's EVENT_BUS): the FGM
     # duty and a MARAC repeat are recorded only on VAWG cases, so the exchange carries
     # every other type.
-    vawg_only = {"duty.recorded", "case.marac_repeat"}
+    vawg_only = {
+        "duty.recorded",
+        "duty.reported",
+        "duty.not_owed",
+        "case.fgm_discovery_recorded",
+        "case.marac_repeat",
+    }
     for channel, texts, expected in [
         ("webhook", webhooks, set(EVENT_TYPES)),
         ("email", emails, set(EVENT_TYPES)),

@@ -3,16 +3,19 @@ recording a milestone, each through the SLA services with nothing half-written."
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
+from cases.models import PersonalDuty
 from tests.pages.support import asb_triage_deadline
 from tests.personas import raise_referral
 from tests.sla.support import fgm_case
 from workflows.actions import case_transition
+from workflows.calendar import LONDON
 from workflows.models import Deadline, DeadlineStatus, TransitionLog
 
 pytestmark = pytest.mark.django_db
@@ -189,9 +192,29 @@ def test_unknown_milestones_and_unseen_cases_are_not_found(people, client_for) -
     assert not TransitionLog.objects.filter(transition="complete_pre_release_plan").exists()
 
 
+REPORT_FORM = {
+    "method": "oral",
+    "police_force": "Kestrel Police",
+    "police_reference": "4471",
+}
+
+
+def _report_form(when: datetime) -> dict[str, str]:
+    local = when.astimezone(LONDON)
+    return {
+        **REPORT_FORM,
+        "reported_at_day": str(local.day),
+        "reported_at_month": str(local.month),
+        "reported_at_year": str(local.year),
+        "reported_at_hour": str(local.hour),
+        "reported_at_minute": str(local.minute),
+    }
+
+
 def test_the_fgm_report_is_offered_only_to_the_person_who_owes_it(people, client_for) -> None:
     case = fgm_case(people.nurse)
-    url = f"/cases/{case.reference}/milestones/report_fgm_to_police/"
+    duty = PersonalDuty.objects.get(case=case)
+    url = f"/cases/{case.reference}/duties/{duty.pk}/report/"
     # The referrer sees only the outline of a VAWG case, but the duty is theirs to record.
     outline = client_for("nurse").get(f"/cases/{case.reference}/").content.decode()
     assert "Your duty on this case" in outline
@@ -201,15 +224,25 @@ def test_the_fgm_report_is_offered_only_to_the_person_who_owes_it(people, client
     assert "Known FGM in an under-18" in home
 
     idva = client_for("idva")
-    assert f'href="{url}"' not in idva.get(f"/cases/{case.reference}/").content.decode()
-    assert idva.get(url).status_code == 403
-    assert idva.post(url, {"reason": "On their behalf"}).status_code == 403
+    page = idva.get(f"/cases/{case.reference}/").content.decode()
+    assert f'href="{url}"' not in page
+    assert "Personal duties" in page  # the safeguarding lead sees who owes what
+    assert idva.get(url).status_code == 404
+    assert idva.post(url, _report_form(timezone.now())).status_code == 404
     assert not TransitionLog.objects.filter(transition="report_fgm_to_police").exists()
 
-    response = client_for("nurse").post(url, {"reason": "Reported on 101, ref 4471"})
+    nurse = client_for("nurse")
+    blank = nurse.post(url, {**REPORT_FORM, "police_reference": ""})
+    assert blank.status_code == 200
+    text = blank.content.decode()
+    assert '<a href="#police_reference">Enter the reference the police gave you</a>' in text
+    assert '<a href="#reported_at_day">Enter when you made the report</a>' in text
+    response = nurse.post(url, _report_form(timezone.now() - timedelta(minutes=5)))
     assert response.status_code == 302
     log = TransitionLog.objects.get(case=case, transition="report_fgm_to_police")
     assert log.actor == people.nurse
+    duty.refresh_from_db()
+    assert (duty.status, duty.police_reference) == ("reported", "4471")
 
 
 def test_the_fgm_report_is_still_offered_to_its_owner_once_the_case_has_closed(
@@ -218,7 +251,8 @@ def test_the_fgm_report_is_still_offered_to_its_owner_once_the_case_has_closed(
     case = fgm_case(people.nurse)
     for name in ("assess_risk", "offer_support", "record_support_declined", "close"):
         case_transition(case_id=case.pk, name=name, by=people.idva, reason="For the test")
-    url = f"/cases/{case.reference}/milestones/report_fgm_to_police/"
+    duty = PersonalDuty.objects.get(case=case)
+    url = f"/cases/{case.reference}/duties/{duty.pk}/report/"
     nurse = client_for("nurse")
     outline = nurse.get(f"/cases/{case.reference}/").content.decode()
     assert "Closed" in outline
@@ -227,11 +261,49 @@ def test_the_fgm_report_is_still_offered_to_its_owner_once_the_case_has_closed(
     assert "Known FGM in an under-18" in nurse.get("/").content.decode()
     assert nurse.get(url).status_code == 200
 
-    assert nurse.post(url, {"reason": "Reported on 101, ref 4471"}).status_code == 302
+    assert nurse.post(url, _report_form(timezone.now())).status_code == 302
     assert TransitionLog.objects.get(case=case, transition="report_fgm_to_police").actor == (
         people.nurse
     )
     outline = nurse.get(f"/cases/{case.reference}/").content.decode()
-    assert "Your duty on this case" not in outline
     assert f'href="{url}"' not in outline
-    assert nurse.get(url).status_code == 403  # met: the closed case takes nothing more
+    assert "Reported" in outline
+    assert nurse.get(url).status_code == 409  # reported: nothing more to record
+
+
+def test_a_nurse_records_fgm_she_discovered_on_an_open_case_and_owes_the_report(
+    people, client_for
+) -> None:
+    # FGM Act 2003 s5B: discovered after the case was opened, by a regulated professional.
+    # She referred domestic abuse, so she sees only the outline; later the girl tells her.
+    case = raise_referral(people.nurse, "vawg").case
+    url = f"/cases/{case.reference}/fgm-discovery/"
+    idva = client_for("idva")
+    assert f'href="{url}"' in idva.get(f"/cases/{case.reference}/").content.decode()
+    assert client_for("outsider").get(url).status_code == 404
+    nurse = client_for("nurse")
+    assert f'href="{url}"' in nurse.get(f"/cases/{case.reference}/").content.decode()
+    today = timezone.localdate()
+    form = {
+        "discovered_on_day": str(today.day),
+        "discovered_on_month": str(today.month),
+        "discovered_on_year": str(today.year + 1),
+        "discovered_how": "observed",
+        "known": "yes",
+        "age_at_discovery": "13",
+    }
+    future = nurse.post(url, form)
+    assert future.status_code == 200
+    assert "The date of discovery cannot be in the future." in future.content.decode()
+    assert not PersonalDuty.objects.exists()
+    response = nurse.post(url, {**form, "discovered_on_year": str(today.year)})
+    assert response.status_code == 302
+    duty = PersonalDuty.objects.get(case=case)
+    assert (duty.owed_by, duty.age_at_discovery, duty.discovered_how) == (
+        people.nurse,
+        13,
+        "observed",
+    )
+    assert set(
+        Deadline.objects.filter(case=case, duty=duty).values_list("policy__code", flat=True)
+    ) == {"vawg_fgm_police_report", "vawg_fgm_police_report_limit"}

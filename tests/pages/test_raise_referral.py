@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from html import unescape
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from cases.models import Case, Subject, SupportNeed
+from cases.models import Case, PersonalDuty, Subject, SupportNeed
 from partners.models import Agency
 from referrals.models import Referral
 from referrals.validation import ReferralInvalid
@@ -366,13 +368,18 @@ def test_the_service_refuses_an_auditor_whatever_calls_it(people) -> None:
     assert not Referral.objects.exists()
 
 
-def _fgm_form(age: str = "15") -> dict[str, str]:
+def _fgm_form(age: str = "15", found: date | None = None) -> dict[str, str]:
+    found = found or timezone.localdate()
     return formdata.vawg(
         yes=3,
         category="fgm",
         victim_full_name="Fatima Example",
         victim_age=age,
         fgm_known="yes",
+        fgm_discovered_on_day=str(found.day),
+        fgm_discovered_on_month=str(found.month),
+        fgm_discovered_on_year=str(found.year),
+        fgm_discovered_how="disclosed",
         summary="FGM disclosed at school by the pupil.",
     )
 
@@ -386,8 +393,30 @@ def test_a_school_nurse_is_told_before_sending_that_the_fgm_report_is_her_duty(
     assert "records no personal duty" not in check
     response = _send(client, "/referrals/new/vawg/check/", follow=True)
     referral = Referral.objects.get()
-    assert referral.case.details["fgm_mandatory_report"]["owed_by"] == people.nurse.pk
+    assert PersonalDuty.objects.get(case=referral.case).owed_by == people.nurse
     assert "You must now report this FGM to the police yourself" in response.content.decode()
+
+
+def test_known_fgm_asks_when_it_was_discovered_and_flags_a_month_already_passed(
+    people, client_for
+) -> None:
+    # FGM Act 2003 s5B(5)(c): the month runs from the discovery, not from the referral.
+    client = client_for("nurse")
+    form = _fgm_form()
+    for key in ("fgm_discovered_on_day", "fgm_discovered_on_month", "fgm_discovered_on_year"):
+        form.pop(key)
+    assert client.post("/referrals/new/", {"kind": "vawg"}).status_code == 302
+    errors = client.post("/referrals/new/vawg/", form)
+    assert errors.status_code == 200
+    page = errors.content.decode()
+    assert (
+        '<a href="#fgm_discovered_on_day">Enter the date you first discovered the FGM</a>' in page
+    )
+    long_ago = timezone.localdate() - timedelta(days=45)
+    check = _through_check(client, "vawg", _fgm_form(found=long_ago)).content.decode()
+    assert "The month to report this FGM ended on" in check
+    response = _send(client, "/referrals/new/vawg/check/", follow=True)
+    assert "The month to report this FGM ended on" in response.content.decode()
 
 
 def test_a_police_officer_raising_known_fgm_is_not_told_of_a_duty_they_do_not_owe(
@@ -402,7 +431,7 @@ def test_a_police_officer_raising_known_fgm_is_not_told_of_a_duty_they_do_not_ow
     assert "Referral sent" in page
     assert "report this FGM to the police yourself" not in page
     case = Referral.objects.get().case
-    assert "fgm_mandatory_report" not in case.details
+    assert not PersonalDuty.objects.filter(case=case).exists()
     assert case.responsible_agency.code == "victim-services"
 
 

@@ -65,7 +65,7 @@ def _table_counts() -> dict[str, int]:
 
 def test_seed_demo_twice_adds_nothing_and_covers_every_state_ward_and_category() -> None:
     from cases.catalogue import CATEGORIES
-    from cases.models import Case
+    from cases.models import Case, PersonalDuty
     from referrals.models import Referral, RoutingRule
     from workflows.chain import link_hash, transition_fields
     from workflows.machines import MACHINES
@@ -95,7 +95,7 @@ def test_seed_demo_twice_adds_nothing_and_covers_every_state_ward_and_category()
     }
     flagged = Case.objects.filter(kind="asb", case_review_flagged_at__isnull=False)
     assert flagged.count() >= 3
-    assert Case.objects.filter(details__has_key="fgm_mandatory_report").count() == 1
+    assert PersonalDuty.objects.count() == 1
     occurred = list(Referral.objects.values_list("occurred_at", flat=True))
     assert (max(occurred) - min(occurred)).days >= 300
 

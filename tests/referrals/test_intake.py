@@ -12,12 +12,12 @@ from django.apps import apps
 from django.db import DatabaseError
 from django.utils import timezone
 
-from cases.models import Case, CaseAgency, Subject, SupportNeed
+from cases.duties import FGM_DUTY_BASIS
+from cases.models import Case, CaseAgency, PersonalDuty, Subject, SupportNeed
 from notifications.models import OutboxEvent
 from notifications.services import FORBIDDEN_DATA_KEYS
 from partners.models import Agency
 from referrals import services
-from referrals.duties import FGM_DUTY_BASIS
 from referrals.models import Referral, RoutingRule
 from referrals.services import referral_raise
 from referrals.validation import ReferralInvalid, validate_referral
@@ -183,21 +183,40 @@ def test_a_user_with_no_agency_cannot_raise_a_referral(people) -> None:
     assert not Case.objects.exists()
 
 
-def _fgm(age: Any, known: bool) -> dict[str, Any]:
+def _fgm(age: Any, known: bool, *, found: str = "") -> dict[str, Any]:
+    details: dict[str, Any] = {"fgm_known": known}
+    if known:
+        details["fgm_discovered_on"] = found or timezone.localdate().isoformat()
+        details["fgm_discovered_how"] = "disclosed"
+    if age is not None:
+        details["victim_age"] = age
     return {
         "category": "fgm",
-        "subjects": [{"role": "victim", "full_name": "Girl Victim", "age": age}],
-        "details": {"fgm_known": known},
+        "subjects": [{"role": "victim", "full_name": "Girl Victim"}],
+        "details": details,
     }
+
+
+def _owed_by(case: Case) -> list[int]:
+    return list(PersonalDuty.objects.filter(case=case).values_list("owed_by_id", flat=True))
 
 
 def test_known_fgm_in_a_girl_under_18_records_the_referrers_personal_duty(people) -> None:
     referral = raise_referral(people.nurse, "vawg", **_fgm(15, True))
     case = referral.case
-    duty = case.details["fgm_mandatory_report"]
-    assert duty["owed_by"] == people.nurse.pk
-    assert duty["basis"] == FGM_DUTY_BASIS
-    assert duty["referral"] == referral.reference
+    duty = PersonalDuty.objects.get(case=case)
+    assert (duty.owed_by, duty.basis, duty.referral) == (
+        people.nurse,
+        FGM_DUTY_BASIS,
+        referral.reference,
+    )
+    assert (duty.profession, duty.discovered_on, duty.discovered_how, duty.age_at_discovery) == (
+        "healthcare",
+        timezone.localdate(),
+        "disclosed",
+        15,
+    )
+    assert "fgm_mandatory_report" not in case.details
     log = TransitionLog.objects.get(case=case, transition="record_fgm_duty")
     assert (log.seq, log.actor, log.source, log.target) == (
         2,
@@ -206,12 +225,16 @@ def test_known_fgm_in_a_girl_under_18_records_the_referrers_personal_duty(people
         "reported",
     )
     assert log.actor_agency == Agency.objects.get(code="public-health")
-    assert log.data == {"owed_by": people.nurse.pk}
+    assert log.data == {
+        "duty": duty.pk,
+        "owed_by": people.nurse.pk,
+        "discovered_on": timezone.localdate().isoformat(),
+    }
     assert log.prev_hash == TransitionLog.objects.get(case=case, seq=1).hash
     event = OutboxEvent.objects.get(type="duty.recorded")
     assert (event.case, event.data, event.actor_id) == (
         case,
-        {"duty": "fgm_mandatory_report"},
+        {"duty": "fgm_mandatory_report", "id": duty.pk},
         people.nurse.pk,
     )
 
@@ -228,7 +251,7 @@ def _staff_of(kind: str) -> Any:
 def test_regulated_health_social_care_and_teaching_staff_owe_the_duty(people, kind: str) -> None:
     referrer = _staff_of(kind)
     case = raise_referral(referrer, "vawg", **_fgm(15, True)).case
-    assert case.details["fgm_mandatory_report"]["owed_by"] == referrer.pk
+    assert _owed_by(case) == [referrer.pk]
     assert TransitionLog.objects.filter(case=case, transition="record_fgm_duty").exists()
 
 
@@ -245,7 +268,7 @@ def test_other_referrers_raise_known_fgm_for_safeguarding_without_a_personal_dut
     case = referral.case
     assert (case.state, case.responsible_agency.code) == ("reported", "victim-services")
     assert case.details["fgm_known"] is True
-    assert "fgm_mandatory_report" not in case.details
+    assert _owed_by(case) == []
     assert not TransitionLog.objects.filter(case=case, transition="record_fgm_duty").exists()
     assert not OutboxEvent.objects.filter(type="duty.recorded").exists()
     assert [e.type for e in OutboxEvent.objects.filter(case=case)] == ["referral.raised"]
@@ -253,7 +276,7 @@ def test_other_referrers_raise_known_fgm_for_safeguarding_without_a_personal_dut
 
 def test_a_police_officer_who_learns_of_fgm_in_a_girl_owes_no_personal_duty(people) -> None:
     case = raise_referral(people.officer, "vawg", **_fgm(15, True)).case
-    assert "fgm_mandatory_report" not in case.details
+    assert _owed_by(case) == []
     assert not TransitionLog.objects.filter(case=case, transition="record_fgm_duty").exists()
     assert not case.deadlines.filter(policy__code__startswith="vawg_fgm").exists()
 
@@ -266,15 +289,69 @@ def test_an_adult_or_suspected_fgm_case_records_no_mandatory_duty(
 ) -> None:
     case = raise_referral(people.nurse, "vawg", **_fgm(age, known)).case
     assert case.details["fgm_known"] is known
-    assert "fgm_mandatory_report" not in case.details
+    assert _owed_by(case) == []
     assert not TransitionLog.objects.filter(case=case, transition="record_fgm_duty").exists()
     assert not OutboxEvent.objects.filter(type="duty.recorded").exists()
 
 
 def test_fgm_age_is_taken_from_the_victims_date_of_birth(people) -> None:
-    overrides = _fgm(None, True)
+    overrides = _fgm(None, True, found="2026-11-28")
     overrides["subjects"] = [{"role": "victim", "full_name": "Girl", "date_of_birth": "2008-11-29"}]
     with time_machine.travel("2026-11-28T12:00:00+00:00", tick=False):
         case = raise_referral(people.nurse, "vawg", **overrides).case
     assert case.details["victim_age"] == 17  # 18 tomorrow: the duty still applies today
-    assert case.details["fgm_mandatory_report"]["owed_by"] == people.nurse.pk
+    assert _owed_by(case) == [people.nurse.pk]
+
+
+def test_the_duty_turns_on_her_age_when_discovered_not_when_referred(people) -> None:
+    # FGM Act 2003 s5B(1): "a girl who is aged under 18" when the professional discovers it.
+    # Born 29 Nov 2008: 17 when the nurse saw the signs on 28 Nov 2026, 18 when she refers.
+    overrides = _fgm(None, True, found="2026-11-28")
+    overrides["subjects"] = [{"role": "victim", "full_name": "Girl", "date_of_birth": "2008-11-29"}]
+    with time_machine.travel("2026-12-02T12:00:00+00:00", tick=False):
+        case = raise_referral(people.nurse, "vawg", **overrides).case
+    assert case.details["fgm_age_at_discovery"] == 17
+    duty = PersonalDuty.objects.get(case=case)
+    assert (duty.age_at_discovery, str(duty.discovered_on)) == (17, "2026-11-28")
+
+
+@pytest.mark.parametrize(
+    ("found", "field", "message"),
+    [
+        ("", "details.fgm_discovered_on", "Give the date you first discovered the FGM."),
+        ("2999-01-01", "details.fgm_discovered_on", "cannot be in the future"),
+        ("2001-01-01", "details.fgm_discovered_on", "before her birth"),
+    ],
+)
+def test_known_fgm_needs_a_real_discovery_date(
+    people, found: str, field: str, message: str
+) -> None:
+    # s5B(5)(c): the month runs from the discovery, so known FGM must say when it was.
+    overrides = _fgm(15, True)
+    overrides["subjects"] = [{"role": "victim", "full_name": "Girl", "date_of_birth": "2010-05-01"}]
+    if found:
+        overrides["details"]["fgm_discovered_on"] = found
+    else:
+        overrides["details"].pop("fgm_discovered_on")
+    with pytest.raises(ReferralInvalid) as exc:
+        validate_referral(payload("vawg", **overrides))
+    assert message in exc.value.errors[field]
+    assert not PersonalDuty.objects.exists()
+
+
+def test_a_second_professional_joining_the_case_owes_her_own_duty(people) -> None:
+    # The duty is personal (s5B): a teacher's referral about the same girl, joined to the
+    # nurse's case, records the teacher's own duty instead of overwriting the nurse's.
+    nurse_case = raise_referral(people.nurse, "vawg", **_fgm(15, True)).case
+    from partners.models import Role
+    from tests.factories import AgencyFactory, member
+
+    school = AgencyFactory.create(code="test-school", kind="education")
+    # The school's designated safeguarding lead, whose school takes part in the case.
+    teacher = member(Role.SAFEGUARDING_LEAD, agency=school)
+    CaseAgency.objects.create(
+        case=nurse_case, agency=school, role="participant", added_at=timezone.now()
+    )
+    joined = raise_referral(teacher, "vawg", join_case=nurse_case.pk, **_fgm(15, True))
+    assert joined.case == nurse_case
+    assert sorted(_owed_by(nurse_case)) == sorted([people.nurse.pk, teacher.pk])

@@ -50,7 +50,7 @@ from tests.notifications.conftest import (
     email_worker,
     wait_until,
 )
-from tests.personas import dash, payload, raise_referral
+from tests.personas import dash, fgm_found_today, payload, raise_referral
 from tests.security.conftest import api_client, manager_of, page_client
 from tests.support import FakeNotify, SmtpSink, WebhookReceiver
 from workflows.actions import case_transition, deadlines_scan
@@ -129,7 +129,7 @@ def raise_marker_cases(people: Any) -> Scenario:
         category="fgm",
         summary=f"FGM disclosed to {MARKERS[7]}.",
         subjects=[{"role": "victim", "full_name": MARKERS[6], "age": 15}],
-        details={"dash": dash(3), "fgm_known": True, "victim_age": 15},
+        details={"dash": dash(3), "fgm_known": True, "victim_age": 15, **fgm_found_today()},
     )
     idva = people.idva
     for name in ("assess_risk", "refer_to_marac", "record_marac_hearing"):

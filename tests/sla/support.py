@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import time_machine
@@ -63,6 +63,7 @@ def vawg_case(by: Any, *, yes: int = 15, **overrides: Any) -> Case:
     return case
 
 
-def fgm_case(by: Any, *, age: int = 15) -> Case:
-    case: Case = CaseFactory.create(by=by, kind="vawg", fgm_age=age)
+def fgm_case(by: Any, *, age: int = 15, found: date | None = None) -> Case:
+    """Known FGM in a girl of ``age``, discovered by ``by`` on ``found`` (default today)."""
+    case: Case = CaseFactory.create(by=by, kind="vawg", fgm_age=age, fgm_found=found)
     return case

@@ -12,7 +12,7 @@ from unittest import mock
 
 import pytest
 
-from cases.models import Case, RiskLevel
+from cases.models import Case, PersonalDuty, RiskLevel
 from partners.models import Role
 from tests.factories import member
 from tests.personas import raise_referral
@@ -230,14 +230,14 @@ def test_raising_risk_after_assessment_starts_the_marac_clock(people) -> None:
 def test_known_fgm_in_a_girl_is_owed_personally_by_the_referrer_over_easter(people) -> None:
     with frozen(london(2026, 4, 2, 15)):  # Thursday before Good Friday
         case = fgm_case(people.nurse, age=15)
-    owed = case.details["fgm_mandatory_report"]["owed_by"]
-    assert owed == people.nurse.pk
+    # The clocks run from the start of the day she told the nurse (FGM Act 2003 s5B(5)(c)).
+    assert PersonalDuty.objects.get(case=case).owed_by == people.nurse
     report = deadline(case, "vawg_fgm_police_report")
     assert report.due_at == london(2026, 4, 7, 17)  # Tuesday after Easter Monday
     assert report.responsible_user == people.nurse
     assert report.responsible_agency.code == "public-health"
     limit = deadline(case, "vawg_fgm_police_report_limit")
-    assert limit.due_at == london(2026, 5, 2, 15)
+    assert limit.due_at == london(2026, 5, 2, 0)
     assert limit.responsible_user == people.nurse
 
 

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.sla.support import codes, deadline, fgm_case, frozen, london
 from workflows.actions import case_milestone_record
 from workflows.errors import (
     InvalidTransitionData,
@@ -15,7 +14,7 @@ from workflows.errors import (
     TransitionNotAvailable,
     UnknownTransition,
 )
-from workflows.models import DeadlineStatus, SlaPolicy, TransitionLog
+from workflows.models import SlaPolicy
 from workflows.sla import seed_sla_policies
 from workflows.sla.policies import DEFAULT_POLICIES
 
@@ -91,37 +90,6 @@ def test_the_ladder_must_climb() -> None:
 
 
 # --- milestones --------------------------------------------------------------------------------
-
-
-def test_the_fgm_report_is_recorded_by_the_person_who_owes_it(people: Any) -> None:
-    with frozen(london(2026, 4, 2, 15)):
-        case = fgm_case(people.nurse)
-    with frozen(london(2026, 4, 7, 10)):
-        log = case_milestone_record(
-            case_id=case.pk,
-            milestone="report_fgm_to_police",
-            by=people.nurse,
-            reason="Reported on 101, ref 4471",
-        )
-    assert (log.transition, log.actor) == ("report_fgm_to_police", people.nurse)
-    assert log.actor_agency is not None
-    assert log.actor_agency.code == "public-health"
-    assert codes(case, "met") == ["vawg_fgm_police_report", "vawg_fgm_police_report_limit"]
-    assert deadline(case, "vawg_fgm_police_report").met_at == london(2026, 4, 7, 10)
-
-
-def test_nobody_else_may_discharge_a_personal_duty(people: Any) -> None:
-    case = fgm_case(people.nurse)
-    for other in (people.idva, people.manager, people.auditor, people.officer):
-        with pytest.raises(TransitionForbidden, match="personal duty"):
-            case_milestone_record(
-                case_id=case.pk,
-                milestone="report_fgm_to_police",
-                by=other,
-                reason="On their behalf",
-            )
-    assert deadline(case, "vawg_fgm_police_report").status == DeadlineStatus.OPEN
-    assert not TransitionLog.objects.filter(transition="report_fgm_to_police").exists()
 
 
 def test_milestones_check_kind_reason_role_and_state(people: Any) -> None:

@@ -219,14 +219,19 @@ def test_facts_recorded_with_the_open_share_its_version_and_the_chain_records_ea
         people.nurse,
         "vawg",
         category="fgm",
-        details={"fgm_known": True, "victim_age": 15},
+        details={
+            "fgm_known": True,
+            "victim_age": 15,
+            "fgm_discovered_on": timezone.localdate().isoformat(),
+            "fgm_discovered_how": "disclosed",
+        },
     ).case
     case.refresh_from_db()
     logged = TransitionLog.objects.filter(case=case).order_by("seq")
     assert [(r.transition, r.version) for r in logged] == [("open", 1), ("record_fgm_duty", 1)]
     # One operation, one version: nobody ever saw the case without its duty.
     assert case.version == 1
-    assert case.details["fgm_mandatory_report"]["owed_by"] == people.nurse.pk
+    assert case.duties.get().owed_by == people.nurse
 
 
 def test_one_operation_moves_the_version_on_once_however_many_facts_it_records(

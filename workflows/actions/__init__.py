@@ -4,10 +4,16 @@ case events; pages, the API, the admin, commands and tasks call these functions.
 """
 
 from workflows.actions.disclosure import case_subject_disclosure_set
+from workflows.actions.duty import (
+    FgmDiscovery,
+    case_fgm_discovery_record,
+    case_personal_duty_record,
+    duty_not_owed_record,
+    duty_report_record,
+)
 from workflows.actions.intake import (
     case_join_record,
     case_marac_repeat_flag,
-    case_personal_duty_record,
     case_review_flag,
 )
 from workflows.actions.milestone import case_milestone_record
@@ -20,7 +26,9 @@ from workflows.actions.unit import CaseChange, case_change
 
 __all__ = [
     "CaseChange",
+    "FgmDiscovery",
     "case_change",
+    "case_fgm_discovery_record",
     "case_join_record",
     "case_marac_repeat_flag",
     "case_milestone_record",
@@ -33,4 +41,6 @@ __all__ = [
     "deadline_pause",
     "deadline_resume",
     "deadlines_scan",
+    "duty_not_owed_record",
+    "duty_report_record",
 ]

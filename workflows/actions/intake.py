@@ -50,35 +50,6 @@ def case_join_record(
         change.emit(type="referral.raised", data=raised)
 
 
-def case_personal_duty_record(
-    *,
-    case: Case,
-    duty: str,
-    name: str,
-    basis: str,
-    referral_reference: str,
-    by: Any,
-    agency: Agency,
-    now: Any,
-) -> None:
-    """A duty the law puts on the professional who learned of something (the FGM report,
-    FGM Act 2003 s5B): it names them, and its deadlines run until they record it, whether
-    or not the case is open."""
-    with case_change(case=case, by=by, agency=agency, now=now, name=name, reason=basis) as change:
-        case.details = {
-            **case.details,
-            duty: {
-                "owed_by": by.pk,
-                "recorded_at": now.isoformat(),
-                "basis": basis,
-                "referral": referral_reference,
-            },
-        }
-        change.changed("details")
-        change.log_data = {"owed_by": by.pk}
-        change.emit(type="duty.recorded", data={"duty": duty})
-
-
 def case_review_flag(*, case: Case, reports: int, by: Any, agency: Agency, now: Any) -> None:
     """The ASB case review threshold is met (ASB, Crime and Policing Act 2014 s104)."""
     with case_change(

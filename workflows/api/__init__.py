@@ -12,6 +12,12 @@ from workflows.api.cases import (
     CaseMilestoneView,
     CaseTransitionView,
 )
+from workflows.api.duties import (
+    CaseDutiesView,
+    CaseFgmDiscoveryView,
+    DutyNotOwedView,
+    DutyReportView,
+)
 from workflows.api.people import CaseSafeContactView, CaseSubjectDisclosureView
 from workflows.api.sla import (
     DeadlineListView,
@@ -36,6 +42,22 @@ urlpatterns = [
         name="api-deadline-resume",
     ),
     path("cases/<id:pk>/milestones/", CaseMilestoneView.as_view(), name="api-case-milestones"),
+    path("cases/<id:pk>/duties/", CaseDutiesView.as_view(), name="api-case-duties"),
+    path(
+        "cases/<id:pk>/duties/<id:duty_id>/report/",
+        DutyReportView.as_view(),
+        name="api-duty-report",
+    ),
+    path(
+        "cases/<id:pk>/duties/<id:duty_id>/not-owed/",
+        DutyNotOwedView.as_view(),
+        name="api-duty-not-owed",
+    ),
+    path(
+        "cases/<id:pk>/fgm-discovery/",
+        CaseFgmDiscoveryView.as_view(),
+        name="api-case-fgm-discovery",
+    ),
     path(
         "cases/<id:pk>/safe-contact/", CaseSafeContactView.as_view(), name="api-case-safe-contact"
     ),

@@ -1,7 +1,8 @@
 """The names an SLA policy may refer to: states, transitions and milestones of each kind.
 
-A milestone is a recorded step that is not a state change (a risk review held, the FGM
-report made to the police): it sits in the case's transition log and can meet a deadline.
+A milestone is a recorded step that is not a state change (a risk review held, the first
+contact made): it sits in the case's transition log and can meet a deadline. A personal
+duty's report (the FGM report to the police) is a step of its own (workflows.actions.duty).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from workflows.machines import MACHINES, transition_names
 # The transition name case_set_risk writes to the log; a risk change is a risk review.
 SET_RISK = "set_risk"
 
+# The names a personal duty's record takes on the chain (workflows.actions.duty): a report
+# to the police meets the duty's clocks (planning ends them by the duty's own status).
+DUTY_NAMES: dict[str, tuple[str, ...]] = {CaseKind.VAWG: ("report_fgm_to_police",)}
+
 
 @dataclass(frozen=True)
 class Milestone:
@@ -24,8 +29,6 @@ class Milestone:
     roles: tuple[str, ...] = ()
     # The assigned officer may record it too.
     assignee: bool = False
-    # A personal duty: only the user named in case.details[<this>]["owed_by"] may record it.
-    owed_by_detail: str = ""
 
 
 MILESTONES: dict[str, dict[str, Milestone]] = {
@@ -55,11 +58,6 @@ MILESTONES: dict[str, dict[str, Milestone]] = {
             "MARAC decision recorded (not to refer)",
             roles=(Role.SAFEGUARDING_LEAD, Role.MANAGER),
         ),
-        "report_fgm_to_police": Milestone(
-            "report_fgm_to_police",
-            "FGM reported to the police",
-            owed_by_detail="fgm_mandatory_report",
-        ),
     },
     CaseKind.EARLY_RELEASE: {
         "complete_pre_release_plan": Milestone(
@@ -82,4 +80,6 @@ def state_names(kind: str) -> list[str]:
 
 def meeting_names(kind: str) -> list[str]:
     """Everything that can meet a deadline on a case of ``kind``."""
-    return sorted({*transition_names(kind), SET_RISK, *MILESTONES.get(kind, {})})
+    return sorted(
+        {*transition_names(kind), SET_RISK, *MILESTONES.get(kind, {}), *DUTY_NAMES.get(kind, ())}
+    )

@@ -5,20 +5,21 @@ milestone, a recorded duty): deadlines the change meets are met, deadlines it ma
 are cancelled, and deadlines it starts are planned. Closing a case cancels every deadline
 but a personal duty's, which runs until its owner meets it. Only the responsible agency
 moves with the case; due times are fixed when planned (a holiday change recomputes them).
+
+A personal duty (the FGM report, ``cases.models.PersonalDuty``) has clocks of its own,
+one set per person who owes it, running from that person's discovery: they end when the
+duty is reported (met) or found not owed (cancelled), never with the case.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
-from django.contrib.auth import get_user_model
-
-from cases.models import CLOSED_STATES, Case, CaseAgency
+from cases.models import CLOSED_STATES, Case, DutyStatus, PersonalDuty
 from partners.models import Agency
-from partners.selectors import primary_agency, user_agency_ids
-from workflows.calendar import WorkingCalendar
+from workflows.calendar import LONDON, WorkingCalendar
 from workflows.models import (
     ACTIVE_DEADLINE_STATUSES,
     Deadline,
@@ -48,12 +49,20 @@ def deadlines_on_transition(
     active = (
         Deadline.objects.select_for_update(of=("self",))
         .filter(case_id=case.pk, status__in=ACTIVE_DEADLINE_STATUSES)
-        .select_related("policy")
+        .select_related("policy", "duty")
         .order_by("pk")  # the lock order the holiday recompute uses too
     )
     running: list[Deadline] = []
     for deadline in active:
-        if name in deadline.policy.met_by:
+        if deadline.duty is not None:
+            # One person's duty: only its own record ends it, whatever else happens.
+            if deadline.duty.status == DutyStatus.REPORTED:
+                _meet(deadline, name=name, now=now)
+            elif deadline.duty.status == DutyStatus.EXEMPT:
+                deadline_cancel(deadline=deadline, reason="not_owed_s5b6", now=now)
+            else:
+                running.append(deadline)
+        elif name in deadline.policy.met_by:
             _meet(deadline, name=name, now=now)
         elif reason := _cancel_reason(deadline, case=case):
             deadline_cancel(deadline=deadline, reason=reason, now=now)
@@ -61,14 +70,21 @@ def deadlines_on_transition(
             running.append(deadline)
     if case.state in CLOSED_STATES:
         return []
+    calendar: WorkingCalendar | None = None
+    planned = []
+    for policy, duty in _duties_starting(case=case, name=name):
+        calendar = calendar or current_calendar()
+        planned.append(
+            deadline_plan(policy=policy, case=case, now=now, calendar=calendar, duty=duty)
+        )
     _follow_lead(running, case=case, now=now)
     busy = {d.policy_id for d in running}
     # One clock per duty: a duty that runs until met (the MARAC referral) is owed once,
     # however many of its policies would start it.
     owed = {_duty(d.policy) for d in running if d.policy.runs_until_met}
-    calendar: WorkingCalendar | None = None
-    planned = []
     for policy in SlaPolicy.objects.filter(kind=case.kind, is_active=True).order_by("pk"):
+        if personal_duty(policy):
+            continue  # planned per person above
         if policy.pk in busy or not _starts(policy, case=case, name=name, source=source):
             continue
         if policy.runs_until_met:
@@ -80,23 +96,74 @@ def deadlines_on_transition(
     return planned
 
 
+def _duties_starting(*, case: Case, name: str) -> list[tuple[SlaPolicy, PersonalDuty]]:
+    """The personal-duty clocks ``name`` starts: each policy it triggers, for each person
+    who owes that duty on the case and has no clock of it yet."""
+    policies = [
+        policy
+        for policy in SlaPolicy.objects.filter(
+            kind=case.kind,
+            is_active=True,
+            responsible=Responsible.NAMED_PERSON,
+            trigger=SlaTrigger.EVENT,
+            trigger_event=name,
+        ).order_by("pk")
+    ]
+    if not policies:
+        return []
+    duties = list(
+        PersonalDuty.objects.filter(case_id=case.pk, status=DutyStatus.OWED)
+        .select_related("owed_by", "agency")
+        .order_by("pk")
+    )
+    started = set(
+        Deadline.objects.filter(duty__in=duties)
+        .exclude(status=DeadlineStatus.CANCELLED)
+        .values_list("duty_id", "policy_id")
+    )
+    return [
+        (policy, duty)
+        for policy in policies
+        for duty in duties
+        if duty.duty == policy.owed_by_detail and (duty.pk, policy.pk) not in started
+    ]
+
+
+def duty_clock_from(duty: PersonalDuty) -> datetime:
+    """A personal duty runs from the start of the London day its owner discovered it: the
+    law counts from the moment of discovery (FGM Act 2003 s5B(5)(c)) and the service is
+    told only the day, so it takes the earliest moment of that day, never a later one."""
+    return datetime.combine(duty.discovered_on, time(0, 0), tzinfo=LONDON).astimezone(UTC)
+
+
 def _duty(policy: SlaPolicy) -> tuple[str, ...]:
     """What discharges the policy's clock: policies met by the same names owe one duty."""
     return tuple(sorted(policy.met_by))
 
 
 def deadline_plan(
-    *, policy: SlaPolicy, case: Case, now: datetime, calendar: WorkingCalendar
+    *,
+    policy: SlaPolicy,
+    case: Case,
+    now: datetime,
+    calendar: WorkingCalendar,
+    duty: PersonalDuty | None = None,
 ) -> Deadline:
-    """Start ``policy``'s clock on ``case`` now. The caller holds the case row lock."""
-    clock_from = _anchor(policy, case) if policy.trigger == SlaTrigger.CASE_DATE else now
+    """Start ``policy``'s clock on ``case`` now (for a personal-duty policy, ``duty``'s
+    clock, from its discovery). The caller holds the case row lock."""
+    if duty is not None:
+        clock_from: datetime | None = duty_clock_from(duty)
+        agency, user = duty.agency, duty.owed_by
+    else:
+        clock_from = _anchor(policy, case) if policy.trigger == SlaTrigger.CASE_DATE else now
+        agency, user = _responsible(policy, case)
     if clock_from is None:
         raise ValueError(f"case {case.reference} has no {policy.date_field} for {policy.code}")
     due = base_due(policy, clock_from=clock_from, calendar=calendar)
-    agency, user = _responsible(policy, case)
     return Deadline.objects.create(
         case=case,
         policy=policy,
+        duty=duty,
         started_at=now,
         clock_from=clock_from,
         due_at=due,
@@ -210,40 +277,12 @@ def _anchor(policy: SlaPolicy, case: Case) -> datetime | None:
 
 
 def _responsible(policy: SlaPolicy, case: Case) -> tuple[Agency, Any]:
-    """The lead agency, or for a personal duty the person who owes it and their agency."""
-    if policy.responsible == Responsible.NAMED_PERSON:
-        duty = case.details.get(policy.owed_by_detail)
-        owed = duty.get("owed_by") if isinstance(duty, dict) else None
-        user = (
-            get_user_model().objects.filter(pk=owed).first()
-            if isinstance(owed, int) and not isinstance(owed, bool)
-            else None
-        )
-        if user is not None:
-            return _agency_on_case(user, case), user
-        # The duty is recorded before the clock is planned, so this is a data fault: keep
-        # the clock running under the lead agency rather than lose it.
-        logger.warning(
-            "case %s: %s names no person in details[%r]; the lead agency is responsible",
-            case.pk,
-            policy.code,
-            policy.owed_by_detail,
-        )
+    """The lead agency (a personal duty's owner is its ``PersonalDuty``'s, in deadline_plan)."""
+    if personal_duty(policy):
+        # A personal-duty policy is planned only with its duty: this is a data fault (a
+        # policy edited in the admin), so keep the clock under the lead agency, not lose it.
+        logger.warning("case %s: %s planned without a duty", case.pk, policy.code)
     return case.responsible_agency, None
-
-
-def _agency_on_case(user: Any, case: Case) -> Agency:
-    """The user's agency that is linked to the case (e.g. as referrer), else their first."""
-    ids = user_agency_ids(user)
-    link = (
-        CaseAgency.objects.filter(case_id=case.pk, agency_id__in=ids)
-        .select_related("agency")
-        .order_by("pk")
-        .first()
-    )
-    if link is not None:
-        return link.agency
-    return primary_agency(user) or case.responsible_agency
 
 
 def _follow_lead(running: list[Deadline], *, case: Case, now: datetime) -> None:

@@ -7,6 +7,7 @@ from workflows.views.cases import (
     early_release_tracker,
 )
 from workflows.views.clocks import deadline_pause_form, deadline_resume_form, milestone_form
+from workflows.views.duties import duty_not_owed_form, duty_report_form, fgm_discovery_form
 from workflows.views.manage import audit_trail, audit_trail_csv, sla_breaches
 from workflows.views.people import disclosure_form, safe_contact
 
@@ -19,7 +20,10 @@ __all__ = [
     "deadline_pause_form",
     "deadline_resume_form",
     "disclosure_form",
+    "duty_not_owed_form",
+    "duty_report_form",
     "early_release_tracker",
+    "fgm_discovery_form",
     "milestone_form",
     "safe_contact",
     "sla_breaches",

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from cases.access import WITHHELD, always_withheld, people_disclosed, sees_as_member
 from cases.catalogue import MARAC_THRESHOLD, RISK_TOOLS, category, dash_box
-from cases.models import Case, CaseKind
+from cases.models import Case, CaseKind, DutyStatus
 from cases.services import case_viewed
 from notifications.labels import event_label
 from notifications.selectors import case_events_with_deliveries
@@ -36,6 +36,7 @@ from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, TransitionLog
 from workflows.policy import (
     available_transitions,
     deadline_can_pause,
+    fgm_discovery_refusal,
     may_change_disclosure,
     may_manage_deadline,
     milestones_for_user,
@@ -44,6 +45,8 @@ from workflows.selectors import (
     MEMBERS_ONLY_TRANSITIONS,
     can_use_release_tracker,
     deadline_display_status,
+    duties_visible,
+    duty_last_day,
     members_only_deadlines,
     releases_due,
 )
@@ -105,10 +108,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             **summary,
             "now": now,
             "duties": duties,
-            "milestones": _awaited(
-                [m for m in milestones_for_user(case=case, user=request.user) if m.owed_by_detail],
-                duties,
-            ),
+            "personal_duties": _personal_duties(case, user=request.user),
+            "may_record_fgm": case.kind == CaseKind.VAWG
+            and fgm_discovery_refusal(user=request.user, case=case) is None,
         }
         return render(request, "workflows/case_outline.html", context)
     # A VAWG case read in full is logged, whoever reads it (need-to-know with access logs).
@@ -149,8 +151,30 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         ],
         "marac_repeat": _marac_repeat(case),
         "withheld": WITHHELD,
+        "personal_duties": _personal_duties(case, user=request.user),
+        "may_record_fgm": case.kind == CaseKind.VAWG
+        and fgm_discovery_refusal(user=request.user, case=case) is None,
     }
     return render(request, "workflows/case.html", context)
+
+
+def _personal_duties(case: Case, *, user: Any) -> list[dict[str, Any]]:
+    """The personal duties ``user`` may see on the case, each with its last day and
+    whether it is theirs to record."""
+    today = timezone.localdate()
+    rows = []
+    for duty in duties_visible(case=case, user=user):
+        last = duty_last_day(duty)
+        owed = duty.status == DutyStatus.OWED
+        rows.append(
+            {
+                "duty": duty,
+                "last_day": last,
+                "out_of_time": owed and last < today,
+                "mine": owed and duty.owed_by_id == user.pk,
+            }
+        )
+    return rows
 
 
 def _people(case: Case, *, user: Any) -> list[dict[str, Any]]:
