@@ -3,6 +3,8 @@ statement (sign-in is config.signin)."""
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +29,6 @@ from workflows.selectors import (
     DEADLINES_DUE_SOON,
     can_use_release_tracker,
     cases_awaiting_action,
-    cases_awaiting_action_ids,
     deadline_display_status,
     deadlines_for_user_qs,
     open_breaches,
@@ -45,14 +46,15 @@ HOME_REFERRALS = 10
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in person's start page: what waits on them and what they raised."""
-    awaiting_ids = cases_awaiting_action_ids(user=request.user)
+    # All of them, to count; the page lists the first few.
+    every_awaiting = cases_awaiting_action(user=request.user, limit=sys.maxsize)
     awaiting = [
         {
             "case": case,
             "state": state_label(case),
             "actions": [transition_label(name) for name in in_workflow_order(names)],
         }
-        for case, names in cases_awaiting_action(user=request.user, limit=HOME_LIST_ROWS)
+        for case, names in every_awaiting[:HOME_LIST_ROWS]
     ]
     referrals = [
         {"referral": r, "state": state_label(r.case)}
@@ -84,7 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "deadlines_total": my_deadlines.count(),
             "deadline_cases": deadline_cases,
             "deadline_cases_url": f"{reverse('workflows:cases')}?{urlencode(deadline_filters)}",
-            "awaiting_total": len(awaiting_ids),
+            "awaiting_total": len(every_awaiting),
             "awaiting_url": f"{reverse('workflows:cases')}?awaiting=me&sort=updated",
             "referrals_limit": HOME_REFERRALS,
             "due_soon_days": DEADLINES_DUE_SOON.days,

@@ -9,6 +9,7 @@ Months and dates are Europe/London.
 
 from __future__ import annotations
 
+import sys
 from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -253,8 +254,7 @@ def _awaiting_candidates(user: Any) -> QuerySet[Case]:
 
 def cases_awaiting_action(*, user: Any, limit: int = 50) -> list[tuple[Case, list[str]]]:
     """Open cases the user can act on now, each with the transitions they may make, the
-    longest untouched first; at most ``limit`` of them (``cases_awaiting_action_ids`` has
-    them all, for counting and the case list).
+    longest untouched first; at most ``limit`` of them (``sys.maxsize``: all of them).
 
     The database narrows the cases to those in a state where the user's roles (or being
     the assigned officer) admit a transition (``_actionable``); the state machine then
@@ -262,31 +262,20 @@ def cases_awaiting_action(*, user: Any, limit: int = 50) -> list[tuple[Case, lis
     """
     if not getattr(user, "is_authenticated", False):
         return []
-    result = []
-    for case in _awaiting_candidates(user).iterator(chunk_size=limit * 2):
+    found: list[tuple[Case, list[str]]] = []
+    for case in _awaiting_candidates(user).iterator(chunk_size=min(limit * 2, 500)):
         names = available_transitions(case=as_machine(case), user=user)
         if names:
-            result.append((case, names))
-            if len(result) >= limit:
+            found.append((case, names))
+            if len(found) >= limit:
                 break
-    return result
+    return found
 
 
 def cases_awaiting_action_ids(*, user: Any) -> list[int]:
-    """Ids of every open case the user can act on now (``cases_awaiting_action`` without a
-    limit), in the same order. Cached on the user for the request: the home page's count
-    and the case list's ``awaiting`` filter ask it."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    cached: list[int] | None = getattr(user, "_csp_awaiting_ids", None)
-    if cached is None:
-        cached = [
-            case.pk
-            for case in _awaiting_candidates(user).iterator(chunk_size=500)
-            if available_transitions(case=as_machine(case), user=user)
-        ]
-        setattr(user, "_csp_awaiting_ids", cached)  # noqa: B010 (a per-request cache)
-    return cached
+    """Ids of every open case the user can act on now, in ``cases_awaiting_action``'s
+    order."""
+    return [case.pk for case, _ in cases_awaiting_action(user=user, limit=sys.maxsize)]
 
 
 def can_use_release_tracker(user: Any) -> bool:

@@ -185,7 +185,7 @@ def test_a_bad_parameter_is_a_clear_400_on_the_api_and_an_error_on_the_page(
     assert f'href="#{field}"' in text
 
 
-@pytest.mark.parametrize("query", ["page=abc", "page=0", "page=999", "page_size=lots"])
+@pytest.mark.parametrize("query", ["page=abc", "page=0", "page=-1", "page_size=lots"])
 def test_a_bad_page_is_a_400_naming_it_on_the_api_and_never_a_500_on_the_page(
     people: Any, client_for: Any, query: str
 ) -> None:
@@ -194,6 +194,14 @@ def test_a_bad_page_is_a_400_naming_it_on_the_api_and_never_a_500_on_the_page(
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == [query.split("=")[0]]
     assert client_for("asb_coordinator").get(f"/cases/?{query}").status_code == 200
+
+
+def test_a_page_past_the_end_is_a_404_on_the_api_and_the_last_page_on_the_page(
+    people: Any, client_for: Any
+) -> None:
+    case = raise_referral(people.officer, "asb").case
+    assert api(people.asb_coordinator).get("/api/v1/cases/?page=999").status_code == 404
+    assert listed(client_for("asb_coordinator"), "page=999") == (1, [case.reference])
 
 
 # --- At size: the home page's counts and links, and paging through the list ------------

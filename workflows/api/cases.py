@@ -181,18 +181,16 @@ def case_response(case: Case, request: Request, *, status: int = 200) -> Respons
 
 
 class CaseListPagination(Pagination):
-    """Pages of the case list; a page number that is not one answers 400 naming ``page``
-    (DRF's own answer is a 404, as if the list were missing)."""
+    """Pages of the case list. A page number or size that is not a whole number answers
+    400 naming it (DRF would answer 404 for the one and ignore the other); a page past the
+    end stays a 404, as on every list."""
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
         for name in ("page", "page_size"):
             raw = request.query_params.get(name)
             if raw is not None and not (raw.isdigit() and int(raw) >= 1):
                 raise exceptions.ValidationError({name: "Give a whole number, 1 or more."})
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except exceptions.NotFound as exc:
-            raise exceptions.ValidationError({"page": "There is no such page."}) from exc
+        return super().paginate_queryset(queryset, request, view)
 
 
 class CaseListView(generics.ListAPIView[Case]):
