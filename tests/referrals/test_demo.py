@@ -70,7 +70,12 @@ def test_a_rerun_finishes_cases_an_interrupted_run_left_part_way(monkeypatch) ->
             )
         )
         assert done == [name for name, _ in plan[key].path]
-    assert demo.seed_demo_cases() == {"routing_rules": 0, "cases": 0, "transitions": 0}
+    assert demo.seed_demo_cases() == {
+        "routing_rules": 0,
+        "cases": 0,
+        "transitions": 0,
+        "skipped": 0,
+    }
 
 
 def test_a_demo_case_moved_off_its_plan_is_left_as_it_is_with_one_info_line(

@@ -26,12 +26,26 @@ def _error_summary(form: Any) -> list[dict[str, str]]:
     ]
 
 
+# The page's hints (the filters' help texts are written for the API's documentation).
+PAGE_HINTS = {
+    "assigned": "Assigned to you, or any case your agency leads",
+    "awaiting": "Open cases where you can take a step now",
+    "due": "",
+    "deadlines": "With Due or Breached: only deadlines you answer for",
+    "breached": "",
+    "lead_agency": "",
+    "sort": "",
+}
+
+
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     now = timezone.now()
     cases = Case.objects.for_user(user).select_related("ward", "responsible_agency")
     filters = CaseListFilter(request.GET, queryset=cases, request=request, now=now)
+    for name, hint in PAGE_HINTS.items():
+        filters.form.fields[name].help_text = hint
     query = request.GET.copy()
     query.pop("page", None)
     context: dict[str, Any] = {
