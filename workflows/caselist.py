@@ -16,10 +16,9 @@ from datetime import datetime
 from typing import Any
 
 import django_filters
+from django.db.models import Case as Conditional
 from django.db.models import (
-    Case as When_,
-)
-from django.db.models import (
+    DateTimeField,
     Exists,
     F,
     IntegerField,
@@ -35,13 +34,17 @@ from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 from cases.access import subjects_disclosed
-from cases.models import MEMBER_ROLES, Case, CaseAgency, CaseKind, RiskLevel
+from cases.models import MEMBER_ROLES, RISK_ORDER, Case, CaseAgency, CaseKind, RiskLevel
 from partners.models import Agency
 from partners.selectors import user_agency_ids
 from workflows.machines import MACHINES
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
 from workflows.policy import MANAGING_ROLES
-from workflows.selectors import DEADLINES_DUE_SOON, _seen_as_member, cases_awaiting_action_ids
+from workflows.selectors import (
+    DEADLINES_DUE_SOON,
+    cases_awaiting_action_ids,
+    deadlines_seen_as_member,
+)
 
 PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
@@ -52,7 +55,6 @@ STATE_CHOICES = sorted(
     {code: label for machine in MACHINES.values() for code, label in machine.STATES}.items(),
     key=lambda item: item[1],
 )
-ALL_STATES = sorted(code for code, _ in STATE_CHOICES)
 
 ASSIGNED_CHOICES = [
     ("me", "Assigned to me"),
@@ -75,7 +77,6 @@ SORTS: dict[str, tuple[str, bool]] = {
     "due": ("Next deadline first", True),
 }
 DEFAULT_SORT = "-opened"
-RISK_RANK = {RiskLevel.STANDARD: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
 
 
 def _agency_choices() -> list[tuple[str, str]]:
@@ -100,7 +101,7 @@ def _deadlines_seen(user: Any) -> QuerySet[Deadline]:
     """Running deadlines on a case, as ``user`` may know of them (not those a members-only
     fact started, unless they see the case as a member)."""
     return Deadline.objects.filter(
-        _seen_as_member(user), case=OuterRef("pk"), status__in=ACTIVE_DEADLINE_STATUSES
+        deadlines_seen_as_member(user), case=OuterRef("pk"), status__in=ACTIVE_DEADLINE_STATUSES
     )
 
 
@@ -302,37 +303,40 @@ def case_list_order(queryset: QuerySet[Case], *, user: Any, sort: str) -> QueryS
         order = [f"-{field}" if sort.startswith("-") else field]
         return queryset.order_by(*order, "-id" if sort.startswith("-") else "id")
     full = cases_full_q(user)
-    queryset = queryset.annotate(
-        outline=When_(When(full, then=Value(0)), default=Value(1), output_field=IntegerField())
-    )
+    outline = Conditional(When(full, then=Value(0)), default=Value(1), output_field=IntegerField())
+    expr: Any
+    output: Any
     if sort in ("updated", "-updated"):
-        key = F("updated_at").desc() if sort == "-updated" else F("updated_at").asc()
+        expr, output, descending = F("updated_at"), DateTimeField(), sort == "-updated"
     elif sort == "-risk":
-        rank = When_(
-            *(When(risk=level, then=Value(n)) for level, n in RISK_RANK.items()),
+        expr = Conditional(
+            *(When(risk=level, then=Value(n)) for level, n in RISK_ORDER.items()),
             default=Value(0),
             output_field=IntegerField(),
         )
-        queryset = queryset.annotate(risk_rank=rank)
-        key = F("risk_rank").desc()
+        output, descending = IntegerField(), True
     else:  # due: the soonest running deadline the user may know of
-        soonest = Subquery(
+        expr = Subquery(
             _deadlines_seen(user)
             .order_by()
             .values("case")
             .annotate(first=Min("due_at"))
             .values("first")[:1]
         )
-        queryset = queryset.annotate(next_due=soonest)
-        key = F("next_due").asc(nulls_last=True)
-    return queryset.order_by("outline", key, "reference")
+        output, descending = DateTimeField(), False
+    # Outlines have no key at all, so they cannot be told apart by where they fall.
+    key = Conditional(When(full, then=expr), default=Value(None), output_field=output)
+    queryset = queryset.annotate(outline=outline, sort_key=key)
+    ordered = F("sort_key")
+    by_key = ordered.desc(nulls_last=True) if descending else ordered.asc(nulls_last=True)
+    return queryset.order_by("outline", by_key, "reference")
 
 
 def next_deadlines(cases: list[Case], *, user: Any) -> dict[int, Deadline]:
     """For each case (seen in full), its soonest running deadline the user may know of."""
     rows = (
         Deadline.objects.filter(
-            _seen_as_member(user),
+            deadlines_seen_as_member(user),
             case_id__in=[c.pk for c in cases],
             status__in=ACTIVE_DEADLINE_STATUSES,
         )

@@ -77,6 +77,11 @@ def _seen_as_member(user: Any) -> Q:
     return ~members_only_deadlines() | Q(case__in=Case.objects.for_member(user).values("pk"))
 
 
+def deadlines_seen_as_member(user: Any) -> Q:
+    """The deadlines ``user`` may know of on a case they see (the case list's filters)."""
+    return _seen_as_member(user)
+
+
 def _seen(deadlines: QuerySet[Deadline], seen_by: Any) -> QuerySet[Deadline]:
     """The deadlines of cases ``seen_by`` may see in full; all of them for ``None`` (a
     caller with no person behind it: the scanner, the benchmarks)."""

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from cases.models import Case, CaseAgency, CaseAgencyRole
 from partners.models import Agency, Ward
-from tests.personas import WARD, raise_referral
+from tests.personas import WARD, dash, raise_referral
 from tests.support.signin import token_for
 from workflows.actions import case_set_risk, case_transition
 from workflows.models import Deadline, DeadlineStatus, SlaPolicy
@@ -298,3 +298,21 @@ def test_a_thousand_cases_are_counted_linked_and_paged(people: Any, client_for: 
     assert api_listed(people.asb_coordinator, "breached=true")[0] == 90
     # Someone from another agency sees none of it, in any count.
     assert listed(client_for("outsider")) == (0, [])
+
+
+def test_outlines_are_never_ordered_by_what_they_hide(people: Any, client_for: Any) -> None:
+    """A VAWG case's referrer sees it in outline: sorting by risk, activity or deadlines
+    must not rank the outlines among themselves, or the order would tell their risk."""
+    standard = raise_referral(people.officer, "vawg", details={"dash": dash(3)}).case
+    high = raise_referral(people.officer, "vawg").case
+    assert (standard.risk, high.risk) == ("standard", "high")
+    by_reference = sorted([standard.reference, high.reference])
+    officer = client_for("officer")
+    for sort in ("-risk", "-updated", "updated", "due"):
+        assert listed(officer, f"kind=vawg&sort={sort}")[1] == by_reference, sort
+        assert api_listed(people.officer, f"kind=vawg&sort={sort}")[1] == by_reference, sort
+    # The IDVA service, which leads both, sees them ranked.
+    assert listed(client_for("idva"), "kind=vawg&sort=-risk")[1] == [
+        high.reference,
+        standard.reference,
+    ]

@@ -98,9 +98,10 @@ def test_a_demo_case_moved_off_its_plan_is_left_as_it_is_with_one_info_line(
     assert case.state == "no_further_action"
 
 
-def test_seed_demo_runs_again_after_the_demo_has_been_used(monkeypatch, caplog) -> None:
+def test_seed_demo_runs_again_after_the_demo_has_been_used(monkeypatch, caplog, settings) -> None:
     """issue 14, item 8: triage a demo case, stop, start again: the second seeding
     succeeds, leaves the changed case as its user left it and adds nothing."""
+    settings.DEBUG = True  # as under make run: the demo's admin account is made too
     plan = demo.demo_plan(now=timezone.now())
     fresh = next(c.key for c in plan if c.kind == "asb" and not c.path)
     walked = next(c.key for c in plan if c.kind == "asb" and len(c.path) >= 3)
@@ -129,6 +130,13 @@ def test_seed_demo_runs_again_after_the_demo_has_been_used(monkeypatch, caplog) 
 def test_seeding_cases_before_the_partnership_says_what_to_do() -> None:
     with pytest.raises(LookupError, match="seed the partnership first"):
         demo.seed_demo_cases()
+
+
+def test_the_demo_admin_is_made_only_in_development(monkeypatch, settings) -> None:
+    _small_plan(monkeypatch, set(), cut=None)
+    settings.DEBUG = False  # compose seeds the demo with DEBUG off: no known-password admin
+    call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.filter(username="admin").exists()
 
 
 def test_demo_reset_refuses_to_run_outside_development(settings) -> None:

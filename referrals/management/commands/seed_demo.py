@@ -20,10 +20,10 @@ from workflows.sla import sla_demo_deadline_soon
 class Command(SystemCommand):
     help = (
         "Create the fictional demo partnership (wards, agencies, users), its default routing "
-        "rules and 300 demo cases in every state of every workflow, and the admin account. "
-        "Idempotent: a second run adds nothing, and demo cases somebody has changed are left "
-        "as they are (one INFO line each). --demo-deadline also starts a one-minute deadline "
-        "(make run uses it) so a breach notification follows shortly."
+        "rules and 300 demo cases in every state of every workflow; with DEBUG on, the admin "
+        "account too. Idempotent: a second run adds nothing, and demo cases somebody has "
+        "changed are left as they are (one INFO line each). --demo-deadline also starts a "
+        "one-minute deadline (make run uses it) so a breach notification follows shortly."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,7 +40,10 @@ class Command(SystemCommand):
 
     def handle(self, *args: Any, no_cases: bool, demo_deadline: bool, **options: Any) -> None:
         created = seed_partnership(password=str(settings.DEMO_PASSWORD))
-        created |= seed_demo_admin(password=str(settings.DEMO_PASSWORD))
+        if settings.DEBUG:
+            # A superuser whose password is the demo's: development only (make run), never
+            # where DEBUG is off (compose seeds the demo too).
+            created |= seed_demo_admin(password=str(settings.DEMO_PASSWORD))
         if not no_cases:
             try:
                 with outbox_bulk_load():
