@@ -4,22 +4,31 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 export DEMO_PASSWORD ?= demo-pass-2026
 
-.PHONY: run test lint install migrate seed clean check-prereqs assets screenshots
+.PHONY: run test lint install install-dev migrate seed demo-reset clean check-prereqs assets screenshots
 
 check-prereqs:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required: install python3 (3.11 or newer)."; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required: found $$($(PYTHON) --version)."; exit 1; }
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { echo "Python's venv module is missing: install python3-venv."; exit 1; }
 
+# `make run` installs what running needs; `make test`, `make lint` and the other
+# development targets add the development extras (pytest, linters, Playwright...).
 $(STAMP): pyproject.toml | check-prereqs
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e .
 	@touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 # Front-end: GOV.UK Frontend, htmx, axe-core and sass from npm (package-lock.json), built
 # into build/frontend/ for Django's staticfiles. `npm ci` runs again when the lock changes.
@@ -42,27 +51,37 @@ migrate: install
 seed: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 
+# Starts fresh: every table in the database is dropped, then migrated and seeded again
+# (manage.py demo_reset, which refuses unless DEBUG is on). Stop `make run` first.
+demo-reset: install
+	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_reset --yes
+	rm -rf var/broker var/celerybeat-schedule*
+
+# Ctrl-C is honcho's to handle (it stops every process and exits 130): the recipe's shell
+# ignores it, and 130 counts as a clean stop, so make adds no "Error 130" line.
 run: seed assets
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo --no-cases --demo-deadline
 	@echo ""
 	@echo "CSP Casework is starting on http://127.0.0.1:$${PORT:-8000}/  (admin: /admin/, health: /healthz, /readyz)"
 	@echo "Demo logins (password: $(DEMO_PASSWORD)): officer, asb_coordinator, idva, probation, caseworker, nurse, manager, auditor, outsider"
+	@echo "Admin site: admin (same password; no second factor while DEBUG is on, development only)"
 	@echo "Database: $${DATABASE_URL:-SQLite var/csp.sqlite3}   Broker: $${CELERY_BROKER_URL:-filesystem var/broker (development only)}"
 	@echo "Ctrl-C stops web, worker and beat."
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}
+	@trap '' INT; PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}; \
+	  rc=$$?; [ $$rc -eq 130 ] || exit $$rc
 
-test: install assets
+test: install-dev assets
 	$(PY) -m pytest -m "not faults" $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports --no-cache
 
 # Saves each main page, as the demo personas see it, to docs/screenshots/ (Chromium).
-screenshots: install assets
+screenshots: install-dev assets
 	CSP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/browser/test_screenshots.py
 
 clean:
@@ -72,7 +91,7 @@ clean:
 # five minutes. Uses DATABASE_URL / CELERY_BROKER_URL when set (the database's name must
 # contain "bench"), else PostgreSQL and RabbitMQ on 127.0.0.1 with database csp_bench.
 .PHONY: bench
-bench: install
+bench: install-dev
 	$(PY) -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 # Fault injection (tests/faults/, docs/performance.md): PostgreSQL cut away during an API
@@ -82,5 +101,5 @@ bench: install
 # scenario prints sent, committed or delivered, duplicated and lost. QUICK=1 is the
 # variant CI runs (about 2 min); without it, the long variant (about 6.5 min).
 .PHONY: faults
-faults: install
+faults: install-dev
 	FAULTS_LONG=$(if $(QUICK),,1) $(PY) -m pytest -m faults -s tests/faults $(PYTEST_ARGS)

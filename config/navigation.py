@@ -35,7 +35,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     here = (match.namespace, match.url_name) if match else ("", "")
     memberships = user_memberships(user)
     # (text, url name, whether the current page belongs to this item)
-    entries = [("Home", "home", here == ("", "home"))]
+    entries = [
+        ("Home", "home", here == ("", "home")),
+        ("Cases", "workflows:cases", here == ("workflows", "cases")),
+    ]
     if can_raise_referrals(user):
         entries.append(("Raise a referral", "referrals:start", here[0] == "referrals"))
     if can_use_release_tracker(user):

@@ -173,3 +173,26 @@ def seed_partnership(*, password: str) -> dict[str, int]:
             )
             created["memberships"] += was_created
     return created
+
+
+# The demo's admin-site account. Development only: with DEBUG on it signs in without a
+# second factor (settings.SIGN_IN_TWO_FACTOR_DEMO_EXEMPT); with DEBUG off it needs one
+# like any admin user.
+DEMO_ADMIN = "admin"
+
+
+@transaction.atomic
+def seed_demo_admin(*, password: str) -> dict[str, int]:
+    """Create the demo's superuser (``admin``) if there is none; a password or details
+    changed since are left alone. Returns counts created."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username=DEMO_ADMIN).exists():
+        return {"admins": 0}
+    user_model.objects.create_superuser(
+        username=DEMO_ADMIN,
+        email=f"{DEMO_ADMIN}@kestrelvale.example",
+        password=password,
+        first_name="Demo",
+        last_name="Administrator",
+    )
+    return {"admins": 1}

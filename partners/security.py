@@ -52,9 +52,15 @@ def check_two_factor_roles(names: list[str]) -> None:
         )
 
 
+def demo_exempt(user: Any) -> bool:
+    """Development only: the demo's admin account, with DEBUG on, signs in with its
+    password alone (``SIGN_IN_TWO_FACTOR_DEMO_EXEMPT``, empty whenever DEBUG is off)."""
+    return bool(settings.DEBUG) and user.get_username() in settings.SIGN_IN_TWO_FACTOR_DEMO_EXEMPT
+
+
 def two_factor_required(user: Any) -> bool:
     """True if the user's roles require a second factor at sign-in."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or demo_exempt(user):
         return False
     roles = two_factor_roles()
     if STAFF in roles and (user.is_staff or user.is_superuser):

@@ -3,11 +3,13 @@
 Every case is raised through ``referral_raise`` and moved only by ``case_transition``, so
 the demo's history, events and audit rows are exactly what real use would leave. Each
 demo referral's summary ends with its key (``[demo 042]``): a re-run finds the cases it
-already made, finishes any a previous run left part-way and adds nothing else.
+already made, finishes any a previous run left part-way and adds nothing else; a case
+somebody has used since is left as they left it.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 from dataclasses import dataclass, field
@@ -25,7 +27,9 @@ from referrals.models import Referral, RoutingRule
 from referrals.services import referral_raise
 from referrals.validation import validate_referral
 from workflows.actions import case_transition
+from workflows.errors import WorkflowError
 
+logger = logging.getLogger(__name__)
 Step = tuple[str, dict[str, Any]]
 TAG_RE = re.compile(r"\[demo (\d{3})\]$")
 # Log rows that record facts about a case rather than a step of its workflow.
@@ -446,13 +450,16 @@ def routing_rules_ensure() -> int:
     """Create the default routing rules that do not exist yet; returns how many were made."""
     made = 0
     for kind, code, agency in DEFAULT_ROUTING:
-        _, created = RoutingRule.objects.get_or_create(
-            kind=kind,
-            category=code,
-            ward=None,
-            defaults={"agency": Agency.objects.get(code=agency), "priority": 10 if code else 100},
-        )
-        made += created
+        # A rule changed (or added beside it) in the admin is left as it is.
+        if not RoutingRule.objects.filter(kind=kind, category=code, ward=None).exists():
+            RoutingRule.objects.create(
+                kind=kind,
+                category=code,
+                ward=None,
+                agency=Agency.objects.get(code=agency),
+                priority=10 if code else 100,
+            )
+            made += 1
     return made
 
 
@@ -463,12 +470,19 @@ def _reason(kind: str, name: str) -> str:
 
 
 def seed_demo_cases() -> dict[str, int]:
-    """Raise the demo referrals and walk each case to its planned state. Idempotent."""
+    """Raise the demo referrals and walk each case to its planned state. Idempotent: a
+    case already raised is walked on from where it stands; one somebody has changed since
+    (a step off its plan, or a step it can no longer take) is skipped with an INFO line."""
     users = {u.username: u for u in get_user_model().objects.filter(username__in=_USERNAMES)}
     missing = set(_USERNAMES) - set(users)
     if missing:
         raise LookupError(f"seed the partnership first: no demo users {sorted(missing)}")
-    created = {"routing_rules": routing_rules_ensure(), "cases": 0, "transitions": 0}
+    created = {
+        "routing_rules": routing_rules_ensure(),
+        "cases": 0,
+        "transitions": 0,
+        "skipped": 0,
+    }
     existing = _existing_cases()
     for planned in demo_plan(now=timezone.now()):
         case = existing.get(planned.key)
@@ -483,17 +497,38 @@ def seed_demo_cases() -> dict[str, int]:
                 "transition", flat=True
             )
         )
-        if [name for name, _ in planned.path[: len(done)]] != done:
-            raise RuntimeError(f"demo case {planned.key} ({case.reference}) left its planned path")
+        planned_steps = [name for name, _ in planned.path]
+        if planned_steps[: len(done)] != done:
+            # Someone used the demo: the case is theirs now, and stays as they left it.
+            logger.info(
+                "Demo case %s (%s) was changed since it was seeded (%s): left as it is.",
+                planned.key,
+                case.reference,
+                done[-1] if done else "no steps",
+            )
+            created["skipped"] += 1
+            continue
         driver = users[DRIVERS[CaseKind(planned.kind)]]
         for name, data in planned.path[len(done) :]:
-            case_transition(
-                case_id=case.pk,
-                name=name,
-                by=driver,
-                reason=_reason(planned.kind, name),
-                data=data,
-            )
+            try:
+                case_transition(
+                    case_id=case.pk,
+                    name=name,
+                    by=driver,
+                    reason=_reason(planned.kind, name),
+                    data=data,
+                )
+            except WorkflowError as exc:
+                # A change made by hand (risk, people, a pause) can bar the planned step.
+                logger.info(
+                    "Demo case %s (%s) cannot take its planned step %s (%s): left as it is.",
+                    planned.key,
+                    case.reference,
+                    name,
+                    exc,
+                )
+                created["skipped"] += 1
+                break
             created["transitions"] += 1
     return created
 

@@ -9,6 +9,7 @@ Months and dates are Europe/London.
 
 from __future__ import annotations
 
+import sys
 from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +17,20 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 
 from cases.access import cases_visible
@@ -63,6 +77,11 @@ def _seen_as_member(user: Any) -> Q:
     """Deadlines ``user`` may see whole: any not started by a members-only fact, and
     those of cases they see through their agency."""
     return ~members_only_deadlines() | Q(case__in=Case.objects.for_member(user).values("pk"))
+
+
+def deadlines_seen_as_member(user: Any) -> Q:
+    """The deadlines ``user`` may know of on a case they see (the case list's filters)."""
+    return _seen_as_member(user)
 
 
 def _seen(deadlines: QuerySet[Deadline], seen_by: Any) -> QuerySet[Deadline]:
@@ -228,33 +247,42 @@ def _actionable(user: Any) -> Q:
     return q
 
 
-def cases_awaiting_action(*, user: Any, limit: int = 50) -> list[tuple[Case, list[str]]]:
-    """Open cases the user can act on now, each with the transitions they may make.
-
-    The database narrows the cases to those in a state where the user's roles (or being
-    the assigned officer) admit a transition (``_actionable``); the state machine then
-    checks each, guards included, so a page stops after about ``limit`` cases however
-    many the user's agencies hold.
-    """
-    if not getattr(user, "is_authenticated", False):
-        return []
-    candidates = (
-        # In full only: an outline (a VAWG referrer's) admits no change, and its row would
-        # show the case's ward.
+def _awaiting_candidates(user: Any) -> QuerySet[Case]:
+    # In full only: an outline (a VAWG referrer's) admits no change, and its row would
+    # show the case's ward.
+    return (
         cases_visible(user, full=True)
         .open()
         .filter(_actionable(user))
         .select_related("ward", "responsible_agency")
-        .order_by("updated_at")
+        .order_by("updated_at", "pk")
     )
-    result = []
-    for case in candidates.iterator(chunk_size=limit * 2):
+
+
+def cases_awaiting_action(*, user: Any, limit: int = 50) -> list[tuple[Case, list[str]]]:
+    """Open cases the user can act on now, each with the transitions they may make, the
+    longest untouched first; at most ``limit`` of them (``sys.maxsize``: all of them).
+
+    The database narrows the cases to those in a state where the user's roles (or being
+    the assigned officer) admit a transition (``_actionable``); the state machine then
+    checks each, guards included.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    found: list[tuple[Case, list[str]]] = []
+    for case in _awaiting_candidates(user).iterator(chunk_size=min(limit * 2, 500)):
         names = available_transitions(case=as_machine(case), user=user)
         if names:
-            result.append((case, names))
-            if len(result) >= limit:
+            found.append((case, names))
+            if len(found) >= limit:
                 break
-    return result
+    return found
+
+
+def cases_awaiting_action_ids(*, user: Any) -> list[int]:
+    """Ids of every open case the user can act on now, in ``cases_awaiting_action``'s
+    order."""
+    return [case.pk for case, _ in cases_awaiting_action(user=user, limit=sys.maxsize)]
 
 
 def can_use_release_tracker(user: Any) -> bool:
@@ -477,11 +505,12 @@ def sla_breaches_by_agency_and_kind(
 DEADLINES_DUE_SOON = timedelta(days=7)
 
 
-def deadlines_for_user(
-    *, user: Any, now: datetime, within: timedelta = DEADLINES_DUE_SOON, limit: int = 20
-) -> list[Deadline]:
+def deadlines_for_user_qs(
+    *, user: Any, now: datetime, within: timedelta = DEADLINES_DUE_SOON
+) -> QuerySet[Deadline]:
     """Active deadlines the user answers for, due within ``within`` of now (breached ones
-    whenever they fell due), soonest first.
+    whenever they fell due): breached and overdue first, the latest to fall due first
+    (today's breaches before last month's), then the rest soonest due first.
 
     Answering for one means owing it personally, being the case's assigned officer, or
     holding a working role (not auditor) at the responsible agency. The case must be one
@@ -489,13 +518,14 @@ def deadlines_for_user(
     a VAWG case who owes the FGM report sees only its outline, and still owes the report).
     """
     if not getattr(user, "is_authenticated", False):
-        return []
+        return Deadline.objects.none()
     mine = (
         Q(responsible_user=user)
         | Q(case__assigned_officer=user)
         | Q(responsible_agency_id__in=user_agency_ids(user, MANAGING_ROLES))
     )
-    return list(
+    past_due = Q(status=DeadlineStatus.BREACHED) | Q(due_at__lte=now)
+    return (
         Deadline.objects.filter(mine, status__in=ACTIVE_DEADLINE_STATUSES)
         .filter(Q(status=DeadlineStatus.BREACHED) | Q(due_at__lte=now + within))
         .filter(
@@ -504,8 +534,21 @@ def deadlines_for_user(
         )
         .filter(_seen_as_member(user))
         .select_related("case", "case__ward", "policy", "responsible_agency", "responsible_user")
-        .order_by("due_at", "pk")[:limit]
+        .annotate(
+            past_due=Case_(
+                When(past_due, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+            past_key=Case_(When(past_due, then=F("due_at")), default=None),
+        )
+        .order_by("past_due", F("past_key").desc(nulls_last=True), "due_at", "pk")
     )
+
+
+def deadlines_for_user(
+    *, user: Any, now: datetime, within: timedelta = DEADLINES_DUE_SOON, limit: int = 20
+) -> list[Deadline]:
+    """The first ``limit`` of ``deadlines_for_user_qs``."""
+    return list(deadlines_for_user_qs(user=user, now=now, within=within)[:limit])
 
 
 def deadline_display_status(deadline: Deadline, *, now: datetime) -> str:

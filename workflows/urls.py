@@ -5,6 +5,7 @@ from workflows import views
 app_name = "workflows"
 
 urlpatterns = [
+    path("cases/", views.case_list, name="cases"),
     # Before the reference route. Notifications link here by this name (their detail_url).
     path("cases/<int:pk>/", views.case_by_id, name="case_by_id"),
     path("cases/<str:reference>/", views.case_detail, name="case"),

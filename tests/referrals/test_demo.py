@@ -1,18 +1,23 @@
-"""The demo seeder finishes what an interrupted run left and never writes state itself."""
+"""The demo seeder finishes what an interrupted run left, leaves alone what people changed
+since, and never writes state itself."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from cases.models import Case
 from partners.demo import seed_partnership
 from referrals import demo
 from referrals.models import Referral
-from workflows.actions import case_transition
+from workflows.actions import case_set_risk, case_transition
 
 pytestmark = pytest.mark.django_db
 FULL_PLAN = demo.demo_plan
@@ -65,10 +70,17 @@ def test_a_rerun_finishes_cases_an_interrupted_run_left_part_way(monkeypatch) ->
             )
         )
         assert done == [name for name, _ in plan[key].path]
-    assert demo.seed_demo_cases() == {"routing_rules": 0, "cases": 0, "transitions": 0}
+    assert demo.seed_demo_cases() == {
+        "routing_rules": 0,
+        "cases": 0,
+        "transitions": 0,
+        "skipped": 0,
+    }
 
 
-def test_a_demo_case_moved_off_its_plan_is_reported_not_overwritten(monkeypatch) -> None:
+def test_a_demo_case_moved_off_its_plan_is_left_as_it_is_with_one_info_line(
+    monkeypatch, caplog
+) -> None:
     seed_partnership(password="demo-test-pass")
     key = next(c.key for c in demo.demo_plan(now=timezone.now()) if c.kind == "asb" and not c.path)
     _small_plan(monkeypatch, {key}, cut=None)
@@ -76,13 +88,60 @@ def test_a_demo_case_moved_off_its_plan_is_reported_not_overwritten(monkeypatch)
     case = Case.objects.get()
     coordinator = case.responsible_agency.memberships.get(role="asb_coordinator").user
     case_transition(case_id=case.pk, name="no_further_action", by=coordinator, reason="Dup")
-    with pytest.raises(RuntimeError, match="left its planned path"):
-        demo.seed_demo_cases()
+    with caplog.at_level(logging.INFO, logger="referrals.demo"):
+        again = demo.seed_demo_cases()
+    assert again == {"routing_rules": 0, "cases": 0, "transitions": 0, "skipped": 1}
+    [line] = [r for r in caplog.records if r.name == "referrals.demo"]
+    assert line.levelno == logging.INFO
+    assert case.reference in line.getMessage()
     case.refresh_from_db()
     assert case.state == "no_further_action"
+
+
+def test_seed_demo_runs_again_after_the_demo_has_been_used(monkeypatch, caplog, settings) -> None:
+    """issue 14, item 8: triage a demo case, stop, start again: the second seeding
+    succeeds, leaves the changed case as its user left it and adds nothing."""
+    settings.DEBUG = True  # as under make run: the demo's admin account is made too
+    plan = demo.demo_plan(now=timezone.now())
+    fresh = next(c.key for c in plan if c.kind == "asb" and not c.path)
+    walked = next(c.key for c in plan if c.kind == "asb" and len(c.path) >= 3)
+    _small_plan(monkeypatch, {fresh, walked}, cut=None)
+    call_command("seed_demo", "--demo-deadline", stdout=StringIO())
+    cases = demo._existing_cases()
+    coordinator = User.objects.get(username="asb_coordinator")
+    case_transition(case_id=cases[fresh].pk, name="triage", by=coordinator, reason="Mine now")
+    case_set_risk(case_id=cases[walked].pk, risk="high", by=coordinator, reason="Threats")
+    states = dict(Case.objects.values_list("reference", "state"))
+    out = StringIO()
+    with caplog.at_level(logging.INFO, logger="referrals.demo"):
+        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", "--no-cases", "--demo-deadline", stdout=StringIO())
+    assert "1 demo cases changed by hand left as they are" in out.getvalue()
+    assert dict(Case.objects.values_list("reference", "state")) == states
+    assert Referral.objects.count() == 2
+    skipped = [r.getMessage() for r in caplog.records if r.name == "referrals.demo"]
+    assert len(skipped) == 1
+    assert cases[fresh].reference in skipped[0]
+    # The demo's admin account was made once, and is left alone after.
+    assert User.objects.filter(username="admin", is_superuser=True).count() == 1
 
 
 @pytest.mark.usefixtures("unseeded")
 def test_seeding_cases_before_the_partnership_says_what_to_do() -> None:
     with pytest.raises(LookupError, match="seed the partnership first"):
         demo.seed_demo_cases()
+
+
+def test_the_demo_admin_is_made_only_in_development(monkeypatch, settings) -> None:
+    _small_plan(monkeypatch, set(), cut=None)
+    settings.DEBUG = False  # compose seeds the demo with DEBUG off: no known-password admin
+    call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.filter(username="admin").exists()
+
+
+def test_demo_reset_refuses_to_run_outside_development(settings) -> None:
+    # It drops every table: never with DEBUG off (production), and nothing is touched.
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG=true"):
+        call_command("demo_reset", "--yes", stdout=StringIO())
+    assert User.objects.filter(username="officer").exists()

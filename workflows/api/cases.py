@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import django_filters
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -36,23 +35,24 @@ from cases.api import (
     case_rows,
     visible_case_or_404,
 )
-from cases.models import MEMBER_ROLES, Case, CaseAgency, CaseKind, SupportNeed
+from cases.models import Case, CaseAgency, SupportNeed
 from cases.services import case_viewed
 from notifications.api.public import NotificationEventSerializer, case_notification_rows
 from partners.models import Agency
 from web.api import StrictSerializer
 from web.idempotency import IdempotentCreateMixin
+from web.rest import Pagination
 from workflows.actions import case_milestone_record, case_transition
 from workflows.api.audit import AuditEntrySerializer
 from workflows.api.sla import DeadlineSerializer
+from workflows.caselist import CaseListFilter
 from workflows.errors import ConcurrentChange, UnknownTransition
 from workflows.history import CaseHistory, case_history
-from workflows.machines import MACHINES, as_machine
+from workflows.machines import as_machine
 from workflows.policy import available_transitions
-from workflows.selectors import case_running_deadlines, cases_filter_open_breach
+from workflows.selectors import case_running_deadlines
 from workflows.sla.names import MILESTONES
 
-ALL_STATES = sorted({code for machine in MACHINES.values() for code, _ in machine.STATES})
 ETAG_RE = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
 
 
@@ -180,64 +180,32 @@ def case_response(case: Case, request: Request, *, status: int = 200) -> Respons
 # --- Cases ----------------------------------------------------------------------------
 
 
-class CaseFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=CaseKind.choices)
-    state = django_filters.ChoiceFilter(choices=[(s, s) for s in ALL_STATES])
-    ward = django_filters.CharFilter(method="filter_ward", max_length=9, help_text="ONS ward code")
-    agency = django_filters.CharFilter(
-        method="filter_agency",
-        max_length=50,
-        help_text="Agency code: cases it leads or takes part in",
-    )
-    q = django_filters.CharFilter(
-        method="filter_q", max_length=24, help_text="Part of the case reference"
-    )
-    breached = django_filters.BooleanFilter(
-        method="filter_breached",
-        help_text="true: cases with an unresolved breached deadline; false: without one",
-    )
+class CaseListPagination(Pagination):
+    """Pages of the case list. A page number or size that is not a whole number answers
+    400 naming it (DRF would answer 404 for the one and ignore the other); a page past the
+    end stays a 404, as on every list."""
 
-    class Meta:
-        model = Case
-        fields = ["kind", "state"]
-
-    def _full_only(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
-        # Where a case is and who handles it are details: an outline (a VAWG referrer's
-        # view) must not be found by them.
-        return queryset.filter(pk__in=Case.objects.for_user_full(self.request.user).values("pk"))
-
-    def filter_ward(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        return self._full_only(queryset.filter(ward__code=value.strip().upper()))
-
-    def filter_agency(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        linked = CaseAgency.objects.filter(
-            case=OuterRef("pk"), agency__code=value.strip(), role__in=MEMBER_ROLES
-        )
-        return self._full_only(queryset.filter(Exists(linked)))
-
-    def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        return queryset.filter(reference__icontains=value.strip())
-
-    def filter_breached(
-        self, queryset: QuerySet[Case], name: str, value: bool | None
-    ) -> QuerySet[Case]:
-        if value is None:
-            return queryset
-        # How a case's clocks stand is a detail, like its ward: outlines are not found by it.
-        return self._full_only(cases_filter_open_breach(queryset, breached=value))
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        for name in ("page", "page_size"):
+            raw = request.query_params.get(name)
+            if raw is not None and not (raw.isdigit() and int(raw) >= 1):
+                raise exceptions.ValidationError({name: "Give a whole number, 1 or more."})
+        return super().paginate_queryset(queryset, request, view)
 
 
 class CaseListView(generics.ListAPIView[Case]):
     """Cases the caller may see: in full, or in outline (reference and state) for the
-    referrer of a VAWG case."""
+    referrer of a VAWG case. Search, filters and sorting as on the /cases/ page
+    (``workflows.caselist``); an invalid parameter answers 400 naming it."""
 
-    filterset_class = CaseFilter
+    filterset_class = CaseListFilter
+    pagination_class = CaseListPagination
 
     def get_queryset(self) -> QuerySet[Case]:
         return (
             Case.objects.for_user(self.request.user)
             .select_related("ward", "responsible_agency")
-            .order_by("-opened_at", "-id")
+            .order_by("-opened_at", "-id")  # CaseListFilter orders it (default -opened)
         )
 
     @extend_schema(responses=CASE_ITEM)

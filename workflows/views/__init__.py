@@ -1,5 +1,6 @@
 """The workflows app's pages: the case page and its forms, SLA clocks, manager pages."""
 
+from workflows.views.caselist import case_list
 from workflows.views.cases import (
     case_by_id,
     case_detail,
@@ -16,6 +17,7 @@ __all__ = [
     "audit_trail_csv",
     "case_by_id",
     "case_detail",
+    "case_list",
     "case_transition_form",
     "deadline_pause_form",
     "deadline_resume_form",

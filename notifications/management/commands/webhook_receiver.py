@@ -8,6 +8,7 @@ headers that matter and the JSON body. For development only; partners run their 
 from __future__ import annotations
 
 import json
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -25,6 +26,12 @@ class ReceiverServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], write: Any) -> None:
         super().__init__(address, ReceiverHandler)
         self.write = write
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The sender closing a kept-alive connection is normal, not worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def endpoint_for(self, path: str) -> Endpoint | None:
         """The active webhook endpoint whose URL points at this server and path."""

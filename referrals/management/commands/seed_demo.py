@@ -11,7 +11,7 @@ from cases.models import Case
 from notifications.demo import seed_demo_endpoints
 from notifications.models import Endpoint
 from notifications.services import outbox_bulk_load, outbox_mark_historical
-from partners.demo import seed_partnership
+from partners.demo import seed_demo_admin, seed_partnership
 from referrals.demo import seed_demo_cases
 from workflows.actions import deadlines_scan
 from workflows.sla import sla_demo_deadline_soon
@@ -20,9 +20,10 @@ from workflows.sla import sla_demo_deadline_soon
 class Command(SystemCommand):
     help = (
         "Create the fictional demo partnership (wards, agencies, users), its default routing "
-        "rules and 300 demo cases in every state of every workflow. Idempotent: a second run "
-        "adds nothing. --demo-deadline also starts a one-minute deadline (make run uses it) "
-        "so a breach notification follows shortly."
+        "rules and 300 demo cases in every state of every workflow; with DEBUG on, the admin "
+        "account too. Idempotent: a second run adds nothing, and demo cases somebody has "
+        "changed are left as they are (one INFO line each). --demo-deadline also starts a "
+        "one-minute deadline (make run uses it) so a breach notification follows shortly."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,6 +40,10 @@ class Command(SystemCommand):
 
     def handle(self, *args: Any, no_cases: bool, demo_deadline: bool, **options: Any) -> None:
         created = seed_partnership(password=str(settings.DEMO_PASSWORD))
+        if settings.DEBUG:
+            # A superuser whose password is the demo's: development only (make run), never
+            # where DEBUG is off (compose seeds the demo too).
+            created |= seed_demo_admin(password=str(settings.DEMO_PASSWORD))
         if not no_cases:
             try:
                 with outbox_bulk_load():
@@ -53,7 +58,10 @@ class Command(SystemCommand):
                     deadlines_scan()
                 outbox_mark_historical(before=timezone.now(), reason="demo history")
             created |= seed_demo_endpoints(webhook_base_url=settings.NOTIFICATIONS_DEMO_WEBHOOK_URL)
+        skipped = created.pop("skipped", 0)
         summary = ", ".join(f"{n} {what}" for what, n in created.items())
+        if skipped:
+            summary += f"; {skipped} demo cases changed by hand left as they are"
         self.stdout.write(self.style.SUCCESS(f"Demo partnership ready (created {summary})."))
         case = Case.objects.open().filter(kind="asb", state="reported").order_by("pk").first()
         if demo_deadline and case is not None:
