@@ -325,10 +325,13 @@ class _Planner:
         yes = self.rng.randint(14, 19) if high else self.rng.randint(2, 12)
         age = self.rng.randint(19, 58)
         details: dict[str, Any] = {"children_in_household": self.rng.random() < 0.4}
+        if details["children_in_household"]:
+            details["children_count"] = 1 + len(self.cases) % 3  # a yes says how many
         if category == "fgm":
-            # One girl under 18 with known FGM: the referrer's personal reporting duty.
+            # One girl under 18 with known FGM: the referrer's personal reporting duty. At 17
+            # the case stays with the IDVA service, children's social care taking part.
             under_18 = not any(c.body["category"] == "fgm" for c in self.cases)
-            age = 15 if under_18 else age
+            age = 17 if under_18 else age
             details["fgm_known"] = under_18
         if target != "reported" or self.rng.random() < 0.6:
             details["dash"] = _dash(self.rng, yes)

@@ -29,6 +29,7 @@ PERSONA_NAMES = (
     "manager",
     "auditor",
     "outsider",
+    "social_worker",
 )
 PASSWORD = "persona-pass-2026"
 
@@ -46,7 +47,7 @@ def seed_personas() -> None:
 
 class Personas:
     """officer, asb_coordinator, idva, probation, caseworker, nurse, manager, auditor,
-    outsider.
+    outsider, social_worker (children's social care).
 
     The test session seeds them once, after the test database is made (tests/conftest.py):
     a test that rolls back finds them there and only reads them. A transactional test's

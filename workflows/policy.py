@@ -12,9 +12,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from cases.models import CLOSED_STATES, RISK_ORDER, VAWG_FULL_ROLES, Case, CaseKind, RiskLevel
+from cases.models import (
+    CLOSED_STATES,
+    RISK_ORDER,
+    VAWG_FULL_ROLES,
+    Case,
+    CaseAgency,
+    CaseKind,
+    RiskLevel,
+)
 from partners.models import Role
-from partners.selectors import user_has_role
+from partners.selectors import user_agency_ids, user_has_role
 from workflows.machines import MACHINES
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus
 from workflows.sla.names import MILESTONES, Milestone
@@ -95,13 +103,26 @@ def personal_duty_outstanding(milestone: Milestone, *, case_id: int) -> bool:
 
 
 def milestone_closed_refusal(milestone: Milestone, *, case: Case) -> str | None:
-    """A closed case takes no milestone but a personal duty still owed on it."""
+    """A closed case takes no milestone but a personal duty still owed on it; a milestone
+    that answers a fact (``when_detail``) is asked only of a case with that fact."""
+    if milestone.when_detail and not case.details.get(milestone.when_detail):
+        return f"'{milestone.name}' is not asked of {case.reference}"
     if case.state in CLOSED_STATES and not personal_duty_outstanding(milestone, case_id=case.pk):
         return f"case {case.reference} is closed"
     return None
 
 
 def milestone_permission_refusal(milestone: Milestone, *, case: Case, user: Any) -> str | None:
+    if milestone.agency_kinds:
+        # Asked of an agency on the case (children's social care, the police), not the lead.
+        linked = CaseAgency.objects.filter(
+            case_id=case.pk,
+            agency__kind__in=milestone.agency_kinds,
+            agency_id__in=user_agency_ids(user, milestone.roles),
+        )
+        if not linked.exists():
+            return f"you may not record '{milestone.name}' on {case.reference}"
+        return None
     if milestone.owed_by_detail:
         # A personal duty cannot be delegated (FGM Act 2003 s5B): only its owner discharges it.
         duty = case.details.get(milestone.owed_by_detail)

@@ -210,7 +210,25 @@ def _anchor(policy: SlaPolicy, case: Case) -> datetime | None:
 
 
 def _responsible(policy: SlaPolicy, case: Case) -> tuple[Agency, Any]:
-    """The lead agency, or for a personal duty the person who owes it and their agency."""
+    """The lead agency; for a personal duty the person who owes it and their agency; for
+    an agency on the case, the first linked agency of the policy's kind."""
+    if policy.responsible == Responsible.AGENCY_ON_CASE:
+        link = (
+            CaseAgency.objects.filter(case_id=case.pk, agency__kind=policy.responsible_agency_kind)
+            .select_related("agency")
+            .order_by("pk")
+            .first()
+        )
+        if link is not None:
+            return link.agency, None
+        # The action that starts such a clock links the agency first; without one the
+        # clock stays with the lead rather than being lost.
+        logger.warning(
+            "case %s: %s has no %s agency on the case; the lead agency is responsible",
+            case.pk,
+            policy.code,
+            policy.responsible_agency_kind,
+        )
     if policy.responsible == Responsible.NAMED_PERSON:
         duty = case.details.get(policy.owed_by_detail)
         owed = duty.get("owed_by") if isinstance(duty, dict) else None

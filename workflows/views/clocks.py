@@ -159,8 +159,16 @@ def milestone_form(request: HttpRequest, reference: str, name: str) -> HttpRespo
     if milestone is None:
         raise Http404("No such milestone for this kind of case")
     full = Case.objects.for_user_full(request.user).filter(pk=case.pk).exists()
-    if not full and not _owes(case, milestone.owed_by_detail, request.user):
-        # Someone who sees only the outline may record only a duty they owe personally.
+    if (
+        not full
+        and not _owes(case, milestone.owed_by_detail, request.user)
+        and not (
+            milestone.agency_kinds
+            and milestone in milestones_for_user(case=case, user=request.user)
+        )
+    ):
+        # Someone who sees only the outline may record only a duty they owe personally, or
+        # a step asked of their agency on the case (Operation Encompass, the police's).
         raise Http404("No such case")
     context = {"case": case, **case_summary(case), "milestone": milestone}
     if request.method == "GET":
