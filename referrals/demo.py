@@ -29,7 +29,16 @@ from workflows.actions import case_transition
 Step = tuple[str, dict[str, Any]]
 TAG_RE = re.compile(r"\[demo (\d{3})\]$")
 # Log rows that record facts about a case rather than a step of its workflow.
-NOT_STEPS = ("open", "set_risk", "flag_case_review", "record_fgm_duty", "referral_joined")
+NOT_STEPS = (
+    "open",
+    "set_risk",
+    "flag_case_review",
+    "record_fgm_duty",
+    "referral_joined",
+    # Intake's facts about children (workflows/actions/children.py), not steps of the path.
+    "refer_child_safeguarding",
+    "flag_operation_encompass",
+)
 
 # (kind, category or '' for any, agency code): the partnership's default routing, any ward.
 DEFAULT_ROUTING = [

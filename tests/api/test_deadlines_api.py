@@ -373,7 +373,7 @@ def test_only_the_person_who_owes_the_fgm_report_may_record_it_and_it_meets_the_
         demo.user("nurse"),
         "vawg",
         category="fgm",
-        details={"dash": dash(3), "fgm_known": True, "victim_age": 15},
+        details={"dash": dash(3), "fgm_known": True, "victim_age": 17},  # the IDVA leads
     ).case
     body = {"milestone": "report_fgm_to_police", "reason": "Reported to the MASH"}
     assert _milestone(as_user("idva"), fgm, body).status_code == 403
@@ -388,7 +388,9 @@ def _fgm_referral(client: Any) -> Any:
     body = payload(
         "vawg",
         category="fgm",
-        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 15}],
+        # 17: under 18 (the FGM duty), 16+ (the IDVA service leads; under 16 it would be
+        # children's social care, Domestic Abuse Act 2021 s1).
+        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 17}],
         details={"dash": dash(3), "fgm_known": True},
     )
     return client.post("/api/v1/referrals/", body, format="json")

@@ -25,7 +25,7 @@ from tests.notifications.conftest import (
     wait_until,
     webhook_endpoint,
 )
-from tests.personas import raise_referral
+from tests.personas import payload, raise_referral
 from tests.support import FakeNotify, SmtpSink, WebhookReceiver
 from workflows.actions import case_milestone_record, case_set_risk, case_transition
 
@@ -84,7 +84,13 @@ def produce_every_event_type(people: Any) -> None:
         },
         {"role": "perpetrator", "full_name": "Bob Partner", "identifiers": {"pnc_id": "12/34567A"}},
     ]
-    vawg = raise_referral(people.officer, "vawg", subjects=pair).case
+    # Children in the household, reported by the police: Operation Encompass.
+    vawg = raise_referral(
+        people.officer,
+        "vawg",
+        subjects=pair,
+        details={**payload("vawg")["details"], "children_in_household": True, "children_count": 2},
+    ).case
     case_transition(case_id=vawg.pk, name="assess_risk", by=people.idva, reason=reason)
     case_transition(case_id=vawg.pk, name="refer_to_marac", by=people.idva, reason=reason)
     raise_referral(people.officer, "vawg", subjects=pair, summary="A further incident.")
@@ -93,8 +99,9 @@ def produce_every_event_type(people: Any) -> None:
         "vawg",
         category="fgm",
         summary="FGM disclosed at school by the pupil.",
-        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 15}],
-        details={"fgm_known": True, "victim_age": 15},
+        # 17: the IDVA service leads, children's social care is told (a child, under 18).
+        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 17}],
+        details={"fgm_known": True, "victim_age": 17},
     )
 
     released = raise_referral(people.officer, "early_release").case
@@ -169,7 +176,12 @@ def test_no_payload_email_or_notify_request_carries_personal_data(
     # VAWG events stay off the open exchange (the need-to-know gate's EVENT_BUS): the FGM
     # duty and a MARAC repeat are recorded only on VAWG cases, so the exchange carries
     # every other type.
-    vawg_only = {"duty.recorded", "case.marac_repeat"}
+    vawg_only = {
+        "duty.recorded",
+        "case.marac_repeat",
+        "case.child_safeguarding_referred",
+        "case.operation_encompass",
+    }
     for channel, texts, expected in [
         ("webhook", webhooks, set(EVENT_TYPES)),
         ("email", emails, set(EVENT_TYPES)),

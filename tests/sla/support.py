@@ -63,6 +63,8 @@ def vawg_case(by: Any, *, yes: int = 15, **overrides: Any) -> Case:
     return case
 
 
-def fgm_case(by: Any, *, age: int = 15) -> Case:
+def fgm_case(by: Any, *, age: int = 17) -> Case:
+    # 17: under 18, so the FGM duty applies, and 16+, so the IDVA service leads (under 16
+    # children's social care would: Domestic Abuse Act 2021 s1).
     case: Case = CaseFactory.create(by=by, kind="vawg", fgm_age=age)
     return case
