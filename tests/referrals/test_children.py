@@ -19,7 +19,7 @@ from cases.models import Case, CaseAgency, CaseAgencyRole, Subject
 from partners.models import Agency
 from referrals.validation import ReferralInvalid, validate_referral
 from tests.personas import payload, raise_referral
-from tests.security.conftest import api_client
+from tests.security.conftest import api_client, page_client
 from workflows.actions import case_child_safeguarding_refer, case_milestone_record
 from workflows.errors import TransitionForbidden
 from workflows.models import Deadline, DeadlineStatus, TransitionLog
@@ -309,6 +309,9 @@ def test_a_harmful_practice_against_a_child_asks_childrens_social_care_to_consid
     assert response.status_code == 200, response.content
     asked = next(p for p in response.json()["prompts"] if p["code"] == "protection_order")
     assert (asked["done"], asked["outcome"]) == (True, "protection_order_not_applied")
+    page = page_client(people.social_worker).get(f"/cases/{case.reference}/").content.decode()
+    assert "Consider applying for an" in page
+    assert "Protection order considered: not applied for" in page  # recorded, with its time
     log = TransitionLog.objects.get(case=case, transition="protection_order_not_applied")
     assert log.actor == people.social_worker
     # The lead (the IDVA service) does not apply for the order: the local authority does.

@@ -164,3 +164,11 @@ def test_no_event_carries_the_childs_name_or_school(people: Any) -> None:
         "case.operation_encompass",
     }
     assert [m for m in MARKERS for d in data if m in d] == []
+
+
+def test_childrens_social_care_does_not_see_a_case_it_is_not_on(people: Any) -> None:
+    """Children's social care sees the cases it leads or takes part in, no others: an adult
+    victim's case with no children named is the IDVA service's alone."""
+    case = raise_referral(people.officer, "vawg").case
+    assert api_client(people.social_worker).get(f"/api/v1/cases/{case.pk}/").status_code == 404
+    assert page_client(people.social_worker).get(f"/cases/{case.reference}/").status_code == 404

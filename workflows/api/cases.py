@@ -165,6 +165,30 @@ class CaseDetailSerializer(CaseSummarySerializer):
         return PromptSerializer([p.as_dict() for p in prompts], many=True).data
 
 
+class CaseOutlineSerializer(CaseRefSerializer):
+    """A case in outline, with the prompts its reader may answer (the referring officer's
+    Operation Encompass notification): nothing else of the case."""
+
+    prompts = serializers.SerializerMethodField(
+        help_text="Present only when there is one for you: the outline stays reference and "
+        "state for everyone else."
+    )
+
+    class Meta(CaseRefSerializer.Meta):
+        fields = [*CaseRefSerializer.Meta.fields, "prompts"]
+
+    @extend_schema_field(PromptSerializer(many=True))
+    def get_prompts(self, case: Case) -> Any:
+        prompts = case_prompts(case, full=False, user=self.context["request"].user)
+        return PromptSerializer([p.as_dict() for p in prompts], many=True).data
+
+    def to_representation(self, case: Case) -> Any:
+        data = super().to_representation(case)
+        if not data["prompts"]:
+            del data["prompts"]
+        return data
+
+
 CASE_ITEM = PolymorphicProxySerializer(
     component_name="CaseListItem",
     serializers=[CaseSummarySerializer, CaseRefSerializer],
@@ -172,7 +196,7 @@ CASE_ITEM = PolymorphicProxySerializer(
 )
 CASE_DETAIL = PolymorphicProxySerializer(
     component_name="CaseDetailOrOutline",
-    serializers=[CaseDetailSerializer, CaseRefSerializer],
+    serializers=[CaseDetailSerializer, CaseOutlineSerializer],
     resource_type_field_name=None,
 )
 
@@ -198,14 +222,7 @@ def case_response(case: Case, request: Request, *, status: int = 200) -> Respons
         }
         body: dict[str, Any] = CaseDetailSerializer(detail, context=context).data
     else:
-        body = dict(CaseRefSerializer(case).data)
-        # The referring officer's own step (Operation Encompass) shows in the outline too.
-        prompts = case_prompts(case, full=False, user=request.user)
-        if prompts:
-            body = {
-                **body,
-                "prompts": PromptSerializer([p.as_dict() for p in prompts], many=True).data,
-            }
+        body = CaseOutlineSerializer(case, context={"request": request}).data
     return Response(body, status=status, headers={"ETag": etag(case)})
 
 
