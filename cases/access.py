@@ -110,16 +110,21 @@ rules.add_perm("cases.view_case_full", can_view_case_in_full)
 # A complainant's or victim's identity must not reach the people they complain of, and an
 # agency on the case may be on that side (the alleged perpetrator's landlord). A person so
 # marked is shown in full only to the lead agency, the agency whose referral named them and
-# the safeguarding team (a victim-services agency taking part); everyone else who sees the
-# case in full sees their role and WITHHELD.
+# the safeguarding team (victim services or children's social care taking part); everyone
+# else who sees the case in full sees their role and WITHHELD.
 
 WITHHELD = "Withheld (do not disclose to the other party)"
 
 
 def withheld_by_default(kind: str, role: str) -> bool:
-    """Intake marks the people on the reporting or harmed side: victims, complainants and
-    witnesses, of every kind."""
-    return role in (SubjectRole.VICTIM, SubjectRole.COMPLAINANT, SubjectRole.WITNESS)
+    """Intake marks the people on the reporting or harmed side: victims, complainants,
+    witnesses and children, of every kind."""
+    return role in (
+        SubjectRole.VICTIM,
+        SubjectRole.COMPLAINANT,
+        SubjectRole.WITNESS,
+        SubjectRole.CHILD,
+    )
 
 
 def always_withheld(kind: str, role: str) -> bool:
@@ -133,7 +138,9 @@ def _marked_people_open_to(agency_ids: set[int]) -> Q:
     safeguarding = CaseAgency.objects.filter(
         case=OuterRef("case"),
         agency_id__in=agency_ids,
-        agency__kind=AgencyKind.VICTIM_SERVICES,
+        # The safeguarding teams: victim services, and children's social care (children
+        # are on VAWG cases as victims in their own right, Domestic Abuse Act 2021 s3).
+        agency__kind__in=(AgencyKind.VICTIM_SERVICES, AgencyKind.SOCIAL_CARE),
         role__in=MEMBER_ROLES,
     )
     return (
@@ -146,9 +153,10 @@ def _marked_people_open_to(agency_ids: set[int]) -> Q:
 def subjects_disclosed(to: Any) -> QuerySet[Subject]:
     """The people whose details ``to`` may see: those of the cases ``to`` sees in full,
     less those marked do-not-disclose unless ``to`` is at the lead agency, the agency that
-    recorded them or a victim-services agency taking part (for a VAWG case, in a role that
-    may see it), or is an auditor. Only people (pages, the API, exports) are ever told a
-    person's details: an agency's endpoints and the exchange hear no names at all."""
+    recorded them or a victim-services or children's social care agency taking part (for a
+    VAWG case, in a role that may see it), or is an auditor. Only people (pages, the API,
+    exports) are ever told a person's details: an agency's endpoints and the exchange hear
+    no names at all."""
     if isinstance(to, Agency | EventBus) or not getattr(to, "is_authenticated", False):
         return Subject.objects.none()
     if user_has_role(to, Role.AUDITOR):

@@ -112,6 +112,7 @@ class SubjectSerializer(serializers.ModelSerializer[Subject]):
             "date_of_birth",
             "age",
             "identifiers",
+            "school",
         ]
 
     def get_withheld(self, subject: Subject) -> bool:
@@ -120,7 +121,7 @@ class SubjectSerializer(serializers.ModelSerializer[Subject]):
     def to_representation(self, subject: Subject) -> Any:
         data = super().to_representation(subject)
         if data["withheld"]:
-            data.update(full_name=None, date_of_birth=None, age=None, identifiers={})
+            data.update(full_name=None, date_of_birth=None, age=None, identifiers={}, school=None)
         return data
 
 

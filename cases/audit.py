@@ -45,6 +45,7 @@ SUBJECT_MASKED_FIELDS = [
     "age",
     "identifiers",
     "safe_contact",
+    "school",
 ]
 SUPPORT_NEED_MASKED_FIELDS = ["notes"]
 REFERRAL_MASKED_FIELDS = [

@@ -247,6 +247,9 @@ class SubjectRole(models.TextChoices):
     PERSON_OF_CONCERN = "person_of_concern", "Person of concern"
     OFFENDER = "offender", "Person on licence"
     WITNESS = "witness", "Witness"
+    # A child in the household (VAWG): a victim in their own right when they see, hear or
+    # experience the effects of the abuse (Domestic Abuse Act 2021 s3).
+    CHILD = "child", "Child in the household"
 
 
 class Subject(models.Model):
@@ -264,6 +267,11 @@ class Subject(models.Model):
     )
     safe_contact = models.JSONField(
         default=dict, blank=True, help_text="VAWG victims: how and when it is safe to make contact."
+    )
+    school = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="A child's school (VAWG): personal data, shown only with the person.",
     )
     # Do not disclose to the other party: who may still see the person is the need-to-know
     # gate's rule (cases.access.people_disclosed); only workflows.actions changes it.

@@ -24,6 +24,8 @@ EVENT_TYPES = (
     "case.risk_changed",
     "case.review_threshold_met",
     "case.marac_repeat",
+    "case.child_safeguarding_referred",
+    "case.operation_encompass",
     "case.milestone_recorded",
     "duty.recorded",
     "duty.reported",

@@ -11,6 +11,8 @@ EVENT_LABELS = {
     "case.risk_changed": "Risk level changed",
     "case.review_threshold_met": "ASB case review threshold met",
     "case.marac_repeat": "Repeat MARAC referral due",
+    "case.child_safeguarding_referred": "Referred to children's social care",
+    "case.operation_encompass": "Operation Encompass: notify the school",
     "case.milestone_recorded": "Milestone recorded",
     "duty.recorded": "Reporting duty recorded",
     "duty.reported": "Reporting duty met",

@@ -47,6 +47,7 @@ AGENCIES = [
     ("housing", "Kestrel Vale Housing Options", AgencyKind.HOUSING),
     ("public-health", "Kestrel Vale Public Health", AgencyKind.HEALTH),
     ("fire-rescue", "Kestrel Vale Fire and Rescue", AgencyKind.FIRE),
+    ("childrens-social-care", "Kestrel Vale Children's Social Care", AgencyKind.SOCIAL_CARE),
 ]
 
 
@@ -115,6 +116,14 @@ DEMO_USERS = [
         "council-asb",
         (Role.AUDITOR,),
         "Auditor: reads the whole audit trail",
+    ),
+    DemoUser(
+        "social_worker",
+        "Joy Mensah",
+        "childrens-social-care",
+        (Role.SAFEGUARDING_LEAD,),
+        "Children's social worker: leads under-16 VAWG cases, decides on child safeguarding "
+        "referrals, considers FGM and forced marriage protection orders",
     ),
     DemoUser(
         "outsider",

@@ -33,7 +33,16 @@ logger = logging.getLogger(__name__)
 Step = tuple[str, dict[str, Any]]
 TAG_RE = re.compile(r"\[demo (\d{3})\]$")
 # Log rows that record facts about a case rather than a step of its workflow.
-NOT_STEPS = ("open", "set_risk", "flag_case_review", "record_fgm_duty", "referral_joined")
+NOT_STEPS = (
+    "open",
+    "set_risk",
+    "flag_case_review",
+    "record_fgm_duty",
+    "referral_joined",
+    # Intake's facts about children (workflows/actions/children.py), not steps of the path.
+    "refer_child_safeguarding",
+    "flag_operation_encompass",
+)
 
 # (kind, category or '' for any, agency code): the partnership's default routing, any ward.
 DEFAULT_ROUTING = [
@@ -329,10 +338,13 @@ class _Planner:
         yes = self.rng.randint(14, 19) if high else self.rng.randint(2, 12)
         age = self.rng.randint(19, 58)
         details: dict[str, Any] = {"children_in_household": self.rng.random() < 0.4}
+        if details["children_in_household"]:
+            details["children_count"] = 1 + len(self.cases) % 3  # a yes says how many
         if category == "fgm":
-            # One girl under 18 with known FGM: the referrer's personal reporting duty.
+            # One girl under 18 with known FGM: the referrer's personal reporting duty. At 17
+            # the case stays with the IDVA service, children's social care taking part.
             under_18 = not any(c.body["category"] == "fgm" for c in self.cases)
-            age = 15 if under_18 else age
+            age = 17 if under_18 else age
             details["fgm_known"] = under_18
         if target != "reported" or self.rng.random() < 0.6:
             details["dash"] = _dash(self.rng, yes)

@@ -433,6 +433,9 @@ class AsbReferralForm(ReferralForm):
 
 
 # --- VAWG -------------------------------------------------------------------------------
+VAWG_CHILDREN = 3  # rows for children in the household; more are given as a count
+
+
 class VawgReferralForm(ReferralForm):
     kind = CaseKind.VAWG
     title = "Violence against women and girls referral"
@@ -451,6 +454,7 @@ class VawgReferralForm(ReferralForm):
     ]
     asked = (
         "children_in_household",
+        "children_count",
         "fgm_known",
         "fgm_discovered_on",
         "fgm_discovered_how",
@@ -475,6 +479,37 @@ class VawgReferralForm(ReferralForm):
         super().__init__(*args, **kwargs)
         for code, _ in DASH_QUESTIONS:
             self.fields[f"dash_{code}"] = _choice(DASH_CHOICES)
+        for i in range(VAWG_CHILDREN):
+            for part in ("full_name", "age", "school"):
+                self.fields[f"child_{i}_{part}"] = _text()
+
+    def child_rows(self) -> list[dict[str, str]]:
+        return [
+            {part: f"child_{i}_{part}" for part in ("full_name", "age", "school")}
+            for i in range(VAWG_CHILDREN)
+        ]
+
+    def _add_children(self, payload: dict[str, Any]) -> None:
+        """Each child row filled in, as a subject of role child (Domestic Abuse Act 2021
+        s3: a child in the household is a victim in their own right)."""
+        for row in self.child_rows():
+            age = self._whole_number(row["age"], "The child's age")
+            if not any(self.value(n) for n in row.values()):
+                continue
+            i = len(payload["subjects"])
+            child: dict[str, Any] = {"role": SubjectRole.CHILD}
+            payload["subjects"].append(child)
+            self.anchors[f"subjects[{i}]"] = row["full_name"]
+            for part in ("full_name", "school"):
+                self.anchors[f"subjects[{i}].{part}"] = row[part]
+                if self.value(row[part]):
+                    child[part] = self.value(row[part])
+            if not self.value(row["full_name"]):
+                self.blank.add(f"subjects[{i}].full_name")
+            self.anchors[f"subjects[{i}].age"] = row["age"]
+            self.anchors[f"subjects[{i}].date_of_birth"] = row["age"]
+            if age is not None:
+                child["age"] = age
 
     def dash_fields(self) -> list[dict[str, str]]:
         return [
@@ -521,6 +556,7 @@ class VawgReferralForm(ReferralForm):
                 {"role": SubjectRole.PERPETRATOR, "full_name": self.value("perpetrator_full_name")}
             )
             self.anchors[f"subjects[{i}]"] = "perpetrator_full_name"
+        self._add_children(payload)
         answers = {code: self.value(f"dash_{code}") for code, _ in DASH_QUESTIONS}
         for code, _ in DASH_QUESTIONS:
             self.anchors[f"details.dash.{code}"] = f"dash_{code}"
@@ -612,8 +648,25 @@ class VawgReferralForm(ReferralForm):
                     Row("Escalating", self.value("escalation").capitalize(), "escalation"),
                     Row(
                         "Children in the household",
-                        self.value("children_in_household").capitalize(),
+                        self.value("children_in_household").capitalize()
+                        + (
+                            f": {self.value('children_count')}"
+                            if self.value("children_count")
+                            else ""
+                        ),
                         "children_in_household",
+                    ),
+                    Row(
+                        "Children named",
+                        "\n".join(
+                            self.value(r["full_name"])
+                            + (f", age {self.value(r['age'])}" if self.value(r["age"]) else "")
+                            + (f", {self.value(r['school'])}" if self.value(r["school"]) else "")
+                            for r in self.child_rows()
+                            if self.value(r["full_name"])
+                        )
+                        or "None",
+                        "child_0_full_name",
                     ),
                     Row(
                         "FGM known (disclosed or seen)",

@@ -13,6 +13,7 @@ from cases.models import Case, CaseKind, Subject, SubjectRole
 from partners.models import Agency, AgencyKind, Ward
 from referrals.models import Referral, RoutingRule
 from referrals.validation import CleanReferral, normalise_key
+from workflows.actions.children import child_protection_case
 
 # Used only when no routing rule matches: the agency kind that leads each flow by default.
 DEFAULT_LEAD_KIND = {
@@ -34,8 +35,19 @@ def case_referrals(*, case: Case, user: Any) -> QuerySet[Referral]:
     )
 
 
-def route_referral(*, kind: str, category: str, ward: Ward) -> Agency | None:
-    """The responsible agency for a new case: the most specific active rule wins."""
+# An under-16 victim of VAWG is a child-protection matter, not domestic abuse (Domestic
+# Abuse Act 2021 s1): children's social care leads (Children Act 1989 s47; Working Together
+# to Safeguard Children 2023), whatever the kind's routing rules say.
+CHILD_PROTECTION_LEAD_KIND = AgencyKind.SOCIAL_CARE
+
+
+def route_referral(
+    *, kind: str, category: str, ward: Ward, victim_age: int | None = None
+) -> Agency | None:
+    """The responsible agency for a new case: the most specific active rule wins. For an
+    under-16 VAWG victim, only rules naming a children's social care agency count, and
+    without one the first active children's social care agency leads."""
+    child_protection = child_protection_case(kind=kind, victim_age=victim_age)
     rules = RoutingRule.objects.filter(
         Q(category="") | Q(category=category),
         Q(ward__isnull=True) | Q(ward=ward),
@@ -43,14 +55,15 @@ def route_referral(*, kind: str, category: str, ward: Ward) -> Agency | None:
         is_active=True,
         agency__is_active=True,
     ).select_related("agency")
+    if child_protection:
+        rules = rules.filter(agency__kind=CHILD_PROTECTION_LEAD_KIND)
     best = sorted(rules, key=lambda r: (-(bool(r.category) * 2 + bool(r.ward_id)), r.priority))
     if best:
         return best[0].agency
-    return (
-        Agency.objects.filter(kind=DEFAULT_LEAD_KIND[CaseKind(kind)], is_active=True)
-        .order_by("id")
-        .first()
+    lead_kind = (
+        CHILD_PROTECTION_LEAD_KIND if child_protection else DEFAULT_LEAD_KIND[CaseKind(kind)]
     )
+    return Agency.objects.filter(kind=lead_kind, is_active=True).order_by("id").first()
 
 
 def possible_duplicates(

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from cases.access import RAISE_REFUSED, referring_agencies
 from cases.audit import acting_as
+from cases.catalogue import category
 from cases.models import REFERENCE_PREFIX, Case, CaseKind, Subject, SubjectRole, SupportNeed
-from partners.models import Agency
+from partners.models import Agency, AgencyKind
 from partners.selectors import user_memberships
 from referrals.duties import fgm_discovery
 from referrals.models import Referral
@@ -22,9 +23,11 @@ from referrals.selectors import case_review_count, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
 from web.locks import advisory_xact_lock
 from workflows.actions import (
+    case_child_safeguarding_refer,
     case_join_record,
     case_marac_repeat_flag,
     case_open,
+    case_operation_encompass_flag,
     case_personal_duty_record,
     case_review_flag,
 )
@@ -32,6 +35,8 @@ from workflows.references import references_reserve
 from workflows.selectors import marac_repeat_of
 
 REFERRAL_PREFIX = "REF"
+# The cases.catalogue group of domestic abuse: what Operation Encompass is about.
+DOMESTIC_GROUP = "domestic"
 # The same referral from the same person within this long is a double submission (a double
 # click, a client's blind retry), not a second report: the first one is the answer.
 RESUBMISSION_WINDOW = timedelta(minutes=10)
@@ -86,7 +91,12 @@ def referral_raise(
     if clean.join_case is None:
         # Routed before the references are reserved: a referral nobody can receive is the
         # likeliest failure, and it should cost no reference.
-        lead = route_referral(kind=clean.kind, category=clean.category, ward=clean.ward)
+        lead = route_referral(
+            kind=clean.kind,
+            category=clean.category,
+            ward=clean.ward,
+            victim_age=clean.details.get("victim_age"),
+        )
         if lead is None:
             raise ReferralInvalid({"category": "No agency is set up to receive this referral."})
         prefixes.append(REFERENCE_PREFIX[CaseKind(clean.kind)])
@@ -157,6 +167,7 @@ def _referral_record(
                 age=s.age,
                 identifiers=s.identifiers,
                 safe_contact=s.safe_contact,
+                school=s.school,
                 withhold_from_other_party=s.do_not_disclose,
                 recorded_by_agency=agency,
                 created_at=now,
@@ -209,6 +220,7 @@ def _referral_record(
             _check_case_review(case=case, clean=clean, by=raised_by, agency=agency, now=now)
         if clean.kind == CaseKind.VAWG:
             _check_marac_repeat(case=case, subjects=subjects, by=raised_by, agency=agency, now=now)
+            _check_children(case=case, clean=clean, by=raised_by, agency=agency, now=now)
     return referral
 
 
@@ -310,6 +322,28 @@ def _check_marac_repeat(
         agency=agency,
         now=now,
     )
+
+
+def _check_children(*, case: Case, clean: CleanReferral, by: Any, agency: Agency, now: Any) -> None:
+    """A child victim is referred to children's social care; a police report of domestic
+    abuse with children in the household asks the police to tell their schools."""
+    case_child_safeguarding_refer(
+        case=case, victim_age=clean.details.get("victim_age"), by=by, agency=agency, now=now
+    )
+    found = category(clean.kind, clean.category)
+    if (
+        agency.kind == AgencyKind.POLICE
+        and found is not None
+        and found.group == DOMESTIC_GROUP
+        and clean.details.get("children_in_household")
+    ):
+        case_operation_encompass_flag(
+            case=case,
+            children=clean.details.get("children_count"),
+            by=by,
+            agency=agency,
+            now=now,
+        )
 
 
 def _check_case_review(

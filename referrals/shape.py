@@ -66,7 +66,13 @@ SUBJECT: tuple[Field, ...] = (
         "boolean",
         "Do not disclose to the other party: only the lead agency, your agency and the "
         "safeguarding team on the case see who the person is. Left out: true for a victim, "
-        "complainant or witness, false otherwise. Always true for a VAWG victim.",
+        "complainant, witness or child, false otherwise. Always true for a VAWG victim.",
+    ),
+    Field(
+        "school",
+        "string",
+        "A child's school (role 'child' only; optional): for Operation Encompass.",
+        max_length=200,
     ),
 )
 
@@ -77,7 +83,13 @@ SUBJECT_ROLES: dict[str, set[str]] = {
         SubjectRole.PERPETRATOR,
         SubjectRole.WITNESS,
     },
-    CaseKind.VAWG: {SubjectRole.VICTIM, SubjectRole.PERPETRATOR, SubjectRole.WITNESS},
+    # A child in the household is a victim in their own right (Domestic Abuse Act 2021 s3).
+    CaseKind.VAWG: {
+        SubjectRole.VICTIM,
+        SubjectRole.PERPETRATOR,
+        SubjectRole.WITNESS,
+        SubjectRole.CHILD,
+    },
     CaseKind.EARLY_RELEASE: {SubjectRole.OFFENDER},
 }
 
@@ -177,7 +189,10 @@ DETAILS: dict[str, tuple[Field, ...]] = {
             "victim_age",
             "integer",
             "0-120. Required for FGM, as her age when the FGM was discovered (the reporting "
-            "duty applies under 18 at discovery); from the victim's date of birth when given.",
+            "duty applies under 18 at discovery; from her date of birth when given). Under 16 "
+            "the case is child protection, led by children's social care; under 18 children's "
+            "social care is told. Left out: the victim's age or date of birth; if both are "
+            "given they must agree.",
             minimum=0,
             maximum=120,
         ),
@@ -213,8 +228,17 @@ DETAILS: dict[str, tuple[Field, ...]] = {
         Field(
             "children_in_household",
             "boolean",
-            "Children live in the household.",
+            "Children live in the household. When true, give children_count or name each "
+            "child in subjects (role 'child').",
             question="Are there children in the household?",
+        ),
+        Field(
+            "children_count",
+            "integer",
+            "How many children live in the household (1-20); at least the children named.",
+            minimum=1,
+            maximum=20,
+            question="How many children live in the household?",
         ),
     ),
     CaseKind.EARLY_RELEASE: (

@@ -48,6 +48,7 @@ PRISON_NUMBER_RE = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
 CRN_RE = re.compile(r"^[A-Z][0-9]{6}$")
 PLAIN_TEXT = ("summary", "location_text", "postcode")
 MAX_TEXT = 10_000  # for a text field whose shape gives no limit
+CHILD_UNDER = 18  # Children Act 1989 s105(1): a child is a person under 18
 
 
 class ReferralInvalid(ProblemError):
@@ -69,6 +70,7 @@ class CleanSubject:
     identifiers: dict[str, str] = field(default_factory=dict)
     safe_contact: dict[str, Any] = field(default_factory=dict)
     do_not_disclose: bool = False
+    school: str = ""
 
 
 @dataclass
@@ -390,6 +392,11 @@ def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
                 if v not in ("", None)
             }
         withhold = _do_not_disclose(kind, role, item, p + "do_not_disclose", errors)
+        school = _read(item, (field_named(SUBJECT, "school"),), p, errors).get("school", "")
+        if school and role != SubjectRole.CHILD:
+            errors.add(p + "school", "Only recorded for a child (role 'child').")
+        if role == SubjectRole.CHILD:
+            _child_age(dob, age, p, errors)
         out.append(
             CleanSubject(
                 role=role or "",
@@ -399,9 +406,84 @@ def _subjects(kind: str, raw: Any, errors: _Errors) -> list[CleanSubject]:
                 identifiers=identifiers,
                 safe_contact=safe,
                 do_not_disclose=withhold,
+                school=school,
             )
         )
     return out
+
+
+def _child_age(dob: date | None, age: int | None, p: str, errors: _Errors) -> None:
+    """A child subject has an age under 18 (Children Act 1989 s105), given or from the
+    date of birth."""
+    if dob is None and age is None:
+        if p + "date_of_birth" not in errors and p + "age" not in errors:
+            errors.add(p + "age", "Give the child's age or date of birth.")
+        return
+    years = age if age is not None else _years(dob, timezone.localdate())  # type: ignore[arg-type]
+    if years >= CHILD_UNDER:
+        errors.add(p + "age", "A child is under 18 (Children Act 1989 s105): use another role.")
+
+
+def _years(dob: date, on: date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def _victim_age(plain: dict[str, Any], clean: CleanReferral, errors: _Errors) -> int | None:
+    """The victim's age: details.victim_age, else the victim's age, else their date of
+    birth (age on the day it happened). Given more than once, the values must agree: the
+    age decides who leads (under 16: children's social care), so a mistake must not pass."""
+    found: list[tuple[str, int]] = []
+    if plain.get("victim_age") is not None:
+        found.append(("details.victim_age", plain["victim_age"]))
+    for i, s in enumerate(clean.subjects):
+        if s.role != SubjectRole.VICTIM:
+            continue
+        if s.age is not None:
+            found.append((f"subjects[{i}].age", s.age))
+        if s.date_of_birth:
+            found.append(
+                (f"subjects[{i}].date_of_birth", _years(s.date_of_birth, clean.occurred_at.date()))
+            )
+        break
+    if not found:
+        return None
+    first_path, first = found[0]
+    for path, years in found[1:]:
+        if years != first:
+            errors.add(
+                first_path,
+                f"Does not agree with the victim's age from {path} ({years}): correct one.",
+            )
+    return first
+
+
+def _children(plain: dict[str, Any], clean: CleanReferral, errors: _Errors) -> dict[str, Any]:
+    """Children in the household: a yes needs how many, or each child named (role
+    'child'); the count is at least the children named (Domestic Abuse Act 2021 s3: each
+    is a victim)."""
+    named = sum(s.role == SubjectRole.CHILD for s in clean.subjects)
+    count = plain.get("children_count")
+    answer = plain.get("children_in_household")
+    if answer is False and (named or count):
+        errors.add(
+            "details.children_in_household",
+            "You gave children in the household: answer true, or remove them.",
+        )
+        return {"children_in_household": False}
+    if answer is False:
+        return {"children_in_household": False}
+    if answer is None and not (named or count):
+        return {}
+    if count is None and not named:
+        if "details.children_count" not in errors:
+            errors.add(
+                "details.children_count",
+                "Give how many children live in the household, or name each child (role 'child').",
+            )
+        return {"children_in_household": True}
+    if count is not None and count < named:
+        errors.add("details.children_count", f"At least the {named} children named.")
+    return {"children_in_household": True, "children_count": count if count else named}
 
 
 def _do_not_disclose(
@@ -463,17 +545,8 @@ def _vawg_details(
         details["professional_judgement"] = judgement
     if plain.get("escalation"):
         details["escalation"] = True
-    if "children_in_household" in plain:
-        details["children_in_household"] = plain["children_in_household"]
-    age = plain.get("victim_age")
-    if age is None:
-        victim = next((s for s in clean.subjects if s.role == SubjectRole.VICTIM), None)
-        if victim and victim.age is not None:
-            age = victim.age
-        elif victim and victim.date_of_birth:
-            today = clean.occurred_at.date()
-            dob = victim.date_of_birth
-            age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+    details.update(_children(plain, clean, errors))
+    age = _victim_age(plain, clean, errors)
     if age is not None:
         details["victim_age"] = age
     if clean.category == "fgm":

@@ -29,6 +29,7 @@ PERSONA_NAMES = (
     "manager",
     "auditor",
     "outsider",
+    "social_worker",
 )
 PASSWORD = "persona-pass-2026"
 
@@ -46,7 +47,7 @@ def seed_personas() -> None:
 
 class Personas:
     """officer, asb_coordinator, idva, probation, caseworker, nurse, manager, auditor,
-    outsider.
+    outsider, social_worker (children's social care).
 
     The test session seeds them once, after the test database is made (tests/conftest.py):
     a test that rolls back finds them there and only reads them. A transactional test's
@@ -139,6 +140,11 @@ def payload(kind: str, **overrides: Any) -> dict[str, Any]:
     }
     base = payloads[kind]
     base.update(overrides)
+    age = (base.get("details") or {}).get("victim_age")
+    if kind == "vawg" and "subjects" not in overrides and age is not None:
+        # The victim's age is given once: a victim_age the test chose is the victim's age
+        # too (intake refuses two ages that disagree).
+        base["subjects"][0]["age"] = age
     return base
 
 

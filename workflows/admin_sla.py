@@ -57,6 +57,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
                 "fields": [
                     "responsible",
                     "owed_by_detail",
+                    "responsible_agency_kind",
                     "escalate_managers_after_hours",
                     "escalate_partnership_after_hours",
                     "max_pause_hours",

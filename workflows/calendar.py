@@ -141,6 +141,18 @@ class WorkingCalendar:
         local_day = start.astimezone(LONDON).date()
         return _london_at(self.next_working_day(local_day), WORKDAY_END)
 
+    def start_of_next_working_day(self, start: datetime, *, at: time = WORKDAY_START) -> datetime:
+        """``at`` London time on the first working day after ``start``'s London date, in UTC.
+
+        For "before the next school day" (Operation Encompass). Weekends and bank holidays
+        are skipped; school term dates and INSET days are not known here, so a notification
+        due in a school holiday is due on the next working day all the same (early rather
+        than late).
+        """
+        _require_aware(start, name="start")
+        local_day = start.astimezone(LONDON).date()
+        return _london_at(self.next_working_day(local_day), at)
+
     def add_hours(self, *, start: datetime, hours: float) -> datetime:
         """``start`` plus ``hours`` elapsed real hours, in UTC.
 

@@ -36,6 +36,8 @@ TRANSITION_LABELS = {
     "record_fgm_duty_not_owed": "FGM reporting duty not owed (already notified)",
     "flag_case_review": "ASB case review threshold met",
     "flag_marac_repeat": "Repeat MARAC referral due",
+    "refer_child_safeguarding": "Referred to children's social care",
+    "flag_operation_encompass": "Operation Encompass: notify the school",
     "referral_joined": "Referral added to the case",
     "set_subject_disclosure": "Who may be told about a person changed",
 }

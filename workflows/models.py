@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from cases.models import Case, CaseKind, PersonalDuty, RiskLevel
-from partners.models import Agency
+from partners.models import Agency, AgencyKind
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -185,11 +185,20 @@ class DurationUnit(models.TextChoices):
     CALENDAR_DAYS = "calendar_days", "Calendar days"
     CALENDAR_MONTHS = "calendar_months", "Calendar months"
     END_OF_NEXT_WORKING_DAY = "end_of_next_working_day", "End of the next working day"
+    # Operation Encompass: before the next school day starts (anchor_time, London time).
+    START_OF_NEXT_WORKING_DAY = (
+        "start_of_next_working_day",
+        "Start of the next working day (at the anchor time)",
+    )
     AT_ANCHOR = "at_anchor", "At the case date itself"
 
 
 # Units whose result depends on the bank-holiday list: recomputed when it changes.
-WORKING_DAY_UNITS = (DurationUnit.WORKING_DAYS, DurationUnit.END_OF_NEXT_WORKING_DAY)
+WORKING_DAY_UNITS = (
+    DurationUnit.WORKING_DAYS,
+    DurationUnit.END_OF_NEXT_WORKING_DAY,
+    DurationUnit.START_OF_NEXT_WORKING_DAY,
+)
 
 
 class CaseDateField(models.TextChoices):
@@ -214,6 +223,9 @@ class SlaCondition(models.TextChoices):
 class Responsible(models.TextChoices):
     LEAD_AGENCY = "lead_agency", "The case's lead agency"
     NAMED_PERSON = "named_person", "A named person (a personal legal duty)"
+    # Children's social care asked to decide, the police to notify a school: an agency that
+    # takes part in the case, not the lead (SlaPolicy.responsible_agency_kind).
+    AGENCY_ON_CASE = "agency_on_case", "The case's agency of a given kind"
 
 
 class SlaPolicy(models.Model):
@@ -240,7 +252,9 @@ class SlaPolicy(models.Model):
         default=0, help_text="Case-date trigger: days after (negative: before) the date."
     )
     anchor_time = models.TimeField(
-        default=time(17, 0), help_text="Case-date trigger: London time of day on that date."
+        default=time(17, 0),
+        help_text="Case-date trigger: London time of day on that date. Start of the next "
+        "working day: the time it is due that day.",
     )
     risk = models.CharField(
         max_length=10, choices=RiskLevel.choices, blank=True, help_text="Blank: any risk."
@@ -274,6 +288,12 @@ class SlaPolicy(models.Model):
         blank=True,
         help_text="Named person: the kind of personal duty (e.g. fgm_mandatory_report) whose "
         "owner answers for it; each person who owes one has their own clock.",
+    )
+    responsible_agency_kind = models.CharField(
+        max_length=20,
+        choices=AgencyKind.choices,
+        blank=True,
+        help_text="Agency on the case: the kind of agency (linked to the case) that owes it.",
     )
     escalate_managers_after_hours = models.PositiveIntegerField(
         default=24, help_text="Hours after the breach before the agency's managers are told."
@@ -322,6 +342,11 @@ class SlaPolicy(models.Model):
                 condition=~models.Q(responsible=Responsible.NAMED_PERSON)
                 | ~models.Q(owed_by_detail=""),
                 name="sla_policy_named_person_names_detail",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(responsible=Responsible.AGENCY_ON_CASE)
+                | ~models.Q(responsible_agency_kind=""),
+                name="sla_policy_agency_on_case_names_kind",
             ),
             models.CheckConstraint(
                 condition=models.Q(warn_fraction__gte=0, warn_fraction__lte=1),

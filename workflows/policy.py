@@ -18,13 +18,14 @@ from cases.models import (
     RISK_ORDER,
     VAWG_FULL_ROLES,
     Case,
+    CaseAgency,
     CaseKind,
     DutyStatus,
     PersonalDuty,
     RiskLevel,
 )
 from partners.models import Agency, Role
-from partners.selectors import user_has_role
+from partners.selectors import user_agency_ids, user_has_role
 from workflows.machines import MACHINES
 from workflows.models import Deadline, DeadlineStatus
 from workflows.sla.names import MILESTONES, Milestone
@@ -129,13 +130,27 @@ def may_change_disclosure(*, user: Any, case: Case) -> bool:
 
 
 def milestone_closed_refusal(milestone: Milestone, *, case: Case) -> str | None:
-    """A closed case takes no milestone (a personal duty's report is not one: see below)."""
+    """A closed case takes no milestone (a personal duty's report is not one: see below);
+    a milestone that answers a fact (``when_detail``) is asked only of a case with that
+    fact."""
+    if milestone.when_detail and not case.details.get(milestone.when_detail):
+        return f"'{milestone.name}' is not asked of {case.reference}"
     if case.state in CLOSED_STATES:
         return f"case {case.reference} is closed"
     return None
 
 
 def milestone_permission_refusal(milestone: Milestone, *, case: Case, user: Any) -> str | None:
+    if milestone.agency_kinds:
+        # Asked of an agency on the case (children's social care, the police), not the lead.
+        linked = CaseAgency.objects.filter(
+            case_id=case.pk,
+            agency__kind__in=milestone.agency_kinds,
+            agency_id__in=user_agency_ids(user, milestone.roles),
+        )
+        if not linked.exists():
+            return f"you may not record '{milestone.name}' on {case.reference}"
+        return None
     if milestone.assignee and case.assigned_officer_id == user.pk:
         return None
     if not user_has_role(user, *milestone.roles, agency=case.responsible_agency_id):

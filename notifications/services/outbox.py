@@ -61,6 +61,7 @@ FORBIDDEN_DATA_KEYS = frozenset(
         "email",
         "safe_contact",
         "identifiers",
+        "school",
     }
 )
 

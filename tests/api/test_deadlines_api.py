@@ -22,11 +22,12 @@ from workflows.selectors import Rag, deadline_rag
 
 pytestmark = pytest.mark.django_db
 
-# Known FGM in a girl of 15, disclosed to the referrer today (FGM Act 2003 s5B).
+# Known FGM in a girl of 17, disclosed to the referrer today (FGM Act 2003 s5B); 16+, so
+# the IDVA service leads (under 16, children's social care would).
 FGM_DETAILS = {
     "dash": dash(3),
     "fgm_known": True,
-    "victim_age": 15,
+    "victim_age": 17,
     "fgm_discovered_on": timezone.localdate().isoformat(),
     "fgm_discovered_how": "disclosed",
 }
@@ -460,7 +461,9 @@ def _fgm_referral(client: Any) -> Any:
     body = payload(
         "vawg",
         category="fgm",
-        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 15}],
+        # 17: under 18 (the FGM duty), 16+ (the IDVA service leads; under 16 it would be
+        # children's social care, Domestic Abuse Act 2021 s1).
+        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 17}],
         details={k: v for k, v in FGM_DETAILS.items() if k != "victim_age"},
     )
     return client.post("/api/v1/referrals/", body, format="json")

@@ -161,7 +161,14 @@ def test_meta_gives_agency_ids_milestones_and_pause_reasons_for_the_sla_endpoint
     milestones = {k["code"]: [m["code"] for m in k["milestones"]] for k in meta["kinds"]}
     assert milestones == {
         "asb": ["review_risk", "acknowledge_case_review"],
-        "vawg": ["make_first_contact", "record_marac_decision"],
+        "vawg": [
+            "make_first_contact",
+            "record_marac_decision",
+            "child_safeguarding_decided",
+            "protection_order_applied",
+            "protection_order_not_applied",
+            "notify_school",
+        ],
         "early_release": ["complete_pre_release_plan", "confirm_accommodation"],
     }
     assert [r["code"] for r in meta["pause_reasons"]] == [

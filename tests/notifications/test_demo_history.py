@@ -31,7 +31,9 @@ def test_seed_demo_sets_up_endpoints_without_replaying_the_demo_history() -> Non
     assert not Delivery.objects.exists()
     from notifications.models import Endpoint
 
-    assert Endpoint.objects.filter(channel="webhook").count() == 8
+    assert (
+        Endpoint.objects.filter(channel="webhook").count() == 9
+    )  # one per demo agency, children's social care included
 
 
 def test_seed_demo_leaves_no_overdue_deadline_for_the_first_scan_to_breach_at_once() -> None:

@@ -27,7 +27,7 @@ from tests.notifications.conftest import (
     wait_until,
     webhook_endpoint,
 )
-from tests.personas import fgm_found_today, raise_referral
+from tests.personas import fgm_found_today, payload, raise_referral
 from tests.support import FakeNotify, SmtpSink, WebhookReceiver
 from workflows.actions import (
     FgmDiscovery,
@@ -97,7 +97,13 @@ def produce_every_event_type(people: Any) -> None:
         },
         {"role": "perpetrator", "full_name": "Bob Partner", "identifiers": {"pnc_id": "12/34567A"}},
     ]
-    vawg = raise_referral(people.officer, "vawg", subjects=pair).case
+    # Children in the household, reported by the police: Operation Encompass.
+    vawg = raise_referral(
+        people.officer,
+        "vawg",
+        subjects=pair,
+        details={**payload("vawg")["details"], "children_in_household": True, "children_count": 2},
+    ).case
     case_transition(case_id=vawg.pk, name="assess_risk", by=people.idva, reason=reason)
     case_transition(case_id=vawg.pk, name="refer_to_marac", by=people.idva, reason=reason)
     raise_referral(people.officer, "vawg", subjects=pair, summary="A further incident.")
@@ -106,8 +112,9 @@ def produce_every_event_type(people: Any) -> None:
         "vawg",
         category="fgm",
         summary="FGM disclosed at school by the pupil.",
-        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 15}],
-        details={"fgm_known": True, "victim_age": 15, **fgm_found_today()},
+        # 17: the IDVA service leads, children's social care is told (a child, under 18).
+        subjects=[{"role": "victim", "full_name": "Fatima Example", "age": 17}],
+        details={"fgm_known": True, "victim_age": 17, **fgm_found_today()},
     ).case
     duty = fgm.duties.get()
     duty_report_record(
@@ -122,7 +129,7 @@ def produce_every_event_type(people: Any) -> None:
     school = AgencyFactory.create(code="test-school", kind="education")
     teacher = member(Role.CASE_WORKER, agency=school)
     found = FgmDiscovery(
-        discovered_on=timezone.localdate(), how="observed", known=True, age_at_discovery=15
+        discovered_on=timezone.localdate(), how="observed", known=True, age_at_discovery=17
     )
     second = case_fgm_discovery_record(case_id=fgm.pk, discovery=found, by=teacher)
     assert second is not None
@@ -211,6 +218,8 @@ def test_no_payload_email_or_notify_request_carries_personal_data(
         "duty.not_owed",
         "case.fgm_discovery_recorded",
         "case.marac_repeat",
+        "case.child_safeguarding_referred",
+        "case.operation_encompass",
     }
     for channel, texts, expected in [
         ("webhook", webhooks, set(EVENT_TYPES)),

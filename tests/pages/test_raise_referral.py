@@ -432,7 +432,9 @@ def test_a_police_officer_raising_known_fgm_is_not_told_of_a_duty_they_do_not_ow
     assert "report this FGM to the police yourself" not in page
     case = Referral.objects.get().case
     assert not PersonalDuty.objects.filter(case=case).exists()
-    assert case.responsible_agency.code == "victim-services"
+    # The girl is under 16: child protection, led by children's social care (Domestic Abuse
+    # Act 2021 s1; Working Together to Safeguard Children 2023), not the IDVA service.
+    assert case.responsible_agency.code == "childrens-social-care"
 
 
 def test_adult_fgm_says_nothing_of_the_duty_to_anyone(people, client_for) -> None:

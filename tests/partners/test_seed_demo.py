@@ -17,7 +17,7 @@ def test_seed_demo_creates_the_partnership_once() -> None:
     call_command("seed_demo", no_cases=True)
     assert (Ward.objects.count(), Agency.objects.count(), Membership.objects.count()) == counts
     assert counts[0] >= 20
-    assert counts[1] == 8
+    assert counts[1] == 9
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,7 @@ def test_seed_demo_creates_the_partnership_once() -> None:
         ("manager", "council-asb", Role.MANAGER),
         ("auditor", "council-asb", Role.AUDITOR),
         ("outsider", "fire-rescue", Role.OFFICER),
+        ("social_worker", "childrens-social-care", Role.SAFEGUARDING_LEAD),
     ],
 )
 def test_each_demo_persona_signs_in_with_the_demo_password(

@@ -266,12 +266,16 @@ def test_other_referrers_raise_known_fgm_for_safeguarding_without_a_personal_dut
     referrer = _staff_of(kind)
     referral = raise_referral(referrer, "vawg", **_fgm(15, True))
     case = referral.case
-    assert (case.state, case.responsible_agency.code) == ("reported", "victim-services")
+    # Under 16: child protection, led by children's social care (Domestic Abuse Act 2021 s1).
+    assert (case.state, case.responsible_agency.code) == ("reported", "childrens-social-care")
     assert case.details["fgm_known"] is True
     assert _owed_by(case) == []
     assert not TransitionLog.objects.filter(case=case, transition="record_fgm_duty").exists()
     assert not OutboxEvent.objects.filter(type="duty.recorded").exists()
-    assert [e.type for e in OutboxEvent.objects.filter(case=case)] == ["referral.raised"]
+    assert sorted(e.type for e in OutboxEvent.objects.filter(case=case)) == [
+        "case.child_safeguarding_referred",
+        "referral.raised",
+    ]
 
 
 def test_a_police_officer_who_learns_of_fgm_in_a_girl_owes_no_personal_duty(people) -> None:

@@ -69,11 +69,15 @@ MARKERS = [
     "KV7 7QZ",  # postcode
     "Ottoline Brackenbury",  # the FGM case's victim
     "Ms Pennyroyal at Orchard Lea school",  # its narrative
+    "Peregrine Quillfeather",  # a child in the first case's household (issue 13 item 3)
+    "Saltmarsh Cove Academy",  # the child's school
 ]
 CATEGORIES = {"domestic_abuse", "fgm"}
-# Agencies that lead or take part in the cases: the IDVA service. Every other agency's
-# messages are hunted.
+# Agencies that lead or take part in the cases: the IDVA service, and children's social
+# care, told of the FGM case because its victim is a child. Every other agency's messages
+# are hunted.
 LEAD = "victim-services"
+CHILDRENS_SOCIAL_CARE = "childrens-social-care"
 # The personas who may not see the marker cases in full (the auditor reads everything).
 PERSONAS = [
     "officer",  # referred the first case: its outline only
@@ -119,8 +123,12 @@ def raise_marker_cases(people: Any) -> Scenario:
         ward=WARD_CODE,
         postcode=MARKERS[5],
         summary=f"Threats made in the {MARKERS[4]}.",
-        subjects=[victim, {"role": "perpetrator", "full_name": MARKERS[1]}],
-        details={"dash": dash(16)},
+        subjects=[
+            victim,
+            {"role": "perpetrator", "full_name": MARKERS[1]},
+            {"role": "child", "full_name": MARKERS[8], "age": 9, "school": MARKERS[9]},
+        ],
+        details={"dash": dash(16), "children_in_household": True},
     )
     fgm = raise_referral(
         people.nurse,
@@ -128,8 +136,9 @@ def raise_marker_cases(people: Any) -> Scenario:
         ward=WARD_CODE,
         category="fgm",
         summary=f"FGM disclosed to {MARKERS[7]}.",
-        subjects=[{"role": "victim", "full_name": MARKERS[6], "age": 15}],
-        details={"dash": dash(3), "fgm_known": True, "victim_age": 15, **fgm_found_today()},
+        # 17: the FGM duty and children's social care (under 18); the IDVA service leads.
+        subjects=[{"role": "victim", "full_name": MARKERS[6], "age": 17}],
+        details={"dash": dash(3), "fgm_known": True, "victim_age": 17, **fgm_found_today()},
     )
     idva = people.idva
     for name in ("assess_risk", "refer_to_marac", "record_marac_hearing"):
@@ -463,7 +472,7 @@ def test_no_persona_who_may_not_see_the_vawg_cases_finds_any_trace_of_them(
     for name in PERSONAS:
         user = User.objects.get(username=name)
         findings += [f"{name}: {f}" for f in hunt(name, user, scenario, schema)]
-    for agency in Agency.objects.exclude(code=LEAD):
+    for agency in Agency.objects.exclude(code__in=[LEAD, CHILDRENS_SOCIAL_CARE]):
         texts = messages_to(agency.code, webhook_receiver, smtp_email, fake_notify)
         findings += [f"message to {agency.code}: {f}" for f in message_leaks(texts, scenario)]
     published = [

@@ -128,6 +128,7 @@ def test_the_perpetrators_landlord_sees_the_complainant_as_withheld_on_page_and_
         "date_of_birth": None,
         "age": None,
         "identifiers": {},
+        "school": None,
     }
     for body in (next(r for r in listed if r["id"] == referral.pk), one):
         assert found(str(body), [COMPLAINANT, COMPLAINANT_NHS]) == []

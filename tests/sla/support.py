@@ -63,7 +63,9 @@ def vawg_case(by: Any, *, yes: int = 15, **overrides: Any) -> Case:
     return case
 
 
-def fgm_case(by: Any, *, age: int = 15, found: date | None = None) -> Case:
-    """Known FGM in a girl of ``age``, discovered by ``by`` on ``found`` (default today)."""
+def fgm_case(by: Any, *, age: int = 17, found: date | None = None) -> Case:
+    """Known FGM in a girl of ``age``, discovered by ``by`` on ``found`` (default today).
+    17: under 18, so the FGM duty applies, and 16+, so the IDVA service leads (under 16
+    children's social care would: Domestic Abuse Act 2021 s1)."""
     case: Case = CaseFactory.create(by=by, kind="vawg", fgm_age=age, fgm_found=found)
     return case

@@ -13,6 +13,7 @@ from cases.models import Case, DutyStatus, PersonalDuty
 from notifications.models import OutboxEvent
 from partners.models import Role
 from tests.factories import AgencyFactory, member
+from tests.personas import raise_referral
 from tests.sla.support import deadline, fgm_case, frozen, go, london
 from workflows.actions import (
     FgmDiscovery,
@@ -268,3 +269,30 @@ def test_a_colleague_in_the_same_profession_already_notified_so_the_duty_is_not_
     assert log.reason == "She told me she reported it on 101 this morning, ref 8812"
     with pytest.raises(TransitionNotAvailable, match="not owed"):
         report(case, people.nurse)
+
+
+def test_fgm_found_in_a_girl_on_a_domestic_abuse_case_brings_in_childrens_social_care(
+    people: Any,
+) -> None:
+    # FGM in a girl under 18 is child abuse: children's social care is told and an FGM
+    # Protection Order considered (FGM Act 2003 s5A; Multi-agency statutory guidance on
+    # FGM), whoever finds it, even on a case raised as domestic abuse.
+    with frozen(london(2026, 4, 2, 10)):
+        case = raise_referral(people.officer, "vawg").case
+    assert case.category != "fgm"
+    with frozen(london(2026, 4, 2, 15)):
+        duty = case_fgm_discovery_record(
+            case_id=case.pk,
+            discovery=FgmDiscovery(
+                discovered_on=date(2026, 4, 2), how="disclosed", known=True, age_at_discovery=17
+            ),
+            by=people.idva,
+        )
+    assert duty is None  # an IDVA is not in a regulated profession (s5B(2))
+    case.refresh_from_db()
+    assert case.details["protection_order"]["order"] == "fgm_protection_order"
+    assert set(case.details["child_safeguarding"]["grounds"]) == {"aged_16_or_17", "fgm"}
+    assert case.case_agencies.filter(agency__kind="social_care").exists()
+    assert deadline(case, "vawg_child_safeguarding_decision").status == DeadlineStatus.OPEN
+    names = list(TransitionLog.objects.filter(case=case).values_list("transition", flat=True))
+    assert names[-2:] == ["refer_child_safeguarding", "record_fgm_discovery"]

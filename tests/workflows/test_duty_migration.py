@@ -49,7 +49,7 @@ def test_the_old_duty_becomes_a_row_that_owns_its_running_clocks(people: Any) ->
         DutyStatus.OWED,
     )
     # Recorded on the day it was raised: that day is taken as the day of discovery.
-    assert (str(duty.discovered_on), duty.age_at_discovery) == ("2026-04-02", 15)
+    assert (str(duty.discovered_on), duty.age_at_discovery) == ("2026-04-02", 17)
     owned = Deadline.objects.filter(case=case, policy__responsible="named_person")
     assert set(owned.values_list("duty", flat=True)) == {duty.pk}
     assert not Deadline.objects.filter(

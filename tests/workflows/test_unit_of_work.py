@@ -228,7 +228,12 @@ def test_facts_recorded_with_the_open_share_its_version_and_the_chain_records_ea
     ).case
     case.refresh_from_db()
     logged = TransitionLog.objects.filter(case=case).order_by("seq")
-    assert [(r.transition, r.version) for r in logged] == [("open", 1), ("record_fgm_duty", 1)]
+    # A girl of 15: the referral to children's social care is one more fact of the open.
+    assert [(r.transition, r.version) for r in logged] == [
+        ("open", 1),
+        ("record_fgm_duty", 1),
+        ("refer_child_safeguarding", 1),
+    ]
     # One operation, one version: nobody ever saw the case without its duty.
     assert case.version == 1
     assert case.duties.get().owed_by == people.nurse

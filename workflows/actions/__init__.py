@@ -3,6 +3,10 @@ work (``unit.case_change``). The only code that writes a case's state or version
 case events; pages, the API, the admin, commands and tasks call these functions.
 """
 
+from workflows.actions.children import (
+    case_child_safeguarding_refer,
+    case_operation_encompass_flag,
+)
 from workflows.actions.disclosure import case_subject_disclosure_set
 from workflows.actions.duty import (
     FgmDiscovery,
@@ -28,11 +32,13 @@ __all__ = [
     "CaseChange",
     "FgmDiscovery",
     "case_change",
+    "case_child_safeguarding_refer",
     "case_fgm_discovery_record",
     "case_join_record",
     "case_marac_repeat_flag",
     "case_milestone_record",
     "case_open",
+    "case_operation_encompass_flag",
     "case_personal_duty_record",
     "case_review_flag",
     "case_set_risk",

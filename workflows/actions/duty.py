@@ -23,6 +23,7 @@ from cases.models import (
     ReportMethod,
 )
 from partners.models import Agency
+from workflows.actions.children import case_child_safeguarding_refer
 from workflows.actions.unit import CaseChange, case_change
 from workflows.calendar import LONDON
 from workflows.errors import InvalidTransitionData, TransitionForbidden, TransitionNotAvailable
@@ -154,6 +155,17 @@ def case_fgm_discovery_record(
         change.changed("details")
         duty = duty_record_in(change, discovery=discovery, agency=agency, referral_reference="")
         change.emit(type="case.fgm_discovery_recorded", data={})
+        # FGM, known or suspected, in a girl under 18 is child abuse: children's social care
+        # is told and an FGM Protection Order considered (FGM Act 2003 s5A; Multi-agency
+        # statutory guidance on FGM), whoever found it.
+        case_child_safeguarding_refer(
+            case=change.case,
+            victim_age=discovery.age_at_discovery,
+            by=by,
+            agency=agency,
+            now=change.now,
+            practice="fgm",
+        )
     return duty
 
 

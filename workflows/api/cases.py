@@ -50,6 +50,7 @@ from workflows.errors import ConcurrentChange, UnknownTransition
 from workflows.history import CaseHistory, case_history
 from workflows.machines import as_machine
 from workflows.policy import available_transitions
+from workflows.prompts import case_prompts
 from workflows.selectors import case_running_deadlines
 from workflows.sla.names import MILESTONES
 
@@ -90,6 +91,21 @@ class SupportNeedSerializer(serializers.ModelSerializer[SupportNeed]):
         fields = ["need", "status", "agency", "notes", "updated_at"]
 
 
+class PromptSerializer(serializers.Serializer[Any]):
+    """What the law asks of an agency on the case, and whether it has been recorded."""
+
+    code = serializers.ChoiceField(
+        choices=["child_safeguarding", "protection_order", "operation_encompass"]
+    )
+    text = serializers.CharField()
+    answered_by = serializers.ListField(
+        child=serializers.CharField(), help_text="The milestones that answer it."
+    )
+    done = serializers.BooleanField()
+    outcome = serializers.CharField(allow_null=True, help_text="The milestone recorded.")
+    outcome_at = serializers.DateTimeField(allow_null=True)
+
+
 class CaseDetailSerializer(CaseSummarySerializer):
     """A case in full, with what the caller may do to it now and its running deadlines."""
 
@@ -101,6 +117,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
     needs = SupportNeedSerializer(many=True)
     available_transitions = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
+    prompts = serializers.SerializerMethodField()
 
     class Meta(CaseSummarySerializer.Meta):
         fields = [
@@ -120,6 +137,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
             "needs",
             "available_transitions",
             "deadlines",
+            "prompts",
         ]
 
     def to_representation(self, case: Case) -> Any:
@@ -139,6 +157,37 @@ class CaseDetailSerializer(CaseSummarySerializer):
         )
         return DeadlineSerializer(rows, many=True).data
 
+    @extend_schema_field(PromptSerializer(many=True))
+    def get_prompts(self, case: Case) -> Any:
+        """Children's social care's decision, a protection order to consider, Operation
+        Encompass: each with whether its milestone is recorded."""
+        prompts = case_prompts(case, full=True, user=self.context["request"].user)
+        return PromptSerializer([p.as_dict() for p in prompts], many=True).data
+
+
+class CaseOutlineSerializer(CaseRefSerializer):
+    """A case in outline, with the prompts its reader may answer (the referring officer's
+    Operation Encompass notification): nothing else of the case."""
+
+    prompts = serializers.SerializerMethodField(
+        help_text="Present only when there is one for you: the outline stays reference and "
+        "state for everyone else."
+    )
+
+    class Meta(CaseRefSerializer.Meta):
+        fields = [*CaseRefSerializer.Meta.fields, "prompts"]
+
+    @extend_schema_field(PromptSerializer(many=True))
+    def get_prompts(self, case: Case) -> Any:
+        prompts = case_prompts(case, full=False, user=self.context["request"].user)
+        return PromptSerializer([p.as_dict() for p in prompts], many=True).data
+
+    def to_representation(self, case: Case) -> Any:
+        data = super().to_representation(case)
+        if not data["prompts"]:
+            del data["prompts"]
+        return data
+
 
 CASE_ITEM = PolymorphicProxySerializer(
     component_name="CaseListItem",
@@ -147,7 +196,7 @@ CASE_ITEM = PolymorphicProxySerializer(
 )
 CASE_DETAIL = PolymorphicProxySerializer(
     component_name="CaseDetailOrOutline",
-    serializers=[CaseDetailSerializer, CaseRefSerializer],
+    serializers=[CaseDetailSerializer, CaseOutlineSerializer],
     resource_type_field_name=None,
 )
 
@@ -171,9 +220,9 @@ def case_response(case: Case, request: Request, *, status: int = 200) -> Respons
             "now": timezone.now(),
             "disclosed": people_disclosed(detail.subjects.all(), to=request.user),
         }
-        body = CaseDetailSerializer(detail, context=context).data
+        body: dict[str, Any] = CaseDetailSerializer(detail, context=context).data
     else:
-        body = CaseRefSerializer(case).data
+        body = CaseOutlineSerializer(case, context={"request": request}).data
     return Response(body, status=status, headers={"ETag": etag(case)})
 
 

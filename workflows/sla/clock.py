@@ -78,6 +78,8 @@ def base_due(policy: SlaPolicy, *, clock_from: datetime, calendar: WorkingCalend
         return add_months(clock_from, n)
     if unit == DurationUnit.END_OF_NEXT_WORKING_DAY:
         return calendar.end_of_next_working_day(clock_from)
+    if unit == DurationUnit.START_OF_NEXT_WORKING_DAY:
+        return calendar.start_of_next_working_day(clock_from, at=policy.anchor_time)
     if unit == DurationUnit.AT_ANCHOR:
         return clock_from
     raise ValueError(f"policy {policy.code} has an unknown duration unit {unit!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cases.models import CaseKind
-from partners.models import Role
+from partners.models import AgencyKind, Role
 from workflows.machines import MACHINES, transition_names
 
 # The transition name case_set_risk writes to the log; a risk change is a risk review.
@@ -29,6 +29,25 @@ class Milestone:
     roles: tuple[str, ...] = ()
     # The assigned officer may record it too.
     assignee: bool = False
+    # Asked of an agency on the case, not the lead: ``roles`` are held at an agency of one of
+    # these kinds linked to the case (lead, participant or referrer) instead.
+    agency_kinds: tuple[str, ...] = ()
+    # Offered only while case.details holds this key (the fact that asked for it).
+    when_detail: str = ""
+
+
+# Children (issue 13 item 3): the facts intake records and the milestones that answer them.
+CHILD_SAFEGUARDING = "child_safeguarding"
+PROTECTION_ORDER = "protection_order"
+OPERATION_ENCOMPASS = "operation_encompass"
+CHILD_SAFEGUARDING_DECIDED = "child_safeguarding_decided"
+PROTECTION_ORDER_APPLIED = "protection_order_applied"
+PROTECTION_ORDER_NOT_APPLIED = "protection_order_not_applied"
+NOTIFY_SCHOOL = "notify_school"
+# Children's social care decides (Working Together to Safeguard Children 2023) and applies
+# for protection orders as the local authority (a relevant third party: FGM Act 2003 Sch 2
+# para 2; Family Law Act 1996 s63C).
+SOCIAL_CARE_DECIDERS = (Role.SAFEGUARDING_LEAD, Role.MANAGER)
 
 
 MILESTONES: dict[str, dict[str, Milestone]] = {
@@ -57,6 +76,36 @@ MILESTONES: dict[str, dict[str, Milestone]] = {
             "record_marac_decision",
             "MARAC decision recorded (not to refer)",
             roles=(Role.SAFEGUARDING_LEAD, Role.MANAGER),
+        ),
+        CHILD_SAFEGUARDING_DECIDED: Milestone(
+            CHILD_SAFEGUARDING_DECIDED,
+            "Children's social care decided what response is required",
+            roles=SOCIAL_CARE_DECIDERS,
+            agency_kinds=(AgencyKind.SOCIAL_CARE,),
+            when_detail=CHILD_SAFEGUARDING,
+        ),
+        PROTECTION_ORDER_APPLIED: Milestone(
+            PROTECTION_ORDER_APPLIED,
+            "Protection order considered: applied for",
+            roles=SOCIAL_CARE_DECIDERS,
+            agency_kinds=(AgencyKind.SOCIAL_CARE,),
+            when_detail=PROTECTION_ORDER,
+        ),
+        PROTECTION_ORDER_NOT_APPLIED: Milestone(
+            PROTECTION_ORDER_NOT_APPLIED,
+            "Protection order considered: not applied for (give the reason)",
+            roles=SOCIAL_CARE_DECIDERS,
+            agency_kinds=(AgencyKind.SOCIAL_CARE,),
+            when_detail=PROTECTION_ORDER,
+        ),
+        # Operation Encompass is the police's duty (Victims and Prisoners Act 2024): any
+        # working police role at the force on the case, the referring officer included.
+        NOTIFY_SCHOOL: Milestone(
+            NOTIFY_SCHOOL,
+            "Operation Encompass: school notified",
+            roles=(Role.OFFICER, Role.SAFEGUARDING_LEAD, Role.MANAGER),
+            agency_kinds=(AgencyKind.POLICE,),
+            when_detail=OPERATION_ENCOMPASS,
         ),
     },
     CaseKind.EARLY_RELEASE: {

@@ -17,7 +17,7 @@ import logging
 from datetime import UTC, datetime, time
 from typing import Any
 
-from cases.models import CLOSED_STATES, Case, DutyStatus, PersonalDuty
+from cases.models import CLOSED_STATES, Case, CaseAgency, DutyStatus, PersonalDuty
 from partners.models import Agency
 from workflows.calendar import LONDON, WorkingCalendar
 from workflows.models import (
@@ -277,7 +277,25 @@ def _anchor(policy: SlaPolicy, case: Case) -> datetime | None:
 
 
 def _responsible(policy: SlaPolicy, case: Case) -> tuple[Agency, Any]:
-    """The lead agency (a personal duty's owner is its ``PersonalDuty``'s, in deadline_plan)."""
+    """The lead agency; for an agency on the case, the first linked agency of the policy's
+    kind (a personal duty's owner is its ``PersonalDuty``'s, in deadline_plan)."""
+    if policy.responsible == Responsible.AGENCY_ON_CASE:
+        link = (
+            CaseAgency.objects.filter(case_id=case.pk, agency__kind=policy.responsible_agency_kind)
+            .select_related("agency")
+            .order_by("pk")
+            .first()
+        )
+        if link is not None:
+            return link.agency, None
+        # The action that starts such a clock links the agency first; without one the
+        # clock stays with the lead rather than being lost.
+        logger.warning(
+            "case %s: %s has no %s agency on the case; the lead agency is responsible",
+            case.pk,
+            policy.code,
+            policy.responsible_agency_kind,
+        )
     if personal_duty(policy):
         # A personal-duty policy is planned only with its duty: this is a data fault (a
         # policy edited in the admin), so keep the clock under the lead agency, not lose it.

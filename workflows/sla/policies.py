@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from cases.models import CaseKind, RiskLevel
+from partners.models import AgencyKind
 from workflows.calendar import HMPPS_CUTOFF
 from workflows.models import (
     CaseDateField,
@@ -48,6 +49,23 @@ MARAC_SOURCE = (
 )
 # A MARAC referral meets it, or a MARAC decision recorded with its reasons (not to refer).
 MARAC_MET_BY = ["refer_to_marac", "record_marac_decision"]
+
+CHILD_SAFEGUARDING_SOURCE = (
+    "Working Together to Safeguard Children 2023 (statutory guidance under the Children Act "
+    "2004 s16B and the Local Authority Social Services Act 1970 s7), chapter 2: within one "
+    "working day of a referral being received, a local authority social worker should "
+    "acknowledge it and decide what response is required (Children Act 1989 s17 or s47). "
+    "A victim under 18 is a child (Children Act 1989 s105); under 16, abuse is child "
+    "protection rather than domestic abuse (Domestic Abuse Act 2021 s1)."
+)
+
+OPERATION_ENCOMPASS_SOURCE = (
+    "Operation Encompass: the police tell a child's school, before the start of the next "
+    "school day, of a domestic abuse incident to which the child was exposed; a statutory "
+    "police duty since the Victims and Prisoners Act 2024. Local default: due at 08:30 on "
+    "the next working day (weekends and bank holidays skipped; school term dates and school "
+    "start times are not modelled)."
+)
 
 DEFAULT_POLICIES: list[dict[str, Any]] = [
     # VAWG: a high-risk referral is triaged (DASH risk assessment by the IDVA service) within
@@ -184,6 +202,44 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "escalate_partnership_after_hours": 2,
         "source": FGM_SOURCE,
     },
+    # Children (issue 13 item 3): a victim under 18 is referred to children's social care,
+    # which decides what response is required within one working day (Working Together
+    # 2023). Owed by the children's social care agency on the case, whether it leads (an
+    # under-16) or takes part (16 or 17, or FGM or forced marriage of a child).
+    {
+        "code": "vawg_child_safeguarding_decision",
+        "name": "Children's social care decides the response within 1 working day",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "refer_child_safeguarding",
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 1,
+        "met_by": ["child_safeguarding_decided"],
+        "runs_until_met": True,
+        "responsible": Responsible.AGENCY_ON_CASE,
+        "responsible_agency_kind": AgencyKind.SOCIAL_CARE,
+        "escalate_managers_after_hours": 4,
+        "escalate_partnership_after_hours": 24,
+        "source": CHILD_SAFEGUARDING_SOURCE,
+    },
+    # Operation Encompass: the police notify the school before the next school day.
+    {
+        "code": "vawg_operation_encompass",
+        "name": "Operation Encompass: school notified before the next school day",
+        "kind": CaseKind.VAWG,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "flag_operation_encompass",
+        "duration_unit": DurationUnit.START_OF_NEXT_WORKING_DAY,
+        "anchor_time": time(8, 30),
+        "met_by": ["notify_school"],
+        "runs_until_met": True,
+        "responsible": Responsible.AGENCY_ON_CASE,
+        "responsible_agency_kind": AgencyKind.POLICE,
+        "warn_fraction": Decimal("0.50"),
+        "escalate_managers_after_hours": 1,
+        "escalate_partnership_after_hours": 4,
+        "source": OPERATION_ENCOMPASS_SOURCE,
+    },
     # ASB: the coordinator triages a new report within 2 working days (local standard).
     {
         "code": "asb_triage",
@@ -299,10 +355,13 @@ def seed_sla_policies(*, policy_model: Any = None) -> int:
     """
     model = policy_model or SlaPolicy
     # A migration's historical model may predate some fields: those are left to the
-    # migration that adds them.
+    # migration that adds them. A policy that needs a field to be valid at all (an agency
+    # on the case names its kind) waits for that migration whole.
     known = {f.name for f in model._meta.get_fields()}
     created = 0
     for spec in DEFAULT_POLICIES:
+        if "responsible_agency_kind" in spec and "responsible_agency_kind" not in known:
+            continue
         fields = {k: v for k, v in spec.items() if k != "code" and k in known}
         _, was_created = model.objects.get_or_create(code=spec["code"], defaults=fields)
         created += was_created

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +42,7 @@ from workflows.policy import (
     may_manage_deadline,
     milestones_for_user,
 )
+from workflows.prompts import Prompt, case_prompts
 from workflows.selectors import (
     MEMBERS_ONLY_TRANSITIONS,
     can_use_release_tracker,
@@ -93,16 +95,23 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     summary = case_summary(case)
     if not Case.objects.for_user_full(request.user).filter(pk=case.pk).exists():
         # A VAWG case's referrer may follow its progress but not read it (need-to-know);
-        # a duty the law makes theirs personally (the FGM report) is still theirs to record.
+        # a duty the law makes theirs personally (the FGM report) is still theirs to record
+        # (its own section), and so is a step asked of their agency on the case (Operation
+        # Encompass, the police's).
         now = timezone.now()
+        answerable = [
+            m for m in milestones_for_user(case=case, user=request.user) if m.agency_kinds
+        ]
+        names = {m.name for m in answerable}
         duties = [
             {"deadline": d, "rag": deadline_display_status(d, now=now)}
             for d in Deadline.objects.filter(
-                case=case,
-                responsible_user_id=request.user.pk,
-                status__in=ACTIVE_DEADLINE_STATUSES,
+                case=case, status__in=ACTIVE_DEADLINE_STATUSES
             ).select_related("policy")
+            if d.responsible_user_id == request.user.pk
+            or (d.responsible_user_id is None and names & set(d.policy.met_by))
         ]
+        prompts = case_prompts(case, full=False, user=request.user)
         context = {
             "case": case,
             **summary,
@@ -111,6 +120,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "personal_duties": _personal_duties(case, user=request.user),
             "may_record_fgm": case.kind == CaseKind.VAWG
             and fgm_discovery_refusal(user=request.user, case=case) is None,
+            "prompts": prompts,
+            "milestones": _awaited(answerable, duties, prompts),
         }
         return render(request, "workflows/case_outline.html", context)
     # A VAWG case read in full is logged, whoever reads it (need-to-know with access logs).
@@ -123,13 +134,17 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     ]
     member = sees_as_member(request.user, case)
     deadlines = _deadlines(case, user=request.user, now=now, member=member)
+    prompts = case_prompts(case, full=True, user=request.user)
     context = {
         "case": case,
         "member": member,
         **summary,
         "now": now,
         "actions": actions,
-        "milestones": _awaited(milestones_for_user(case=case, user=request.user), deadlines),
+        "milestones": _awaited(
+            milestones_for_user(case=case, user=request.user), deadlines, prompts
+        ),
+        "prompts": prompts,
         "deadlines": [d for d in deadlines if d["active"]],
         "past_deadlines": [d for d in deadlines if not d["active"]],
         "timeline": _timeline(case, user=request.user, member=member),
@@ -227,14 +242,17 @@ def _deadlines(case: Case, *, user: Any, now: datetime, member: bool) -> list[di
     return sorted(rows, key=lambda row: not row["active"])
 
 
-def _awaited(milestones: list[Milestone], deadlines: list[dict[str, Any]]) -> list[Milestone]:
-    """The milestones a running deadline waits for: the steps worth offering on the page."""
+def _awaited(
+    milestones: list[Milestone], deadlines: list[dict[str, Any]], prompts: Sequence[Prompt] = ()
+) -> list[Milestone]:
+    """The milestones a running deadline or an unanswered prompt waits for: the steps worth
+    offering on the page."""
     waiting = {
         name
         for row in deadlines
         if row["deadline"].status in ACTIVE_DEADLINE_STATUSES
         for name in row["deadline"].policy.met_by
-    }
+    } | {name for p in prompts if p.outcome is None for name in p.answered_by}
     return [m for m in milestones if m.name in waiting]
 
 

@@ -149,10 +149,17 @@ def deadline_resume_form(request: HttpRequest, reference: str, deadline_id: int)
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_form(request: HttpRequest, reference: str, name: str) -> HttpResponse:
-    case = visible_case(request.user, reference, full=True)
+    case = visible_case(request.user, reference, full=False)
     milestone = MILESTONES.get(case.kind, {}).get(name)
     if milestone is None:
         raise Http404("No such milestone for this kind of case")
+    full = Case.objects.for_user_full(request.user).filter(pk=case.pk).exists()
+    if not full and not (
+        milestone.agency_kinds and milestone in milestones_for_user(case=case, user=request.user)
+    ):
+        # Someone who sees only the outline may record only a step asked of their agency on
+        # the case (Operation Encompass, the police's).
+        raise Http404("No such case")
     context = {"case": case, **case_summary(case), "milestone": milestone}
     if request.method == "GET":
         if milestone not in milestones_for_user(case=case, user=request.user):
@@ -163,7 +170,8 @@ def milestone_form(request: HttpRequest, reference: str, name: str) -> HttpRespo
                 message="The case is closed, or recording this is for someone else.",
                 status=403,
             )
-        case_viewed(case=case, by=request.user)
+        if full:
+            case_viewed(case=case, by=request.user)
         return _render(request, "workflows/milestone.html", {**context, "form": MilestoneForm()})
     form = MilestoneForm(request.POST)
     if not form.is_valid():
