@@ -9,6 +9,11 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
+        from django.core.checks import register
+
+        from workflows.review.checks import check_case_review_settings
+
+        register(check_case_review_settings)
 
         from cases.audit import (
             CASE_MASKED_FIELDS,
@@ -17,13 +22,15 @@ class WorkflowsConfig(AppConfig):
         )
         from workflows import audit
         from workflows.machines import MACHINES
-        from workflows.models import MaracReferral, RiskAssessment
+        from workflows.models import CaseReviewApplication, MaracReferral, RiskAssessment
 
         # Saves through a proxy send signals with the proxy as sender: register each one.
         for machine in MACHINES.values():
             auditlog.register(machine, mask_fields=CASE_MASKED_FIELDS)
         auditlog.register(RiskAssessment, mask_fields=RISK_ASSESSMENT_MASKED_FIELDS)
         auditlog.register(MaracReferral, mask_fields=MARAC_REFERRAL_MASKED_FIELDS)
+        # The applicant's name is personal data: the audit log keeps that it changed.
+        auditlog.register(CaseReviewApplication, mask_fields=["applicant_name"])
         audit.connect_signals()
         self._ready_sla(auditlog)
 
