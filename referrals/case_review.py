@@ -9,6 +9,14 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -20,6 +28,7 @@ from cases.models import Case, CaseKind
 from partners.models import Agency
 from referrals.selectors import referral_complaint, referrals_for_user, referrals_readable_in_full
 from web.api import StrictSerializer
+from web.forms import GovukFormMixin
 from web.idempotency import IdempotentCreateMixin
 from workflows.actions import ReliedOn, case_review_application_record
 from workflows.api.review import (
@@ -29,8 +38,8 @@ from workflows.api.review import (
     case_for_reviews,
     case_reviews_response,
 )
-from workflows.errors import InvalidTransitionData, TransitionForbidden
-from workflows.policy import case_review_refusal
+from workflows.errors import InvalidTransitionData, TransitionForbidden, TransitionNotAvailable
+from workflows.policy import case_review_refusal, case_review_visibility
 from workflows.review.models import CaseReviewApplication, ComplaintSource
 from workflows.review.threshold import Complaint
 
@@ -62,7 +71,7 @@ def case_review_relied_on(
         if referral is None or referral.pk not in readable:
             raise InvalidTransitionData(
                 {
-                    f"referrals[{n}].reference": "No ASB referral with this reference that you "
+                    f"referrals.{n}.reference": "No ASB referral with this reference that you "
                     "may read."
                 }
             )
@@ -197,3 +206,130 @@ class CaseReviewsView(IdempotentCreateMixin, APIView):
         body.is_valid(raise_exception=True)
         case_review_application_receive(case=case, by=request.user, **body.validated_data)
         return case_reviews_response(case, request.user, status=201)
+
+
+# --- Page -------------------------------------------------------------------------------
+
+OTHER_ROWS = ("o1", "o2", "o3")
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _part() -> forms.CharField:
+    return forms.CharField(required=False, strip=True)
+
+
+class CaseReviewApplicationForm(GovukFormMixin, forms.Form):
+    """An application as the page asks it: the applicant, when and by whom it was received,
+    the case's referrals it relies on, and up to three complaints held by other bodies."""
+
+    applicant_name = forms.CharField(
+        max_length=200, error_messages={"required": "Enter the applicant's name"}
+    )
+    applicant_is_victim = forms.ChoiceField(
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the applicant is the victim"},
+    )
+    victim_consent = forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, required=False)
+    received_day = _part()
+    received_month = _part()
+    received_year = _part()
+    received_hour = _part()
+    received_minute = _part()
+    received_by = forms.ModelChoiceField(queryset=Agency.objects.filter(is_active=True))
+    referrals = forms.MultipleChoiceField(choices=[], required=False)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["received_by"].initial = case.responsible_agency_id
+        referrals: Any = self.fields["referrals"]
+        referrals.choices = [
+            (r.reference, f"{r.reference}, {r.raising_agency.name}, {r.occurred_at:%d/%m/%Y}")
+            for r in case.referrals.select_related("raising_agency").order_by("occurred_at")
+        ]
+        for row in OTHER_ROWS:
+            self.fields[f"{row}_body"] = forms.CharField(max_length=200, required=False)
+            self.fields[f"{row}_reference"] = forms.CharField(max_length=60, required=False)
+            for when in ("complained", "behaviour"):
+                for part in ("day", "month", "year"):
+                    self.fields[f"{row}_{when}_{part}"] = _part()
+            self.fields[f"{row}_category"] = forms.ChoiceField(
+                choices=ASB_CATEGORY_CHOICES, required=False
+            )
+            self.fields[f"{row}_description"] = forms.CharField(max_length=500, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        received = self.date_from_boxes("received", "The date received", with_time=True)
+        if received is None and not self.has_error("received_day"):
+            self.add_error("received_day", "Enter the date and time the application was received")
+        cleaned["received_at"] = received
+        others = []
+        for row in OTHER_ROWS:
+            body = cleaned.get(f"{row}_body", "")
+            complained = self.date_from_boxes(f"{row}_complained", "The date of the complaint")
+            behaviour = self.date_from_boxes(f"{row}_behaviour", "The date of the behaviour")
+            if not (body or complained or behaviour):
+                continue
+            if not body:
+                self.add_error(f"{row}_body", "Enter who the complaint was made to")
+            if complained is None and not self.has_error(f"{row}_complained_day"):
+                self.add_error(f"{row}_complained_day", "Enter the date of the complaint")
+            if behaviour is None and not self.has_error(f"{row}_behaviour_day"):
+                self.add_error(f"{row}_behaviour_day", "Enter the date of the behaviour")
+            others.append(
+                {
+                    "body": body,
+                    "reference": cleaned.get(f"{row}_reference", ""),
+                    "complained_on": complained,
+                    "behaviour_on": behaviour,
+                    "category": cleaned.get(f"{row}_category", ""),
+                    "description": cleaned.get(f"{row}_description", ""),
+                }
+            )
+        cleaned["other_complaints"] = others
+        return cleaned
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_review_new(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_object_or_404(
+        Case.objects.for_user_full(request.user).select_related("responsible_agency"),
+        reference=reference,
+    )
+    if case_review_visibility(user=request.user, case=case) == "none":
+        raise Http404("No such case")
+    if refusal := case_review_refusal(user=request.user, case=case):
+        raise PermissionDenied(refusal)
+    form = CaseReviewApplicationForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case_review_application_receive(
+                case=case,
+                by=request.user,
+                applicant_name=data["applicant_name"],
+                applicant_is_victim=data["applicant_is_victim"] == "yes",
+                victim_consent=data.get("victim_consent") == "yes",
+                received_at=data["received_at"],
+                received_by=data["received_by"],
+                referrals=[{"reference": r} for r in data["referrals"]],
+                other_complaints=data["other_complaints"],
+            )
+        except InvalidTransitionData as exc:
+            for field, message in exc.errors.items():
+                target = {"received_at": "received_day"}.get(field, field)
+                form.add_error(target if target in form.fields else None, message)
+        except TransitionNotAvailable as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Application for an ASB case review recorded")
+            return redirect(reverse("workflows:case", args=[case.reference]) + "#case-reviews")
+    context = {
+        "case": case,
+        "form": form,
+        "error_summary": form.error_summary(),
+        "other_rows": OTHER_ROWS,
+    }
+    return render(request, "referrals/case_review_new.html", context)

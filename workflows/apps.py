@@ -22,15 +22,17 @@ class WorkflowsConfig(AppConfig):
         )
         from workflows import audit
         from workflows.machines import MACHINES
-        from workflows.models import CaseReviewApplication, MaracReferral, RiskAssessment
+        from workflows.models import MaracReferral, RiskAssessment
 
         # Saves through a proxy send signals with the proxy as sender: register each one.
         for machine in MACHINES.values():
             auditlog.register(machine, mask_fields=CASE_MASKED_FIELDS)
         auditlog.register(RiskAssessment, mask_fields=RISK_ASSESSMENT_MASKED_FIELDS)
         auditlog.register(MaracReferral, mask_fields=MARAC_REFERRAL_MASKED_FIELDS)
-        # The applicant's name is personal data: the audit log keeps that it changed.
-        auditlog.register(CaseReviewApplication, mask_fields=["applicant_name"])
+        # Not CaseReviewApplication: its every change is an action on the case's chain
+        # (with digests of the reasons and recommendations), and a case's audit entries are
+        # read by everyone who sees the case in full, a referrer and the other party's side
+        # included, who may not learn of an application (workflows.policy).
         audit.connect_signals()
         self._ready_sla(auditlog)
 

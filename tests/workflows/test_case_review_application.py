@@ -150,7 +150,7 @@ def test_a_local_threshold_above_three_is_refused_at_check_time(
     with override_settings(**{setting: value}):
         [error] = check_case_review_settings()
     assert named in error.msg
-    assert error.id.startswith("workflows.E10")
+    assert str(error.id).startswith("workflows.E10")
 
 
 # --- Intake's prompt uses the same counting -----------------------------------------------

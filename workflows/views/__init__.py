@@ -9,12 +9,14 @@ from workflows.views.cases import (
 from workflows.views.clocks import deadline_pause_form, deadline_resume_form, milestone_form
 from workflows.views.manage import audit_trail, audit_trail_csv, sla_breaches
 from workflows.views.people import disclosure_form, safe_contact
+from workflows.views.review import case_review_step
 
 __all__ = [
     "audit_trail",
     "audit_trail_csv",
     "case_by_id",
     "case_detail",
+    "case_review_step",
     "case_transition_form",
     "deadline_pause_form",
     "deadline_resume_form",

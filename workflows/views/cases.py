@@ -50,6 +50,7 @@ from workflows.selectors import (
 from workflows.sla.names import Milestone
 from workflows.transition_data import latest_assessment, marac_grounds
 from workflows.views.manage import changed_fields
+from workflows.views.review_section import case_reviews_context
 
 # The most notifications and audit entries a case page lists (the API pages through all).
 TIMELINE_EVENTS = 100
@@ -149,6 +150,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         ],
         "marac_repeat": _marac_repeat(case),
         "withheld": WITHHELD,
+        **case_reviews_context(case, request.user),
     }
     return render(request, "workflows/case.html", context)
 
