@@ -84,7 +84,7 @@ def case_review_relied_on(
         )
     for n, item in enumerate(other_complaints):
         complained_on: date = item["complained_on"]
-        key = item.get("reference") or f"{item['body']} {complained_on:%d/%m/%Y} #{n + 1}"
+        key = item.get("reference") or f"{item['body'][:40]} {complained_on:%d/%m/%Y} #{n + 1}"
         relied.append(
             ReliedOn(
                 Complaint(

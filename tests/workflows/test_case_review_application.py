@@ -453,3 +453,21 @@ def test_the_four_publication_counts_for_a_period(people: Any) -> None:
         counts.reviews_with_recommendations,
     ) == (2, 1, 1, 1)
     assert CaseReviewApplication.objects.count() == 3
+
+
+def test_an_open_case_may_enter_its_review_state_once_an_applications_threshold_is_met(
+    people: Any,
+) -> None:
+    # The case_review state is now gated by the application (s104: application-led), or
+    # the intake prompt as before.
+    case = case_in(people, "asb", "in_progress")
+    assert case.case_review_flagged_at is None
+    with pytest.raises(TransitionNotAvailable):
+        step(case, "request_case_review", people.asb_coordinator)
+    application = record(case, people.asb_coordinator)
+    with pytest.raises(TransitionNotAvailable):
+        step(case, "request_case_review", people.asb_coordinator)  # received, not decided
+    case_review_threshold_decide(
+        application_id=application.pk, met=True, reasons="Met", by=people.asb_coordinator
+    )
+    assert step(case, "request_case_review", people.asb_coordinator).state == "case_review"
