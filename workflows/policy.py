@@ -184,10 +184,13 @@ def may_record_case_review(*, user: Any, case: Case) -> bool:
     return case_review_refusal(user=user, case=case) is None
 
 
-def case_review_visibility(*, user: Any, case: Case) -> str:
+def case_review_visibility(*, user: Any, case: Case, member: bool | None = None) -> str:
     """How much of the case's review applications ``user`` sees: "none", "progress" (the
-    other agencies working on the case) or "full" (lead, receiving agency, auditors)."""
-    if case.kind != CaseKind.ASB or not sees_as_member(user, case):
+    other agencies working on the case) or "full" (lead, receiving agency, auditors).
+    ``member``: ``sees_as_member(user, case)`` if the caller has asked it already."""
+    if case.kind != CaseKind.ASB:
+        return "none"
+    if not (sees_as_member(user, case) if member is None else member):
         return "none"
     if user_has_role(user, Role.AUDITOR) or user_has_role(
         user, *Role.values, agency=case.responsible_agency_id
@@ -196,9 +199,9 @@ def case_review_visibility(*, user: Any, case: Case) -> str:
     return "progress"
 
 
-def applicant_disclosed(*, user: Any, application: Any) -> bool:
+def applicant_disclosed(*, user: Any, application: Any, member: bool | None = None) -> bool:
     """Whether ``user`` may read who applied and the complaints relied on."""
-    visible = case_review_visibility(user=user, case=application.case)
+    visible = case_review_visibility(user=user, case=application.case, member=member)
     if visible == "full":
         return True
     return visible == "progress" and user_has_role(

@@ -78,8 +78,11 @@ class CaseReviewListSerializer(serializers.Serializer[Any]):
     results = CaseReviewSerializer(many=True)
 
 
-def application_row(application: CaseReviewApplication, *, user: Any) -> dict[str, Any]:
-    """What ``user`` may read of ``application``: the API and the page's one shape."""
+def application_row(
+    application: CaseReviewApplication, *, user: Any, member: bool | None = None
+) -> dict[str, Any]:
+    """What ``user`` may read of ``application``: the API and the page's one shape.
+    ``member``: ``sees_as_member(user, case)`` if the caller knows it."""
     decided = application.decided_at is not None
     outcome = application.outcome_recorded_at is not None
     row: dict[str, Any] = {
@@ -97,7 +100,7 @@ def application_row(application: CaseReviewApplication, *, user: Any) -> dict[st
         "outcome_recorded_at": application.outcome_recorded_at,
         "has_recommendations": application.has_recommendations if outcome else None,
         "outcome_told_at": application.outcome_told_at,
-        "disclosed": applicant_disclosed(user=user, application=application),
+        "disclosed": applicant_disclosed(user=user, application=application, member=member),
     }
     hidden = not row["disclosed"]
     row |= {

@@ -16,11 +16,13 @@ from workflows.policy import case_review_visibility
 from workflows.review.models import CaseReviewApplication, ReviewState
 
 
-def case_review_applications(*, case: Case, user: Any) -> QuerySet[CaseReviewApplication]:
+def case_review_applications(
+    *, case: Case, user: Any, member: bool | None = None
+) -> QuerySet[CaseReviewApplication]:
     """The case's applications, newest first: none unless ``user`` may see them at all
     (``workflows.policy.case_review_visibility``; the caller asks ``applicant_disclosed``
-    before showing who applied)."""
-    if case_review_visibility(user=user, case=case) == "none":
+    before showing who applied). ``member``: as ``case_review_visibility`` takes it."""
+    if case_review_visibility(user=user, case=case, member=member) == "none":
         return CaseReviewApplication.objects.none()
     return (
         CaseReviewApplication.objects.filter(case=case)

@@ -150,7 +150,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         ],
         "marac_repeat": _marac_repeat(case),
         "withheld": WITHHELD,
-        **case_reviews_context(case, request.user),
+        **case_reviews_context(case, request.user, member=member),
     }
     return render(request, "workflows/case.html", context)
 

@@ -37,14 +37,15 @@ def next_steps(application: CaseReviewApplication) -> list[tuple[str, str]]:
     return [(slug, STEP_TITLES[slug]) for slug in found]
 
 
-def case_reviews_context(case: Case, user: Any) -> dict[str, Any]:
-    """The case page's section: nothing for those who may not see it."""
-    if case_review_visibility(user=user, case=case) == "none":
+def case_reviews_context(case: Case, user: Any, *, member: bool) -> dict[str, Any]:
+    """The case page's section: nothing for those who may not see it. ``member``: the
+    page's own ``sees_as_member`` answer."""
+    if case_review_visibility(user=user, case=case, member=member) == "none":
         return {"case_reviews": None}
     may_move = may_record_case_review(user=user, case=case)
     rows = []
-    for application in case_review_applications(case=case, user=user):
-        row = application_row(application, user=user)
+    for application in case_review_applications(case=case, user=user, member=member):
+        row = application_row(application, user=user, member=member)
         row["received_by_name"] = application.received_by.name
         row["state_label"] = application.get_state_display()
         row["steps"] = next_steps(application) if may_move else []
