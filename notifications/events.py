@@ -27,6 +27,11 @@ EVENT_TYPES = (
     "case.child_safeguarding_referred",
     "case.operation_encompass",
     "case.milestone_recorded",
+    "case_review.received",
+    "case_review.threshold_decided",
+    "case_review.applicant_told",
+    "case_review.meeting_held",
+    "case_review.outcome_recorded",
     "duty.recorded",
     "duty.reported",
     "duty.not_owed",
@@ -47,7 +52,19 @@ OUTLINE_EVENT_TYPES = frozenset({"case.transitioned"})
 # set by another case's referral, so their events are shown only to those who see the case
 # through their agency, never to one who only referred it (issue 12; workflows.selectors
 # keeps the rest of that rule: the transitions, the field and the clocks).
-MEMBERS_ONLY_EVENT_TYPES = frozenset({"case.review_threshold_met", "case.marac_repeat"})
+# A case review application's events are for the agencies working on the case alone.
+CASE_REVIEW_EVENT_TYPES = frozenset(
+    {
+        "case_review.received",
+        "case_review.threshold_decided",
+        "case_review.applicant_told",
+        "case_review.meeting_held",
+        "case_review.outcome_recorded",
+    }
+)
+MEMBERS_ONLY_EVENT_TYPES = frozenset(
+    {"case.review_threshold_met", "case.marac_repeat", *CASE_REVIEW_EVENT_TYPES}
+)
 
 # Data for machines (routing, partners' systems) that means nothing to a reader: messages
 # written for people (an email's details) leave it out.

@@ -58,6 +58,7 @@ from cases.models import (
 )
 from cases.services import case_viewed
 from partners.models import Agency, Ward
+from referrals.case_review import CaseReviewsView
 from referrals.duties import personal_duties_recorded
 from referrals.models import Referral
 from referrals.reports import (
@@ -585,6 +586,7 @@ urlpatterns = [
     path("referrals/", ReferralListCreateView.as_view(), name="api-referrals"),
     path("referrals/duplicates/", ReferralDuplicatesView.as_view(), name="api-duplicates"),
     path("referrals/<id:pk>/", ReferralDetailView.as_view(), name="api-referral"),
+    path("cases/<id:pk>/case-reviews/", CaseReviewsView.as_view(), name="api-case-reviews"),
     path(
         "reports/crime-types-by-ward/",
         CrimeTypesByWardView.as_view(),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from cases.access import cases_visible, subjects_disclosed
 from cases.models import Case, CaseKind, Subject, SubjectRole
@@ -14,6 +15,7 @@ from partners.models import Agency, AgencyKind, Ward
 from referrals.models import Referral, RoutingRule
 from referrals.validation import CleanReferral, normalise_key
 from workflows.actions.children import child_protection_case
+from workflows.review.threshold import Assessment, Complaint, assess
 
 # Used only when no routing rule matches: the agency kind that leads each flow by default.
 DEFAULT_LEAD_KIND = {
@@ -85,8 +87,11 @@ def possible_duplicates(
     return Case.objects.open().filter(q, kind=clean.kind).distinct().order_by("-opened_at")
 
 
-def case_review_count(*, clean: CleanReferral, until: datetime) -> int:
-    """ASB reports about the same victim or place within the look-back window (inclusive)."""
+def case_review_assessment(*, clean: CleanReferral, until: datetime) -> Assessment:
+    """The ASB reports about the same victim or place within the look-back window, each
+    with whether it counts towards the case review threshold and why, by the rules an
+    application is assessed by (``workflows.review.threshold``): a complaint made more
+    than a month after the behaviour does not qualify, and one incident counts once."""
     since = until - timedelta(days=settings.CASE_REVIEW_WINDOW_DAYS)
     victims = {
         normalise_key(s.full_name)
@@ -102,13 +107,39 @@ def case_review_count(*, clean: CleanReferral, until: datetime) -> int:
     if clean.location_text:
         q |= Q(ward=clean.ward, location_key=normalise_key(clean.location_text))
     if not q:
-        return 0
-    return (
+        return assess([], at=until)
+    found = (
         Referral.objects.filter(
             q, kind=CaseKind.ASB, occurred_at__gte=since, occurred_at__lte=until
         )
         .distinct()
-        .count()
+        .select_related("raising_agency")
+        .prefetch_related("subjects")
+    )
+    return assess([referral_complaint(r) for r in found], at=until)
+
+
+def referral_complaint(referral: Referral, *, same_incident_as: str = "") -> Complaint:
+    """A referral as a complaint to the threshold calculator: made when it was reported to
+    the raising agency, about the behaviour when the incident happened, about its victims
+    and complainants and its place."""
+    people = {
+        f"person:{s.name_key}"
+        for s in referral.subjects.all()
+        if s.role in (SubjectRole.VICTIM, SubjectRole.COMPLAINANT) and s.name_key
+    }
+    place = (
+        {f"place:{referral.ward_id}:{referral.location_key}"} if referral.location_key else set()
+    )
+    return Complaint(
+        key=referral.reference,
+        body=referral.raising_agency.name,
+        complained_on=timezone.localdate(referral.reported_at),
+        behaviour_on=timezone.localdate(referral.occurred_at),
+        behaviour_at=referral.occurred_at,
+        category=referral.category,
+        parties=frozenset(people | place),
+        same_incident_as=same_incident_as,
     )
 
 

@@ -7,7 +7,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,7 +18,7 @@ from partners.models import Agency, AgencyKind
 from partners.selectors import user_memberships
 from referrals.duties import fgm_discovery
 from referrals.models import Referral
-from referrals.selectors import case_review_count, route_referral
+from referrals.selectors import case_review_assessment, route_referral
 from referrals.validation import CleanReferral, ReferralInvalid, normalise_key
 from web.locks import advisory_xact_lock
 from workflows.actions import (
@@ -349,12 +348,15 @@ def _check_children(*, case: Case, clean: CleanReferral, by: Any, agency: Agency
 def _check_case_review(
     *, case: Case, clean: CleanReferral, by: Any, agency: Agency, now: Any
 ) -> None:
-    """Flag the case when the reports about its victim or place reach the threshold. The
-    count takes in every agency's reports, so the flag, its reason and its clock are for
-    the agencies that lead or take part in the case, not for the referrer who set it off."""
+    """Prompt the lead agency when the reports about the case's victim or place may meet
+    the case review threshold, counted as an application is (qualifying complaints, each
+    incident once). A prompt, not the review: the review is application-led (s104), and an
+    application is recorded on its own (``case_review_application_record``). The count
+    takes in every agency's reports, so the prompt, its reason and its clock are for the
+    agencies that lead or take part in the case, not for the referrer who set it off."""
     if case.case_review_flagged_at is not None:
         return
-    count = case_review_count(clean=clean, until=max(clean.occurred_at, now))
-    if count < settings.CASE_REVIEW_THRESHOLD:
+    assessment = case_review_assessment(clean=clean, until=max(clean.occurred_at, now))
+    if not assessment.met:
         return
-    case_review_flag(case=case, reports=count, by=by, agency=agency, now=now)
+    case_review_flag(case=case, reports=assessment.counted, by=by, agency=agency, now=now)

@@ -9,6 +9,11 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
+        from django.core.checks import register
+
+        from workflows.review.checks import check_case_review_settings
+
+        register(check_case_review_settings)
 
         from cases.audit import (
             CASE_MASKED_FIELDS,
@@ -24,6 +29,10 @@ class WorkflowsConfig(AppConfig):
             auditlog.register(machine, mask_fields=CASE_MASKED_FIELDS)
         auditlog.register(RiskAssessment, mask_fields=RISK_ASSESSMENT_MASKED_FIELDS)
         auditlog.register(MaracReferral, mask_fields=MARAC_REFERRAL_MASKED_FIELDS)
+        # Not CaseReviewApplication: its every change is an action on the case's chain
+        # (with digests of the reasons and recommendations), and a case's audit entries are
+        # read by everyone who sees the case in full, a referrer and the other party's side
+        # included, who may not learn of an application (workflows.policy).
         audit.connect_signals()
         self._ready_sla(auditlog)
 

@@ -19,6 +19,7 @@ from django_fsm import transition
 from cases.models import Case, CaseAgency, CaseAgencyRole, CaseKind, RiskLevel
 from partners.models import Agency, Role
 from partners.selectors import user_has_role, user_memberships
+from workflows.review.models import CaseReviewApplication, ReviewState
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,15 @@ CASE_PARTNERS = roles_at_case_agencies(
 
 
 def case_review_threshold_met(instance: Any) -> bool:
-    """the ASB case review threshold is met"""
-    return instance.case_review_flagged_at is not None
+    """the ASB case review threshold is met (an application's decision, or the intake prompt)"""
+    # The case_review state is the open case's working state while a review runs; the
+    # review itself is the application (workflows.review), which needs no open case.
+    return (
+        instance.case_review_flagged_at is not None
+        or CaseReviewApplication.objects.filter(
+            case_id=instance.pk, state__in=[ReviewState.THRESHOLD_MET, ReviewState.MEETING_HELD]
+        ).exists()
+    )
 
 
 def is_not_high_risk(instance: Any) -> bool:

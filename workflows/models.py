@@ -309,6 +309,12 @@ class SlaPolicy(models.Model):
         help_text="Only meeting it (or closing the case) ends it: a change of risk or state "
         "does not cancel it, so a missed deadline shows as a breach.",
     )
+    outlives_closure = models.BooleanField(
+        default=False,
+        help_text="Runs, and starts, whatever the case's state, closed or no further action "
+        "included: for a step owed to someone outside the case's own workflow (the ASB case "
+        "review applicant). A personal duty always does.",
+    )
     source = models.TextField(help_text="The law, guidance or local decision this rests on.")
     is_active = models.BooleanField(default=True)
 
@@ -559,3 +565,8 @@ class BankHoliday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.title}"
+
+
+# The ASB case review application lives in its own module (workflows.review); imported
+# here so that Django finds its models.
+from workflows.review.models import CaseReviewApplication, CaseReviewComplaint  # noqa: E402,F401

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from cases.access import referring_agencies
+from cases.access import referring_agencies, sees_as_member
 from cases.models import (
     CLOSED_STATES,
     RISK_ORDER,
@@ -197,3 +197,51 @@ def pause_refusal(deadline: Deadline, *, now: datetime) -> str | None:
 
 def deadline_can_pause(deadline: Deadline, *, now: datetime) -> bool:
     return pause_refusal(deadline, now=now) is None
+
+
+# --- ASB case review applications -------------------------------------------------------
+# s104 puts the review on the relevant bodies; here the lead agency's working roles record
+# the application and move it (whoever received it). The applicant's identity is personal
+# data on the complaining side: like a person marked "do not disclose to the other party",
+# it is shown only to the lead agency, the agency that received the application and
+# auditors. Other agencies working on the case see the application's progress, not who
+# applied or what the complaints say; a referrer who is not working on the case (and a
+# stranger) sees nothing of it, as with the intake prompt.
+
+
+def case_review_refusal(*, user: Any, case: Case) -> str | None:
+    """Why ``user`` may not record or move a case review application on ``case``."""
+    if case.kind != CaseKind.ASB:
+        return f"an ASB case review is for ASB cases; {case.reference} is not one"
+    if not user_has_role(user, *MANAGING_ROLES, agency=case.responsible_agency_id):
+        return f"only the lead agency's working roles record a case review on {case.reference}"
+    return None
+
+
+def may_record_case_review(*, user: Any, case: Case) -> bool:
+    return case_review_refusal(user=user, case=case) is None
+
+
+def case_review_visibility(*, user: Any, case: Case, member: bool | None = None) -> str:
+    """How much of the case's review applications ``user`` sees: "none", "progress" (the
+    other agencies working on the case) or "full" (lead, receiving agency, auditors).
+    ``member``: ``sees_as_member(user, case)`` if the caller has asked it already."""
+    if case.kind != CaseKind.ASB:
+        return "none"
+    if not (sees_as_member(user, case) if member is None else member):
+        return "none"
+    if user_has_role(user, Role.AUDITOR) or user_has_role(
+        user, *Role.values, agency=case.responsible_agency_id
+    ):
+        return "full"
+    return "progress"
+
+
+def applicant_disclosed(*, user: Any, application: Any, member: bool | None = None) -> bool:
+    """Whether ``user`` may read who applied and the complaints relied on."""
+    visible = case_review_visibility(user=user, case=application.case, member=member)
+    if visible == "full":
+        return True
+    return visible == "progress" and user_has_role(
+        user, *Role.values, agency=application.received_by_id
+    )

@@ -50,6 +50,7 @@ from workflows.calendar import LONDON
 from workflows.machines import MACHINES, PERMISSION_SCOPES, as_machine
 from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus, MaracReferral
 from workflows.policy import MANAGING_ROLES, available_transitions
+from workflows.review.names import STEPS as REVIEW_STEPS
 from workflows.sla.clock import add_months, current_calendar
 from workflows.sla.planning import duty_clock_from
 
@@ -64,7 +65,9 @@ def _london_midnight(day: date) -> datetime:
 # who only referred it: otherwise anyone could test who else had been reported (issue 12).
 # The same holds for a MARAC repeat, which another case's MARAC referral may have set.
 # Their events are notifications' to hide (notifications.events.MEMBERS_ONLY_EVENT_TYPES).
-MEMBERS_ONLY_TRANSITIONS = frozenset({"flag_case_review", "flag_marac_repeat"})
+# A case review application's steps are for those agencies too: a referrer who is not
+# working on the case (the perpetrator's landlord, say) must not learn of it.
+MEMBERS_ONLY_TRANSITIONS = frozenset({"flag_case_review", "flag_marac_repeat", *REVIEW_STEPS})
 MEMBERS_ONLY_FIELDS = frozenset({"case_review_flagged_at"})
 
 

@@ -54,6 +54,11 @@ urlpatterns = [
         views.disclosure_form,
         name="disclosure",
     ),
+    path(
+        "cases/<str:reference>/case-reviews/<int:application_id>/<slug:step>/",
+        views.case_review_step,
+        name="case_review_step",
+    ),
     path("early-release/", views.early_release_tracker, name="early_release"),
     path("manage/breaches/", views.sla_breaches, name="breaches"),
     path("manage/audit/", views.audit_trail, name="audit"),

@@ -52,6 +52,13 @@ ENDPOINTS = {
     ("/api/v1/cases/{id}/fgm-discovery/", "post"),
     ("/api/v1/cases/{id}/safe-contact/", "get"),
     ("/api/v1/cases/{id}/people/{subject_id}/disclosure/", "post"),
+    ("/api/v1/cases/{id}/case-reviews/", "get"),
+    ("/api/v1/cases/{id}/case-reviews/", "post"),
+    ("/api/v1/cases/{id}/case-reviews/{application_id}/threshold/", "post"),
+    ("/api/v1/cases/{id}/case-reviews/{application_id}/decision-told/", "post"),
+    ("/api/v1/cases/{id}/case-reviews/{application_id}/meeting/", "post"),
+    ("/api/v1/cases/{id}/case-reviews/{application_id}/outcome/", "post"),
+    ("/api/v1/cases/{id}/case-reviews/{application_id}/outcome-told/", "post"),
     ("/api/v1/deadlines/", "get"),
     ("/api/v1/audit/", "get"),
     ("/api/v1/reports/crime-types-by-ward/", "get"),
@@ -326,6 +333,23 @@ def test_answers_to_requests_that_succeed_match_the_schema(
             200,
         ),
         ("/api/v1/cases/{id}/safe-contact/", "GET", {"id": asb}, None, {}, 200),
+        (
+            "/api/v1/cases/{id}/case-reviews/",
+            "POST",
+            {"id": asb},
+            {
+                "applicant_name": "Rita Applicant",
+                "applicant_is_victim": False,
+                "victim_consent": True,
+                "received_at": "2026-01-05T10:00:00Z",
+                "other_complaints": [
+                    {"body": "Housing", "complained_on": "2026-01-02", "behaviour_on": "2026-01-01"}
+                ],
+            },
+            {},
+            201,
+        ),
+        ("/api/v1/cases/{id}/case-reviews/", "GET", {"id": asb}, None, {}, 200),
         (
             "/api/v1/cases/{id}/people/{subject_id}/disclosure/",
             "POST",

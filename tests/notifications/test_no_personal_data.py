@@ -33,6 +33,12 @@ from workflows.actions import (
     FgmDiscovery,
     case_fgm_discovery_record,
     case_milestone_record,
+    case_review_application_record,
+    case_review_decision_told,
+    case_review_meeting_record,
+    case_review_outcome_record,
+    case_review_outcome_told,
+    case_review_threshold_decide,
     case_set_risk,
     case_transition,
     duty_not_owed_record,
@@ -69,15 +75,54 @@ PERSONAL = [
     "Grace Okafor",
     "Daniel Reid",
     "Nadia Hussain",
+    "Marigold Applicant",
+    "she fears the upstairs tenant",
 ]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def produce_case_review(case: Any, people: Any) -> None:
+    """An ASB case review application, every step (the case_review.* events)."""
+    by = people.asb_coordinator
+    secret = "Threshold met: she fears the upstairs tenant, Marigold Applicant"
+    application = case_review_application_record(
+        case_id=case.pk,
+        by=by,
+        applicant_name="Marigold Applicant",
+        applicant_is_victim=True,
+        victim_consent=False,
+        received_at=timezone.now(),
+        received_by=case.responsible_agency,
+        relied_on=[],
+    )
+    pk = application.pk
+    case_review_threshold_decide(application_id=pk, met=True, reasons=secret, by=by)
+    case_review_decision_told(application_id=pk, by=by)
+    case_review_meeting_record(
+        application_id=pk,
+        meeting_on=timezone.localdate(),
+        agencies=[case.responsible_agency],
+        by=by,
+    )
+    case_review_outcome_record(application_id=pk, recommendations=secret, by=by)
+    case_review_outcome_told(application_id=pk, by=by)
 
 
 def produce_every_event_type(people: Any) -> None:
     """Referrals of each kind, transitions, a risk change, a milestone, the FGM duty, a case
     review, and the deadline events the SLA scanner emits."""
     coordinator = people.asb_coordinator
-    asb = [raise_referral(people.officer, "asb").case for _ in range(3)]  # 3rd: case review
+    # Three incidents days apart (the same incident reported three times counts once): the
+    # third prompts a case review, and the victim applies.
+    asb = [
+        raise_referral(
+            people.officer,
+            "asb",
+            occurred_at=(timezone.now() - timedelta(days=days)).isoformat(),
+        ).case
+        for days in (6, 3, 0)
+    ]
+    produce_case_review(asb[2], people)
     case = asb[0]
     reason = "Triaged: spoke to the complainant at her door, Jane Resident, 14 Quay Street"
     case_transition(case_id=case.pk, name="triage", by=coordinator, reason=reason)

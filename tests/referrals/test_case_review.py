@@ -47,7 +47,8 @@ def test_the_third_report_about_a_place_in_six_months_flags_its_case(people) -> 
     log = TransitionLog.objects.get(case=third, transition="flag_case_review")
     assert log.data == {"reports": 3}
     assert (log.source, log.target, log.at) == ("reported", "reported", NOW)
-    assert "3 reports" in log.reason
+    assert "3 qualifying reports" in log.reason
+    assert "threshold may be met" in log.reason
     event = OutboxEvent.objects.get(type="case.review_threshold_met")
     assert (event.case, event.data) == (third, {"reports": 3})
 
@@ -74,7 +75,10 @@ def test_a_report_older_than_183_days_does_not_count(people) -> None:
     third = _report_at(people, 0)
     assert not third.is_case_review_flagged
     assert not TransitionLog.objects.filter(transition="flag_case_review").exists()
-    fourth = _report_at(people, 0, **_victim("Another victim"))
+    # At another time of day: the same place at the same time would be the third report's
+    # incident again, which counts once (s104: each incident counts once).
+    earlier = (NOW - timedelta(hours=8)).isoformat()
+    fourth = _report_at(people, 0, occurred_at=earlier, **_victim("Another victim"))
     assert fourth.is_case_review_flagged
 
 

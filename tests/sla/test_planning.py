@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from cases.models import Case, PersonalDuty, RiskLevel
 from partners.models import Role
@@ -155,9 +156,15 @@ def test_a_recorded_review_meets_the_clock_and_starts_the_next(people) -> None:
 
 def test_crossing_the_case_review_threshold_starts_a_10_working_day_clock(people) -> None:
     with frozen(london(2026, 11, 9, 10)):  # Monday; no holidays in the next fortnight
-        # Three reports, not one sent three times (that is one referral: a double submission).
+        # Three reports of separate incidents, not one sent three times (that is one referral:
+        # a double submission) nor one incident reported three times (it counts once, s104).
         cases = [
-            asb_case(people.officer, summary=f"Report {n}: loud music again.") for n in range(3)
+            asb_case(
+                people.officer,
+                summary=f"Report {n}: loud music again.",
+                occurred_at=(timezone.now() - timedelta(days=2 - n, hours=2)).isoformat(),
+            )
+            for n in range(3)
         ]
     flagged = [c for c in cases if c.case_review_flagged_at is not None]
     assert len(flagged) == 1

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_default_policy_is_seeded_valid_and_cites_its_source() -> None:
     seeded = SlaPolicy.objects.filter(code__in=[p["code"] for p in DEFAULT_POLICIES])
-    assert seeded.count() == len(DEFAULT_POLICIES) == 17
+    assert seeded.count() == len(DEFAULT_POLICIES) == 20
     for policy in seeded:
         policy.full_clean()
         assert policy.source.strip()

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -106,9 +107,16 @@ def new_case(people: Any, kind: str, *, flagged: bool = False, **overrides: Any)
     n = next(_unique)
     overrides.setdefault("location_text", f"{n} Test Row")
     overrides.setdefault("subjects", [{"role": "complainant", "full_name": f"Resident {n}"}])
-    referrals = ReferralFactory.create_batch(
-        3 if flagged else 1, by=people.officer, kind=kind, **overrides
-    )
+    # Flagged: three reports of separate incidents (days apart), since the same incident
+    # reported three times counts once (ASB, Crime and Policing Act 2014 s104).
+    referrals = [
+        ReferralFactory.create(
+            by=people.officer,
+            kind=kind,
+            **{"occurred_at": (timezone.now() - timedelta(days=days)).isoformat(), **overrides},
+        )
+        for days in ((6, 3, 0) if flagged else (0,))
+    ]
     return referrals[-1].case
 
 

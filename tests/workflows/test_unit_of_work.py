@@ -261,8 +261,10 @@ def test_the_case_review_flag_moves_updated_at_but_not_the_version_of_its_intake
     place = {"location_text": "Bus station, Quay Street"}
     start = timezone.now()
     for n in range(2):
+        # Separate incidents, days apart: the same incident reported again counts once.
+        occurred = (start - timedelta(days=3 - n)).isoformat()
         with time_machine.travel(start + timedelta(minutes=n), tick=False):
-            raise_referral(people.officer, "asb", **place)
+            raise_referral(people.officer, "asb", occurred_at=occurred, **place)
     flagged_at = start + timedelta(minutes=10)
     with time_machine.travel(flagged_at, tick=False):
         case = raise_referral(people.officer, "asb", **place).case

@@ -23,6 +23,15 @@ from workflows.actions.intake import (
 from workflows.actions.milestone import case_milestone_record
 from workflows.actions.open import case_open
 from workflows.actions.pause import deadline_pause, deadline_resume
+from workflows.actions.review import (
+    ReliedOn,
+    case_review_application_record,
+    case_review_decision_told,
+    case_review_meeting_record,
+    case_review_outcome_record,
+    case_review_outcome_told,
+    case_review_threshold_decide,
+)
 from workflows.actions.risk import case_set_risk
 from workflows.actions.scan import deadlines_scan
 from workflows.actions.transition import case_transition
@@ -31,6 +40,7 @@ from workflows.actions.unit import CaseChange, case_change
 __all__ = [
     "CaseChange",
     "FgmDiscovery",
+    "ReliedOn",
     "case_change",
     "case_child_safeguarding_refer",
     "case_fgm_discovery_record",
@@ -40,7 +50,13 @@ __all__ = [
     "case_open",
     "case_operation_encompass_flag",
     "case_personal_duty_record",
+    "case_review_application_record",
+    "case_review_decision_told",
     "case_review_flag",
+    "case_review_meeting_record",
+    "case_review_outcome_record",
+    "case_review_outcome_told",
+    "case_review_threshold_decide",
     "case_set_risk",
     "case_subject_disclosure_set",
     "case_transition",

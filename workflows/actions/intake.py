@@ -51,15 +51,17 @@ def case_join_record(
 
 
 def case_review_flag(*, case: Case, reports: int, by: Any, agency: Agency, now: Any) -> None:
-    """The ASB case review threshold is met (ASB, Crime and Policing Act 2014 s104)."""
+    """The ASB case review threshold may be met (ASB, Crime and Policing Act 2014 s104): a
+    prompt to the lead agency that an application can be recorded, not the review."""
     with case_change(
         case=case,
         by=by,
         agency=agency,
         now=now,
         name="flag_case_review",
-        reason=f"{reports} reports about the same victim or place within "
-        f"{settings.CASE_REVIEW_WINDOW_DAYS} days (threshold {settings.CASE_REVIEW_THRESHOLD})",
+        reason=f"{reports} qualifying reports of separate incidents about the same victim or "
+        f"place within {settings.CASE_REVIEW_WINDOW_DAYS} days: the case review threshold may "
+        "be met; an application for a case review can be recorded",
     ) as change:
         case.case_review_flagged_at = now
         change.changed("case_review_flagged_at")

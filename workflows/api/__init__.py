@@ -19,6 +19,13 @@ from workflows.api.duties import (
     DutyReportView,
 )
 from workflows.api.people import CaseSafeContactView, CaseSubjectDisclosureView
+from workflows.api.review import (
+    CaseReviewDecisionToldView,
+    CaseReviewMeetingView,
+    CaseReviewOutcomeToldView,
+    CaseReviewOutcomeView,
+    CaseReviewThresholdView,
+)
 from workflows.api.sla import (
     DeadlineListView,
     DeadlinePauseView,
@@ -66,6 +73,17 @@ urlpatterns = [
         CaseSubjectDisclosureView.as_view(),
         name="api-case-subject-disclosure",
     ),
+    # The list and recording an application: referrals.case_review (intake).
+    *[
+        path(f"cases/<id:pk>/case-reviews/<id:application_id>/{step}/", view.as_view(), name=name)
+        for step, view, name in [
+            ("threshold", CaseReviewThresholdView, "api-case-review-threshold"),
+            ("decision-told", CaseReviewDecisionToldView, "api-case-review-decision-told"),
+            ("meeting", CaseReviewMeetingView, "api-case-review-meeting"),
+            ("outcome", CaseReviewOutcomeView, "api-case-review-outcome"),
+            ("outcome-told", CaseReviewOutcomeToldView, "api-case-review-outcome-told"),
+        ]
+    ],
     path("deadlines/", DeadlineListView.as_view(), name="api-deadlines"),
     path("audit/", AuditTrailView.as_view(), name="api-audit"),
     path("reports/sla-breaches/", SlaBreachesReportView.as_view(), name="api-report-sla-breaches"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from cases.models import CaseKind
 from partners.models import AgencyKind, Role
 from workflows.machines import MACHINES, transition_names
+from workflows.review.names import STEPS as CASE_REVIEW_STEPS
 
 # The transition name case_set_risk writes to the log; a risk change is a risk review.
 SET_RISK = "set_risk"
@@ -128,7 +129,16 @@ def state_names(kind: str) -> list[str]:
 
 
 def meeting_names(kind: str) -> list[str]:
-    """Everything that can meet a deadline on a case of ``kind``."""
+    """Everything that can meet a deadline on a case of ``kind``: its transitions and
+    milestones, a personal duty's report, and for ASB the case review application's steps
+    (workflows.review)."""
+    review = CASE_REVIEW_STEPS if kind == CaseKind.ASB else frozenset()
     return sorted(
-        {*transition_names(kind), SET_RISK, *MILESTONES.get(kind, {}), *DUTY_NAMES.get(kind, ())}
+        {
+            *transition_names(kind),
+            SET_RISK,
+            *MILESTONES.get(kind, {}),
+            *DUTY_NAMES.get(kind, ()),
+            *review,
+        }
     )

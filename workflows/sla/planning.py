@@ -5,6 +5,8 @@ milestone, a recorded duty): deadlines the change meets are met, deadlines it ma
 are cancelled, and deadlines it starts are planned. Closing a case cancels every deadline
 but a personal duty's, which runs until its owner meets it. Only the responsible agency
 moves with the case; due times are fixed when planned (a holiday change recomputes them).
+A policy that outlives closure (``outlives_closure``: a personal duty, the ASB case review)
+is the one kind of clock a closed case still starts and keeps.
 
 A personal duty (the FGM report, ``cases.models.PersonalDuty``) has clocks of its own,
 one set per person who owes it, running from that person's discovery: they end when the
@@ -68,11 +70,10 @@ def deadlines_on_transition(
             deadline_cancel(deadline=deadline, reason=reason, now=now)
         else:
             running.append(deadline)
-    if case.state in CLOSED_STATES:
-        return []
+    closed = case.state in CLOSED_STATES
     calendar: WorkingCalendar | None = None
     planned = []
-    for policy, duty in _duties_starting(case=case, name=name):
+    for policy, duty in [] if closed else _duties_starting(case=case, name=name):
         calendar = calendar or current_calendar()
         planned.append(
             deadline_plan(policy=policy, case=case, now=now, calendar=calendar, duty=duty)
@@ -85,6 +86,8 @@ def deadlines_on_transition(
     for policy in SlaPolicy.objects.filter(kind=case.kind, is_active=True).order_by("pk"):
         if personal_duty(policy):
             continue  # planned per person above
+        if closed and not outlives_closure(policy):
+            continue
         if policy.pk in busy or not _starts(policy, case=case, name=name, source=source):
             continue
         if policy.runs_until_met:
@@ -204,8 +207,9 @@ def _cancel_reason(deadline: Deadline, *, case: Case) -> str:
     policy = deadline.policy
     if case.state in CLOSED_STATES:
         # A personal duty outlives the case: the FGM report is owed to the police whatever
-        # the partnership does with the case (FGM Act 2003 s5B), so only meeting it ends it.
-        return "" if personal_duty(policy) else "case_closed"
+        # the partnership does with the case (FGM Act 2003 s5B), so only meeting it ends it;
+        # so do the steps owed to an ASB case review applicant (s104: after closure too).
+        return "" if outlives_closure(policy) else "case_closed"
     if policy.runs_until_met:
         # A MARAC referral owed ends by being made or by a recorded decision, never because
         # the risk was lowered or the case moved on (SafeLives: the criteria, once met,
@@ -222,6 +226,12 @@ def _cancel_reason(deadline: Deadline, *, case: Case) -> str:
         if anchor != deadline.clock_from:
             return "date_changed"
     return ""
+
+
+def outlives_closure(policy: SlaPolicy) -> bool:
+    """Does the clock run whatever becomes of the case? A personal duty, or a policy so
+    marked (``SlaPolicy.outlives_closure``)."""
+    return personal_duty(policy) or policy.outlives_closure
 
 
 def personal_duty(policy: SlaPolicy) -> bool:

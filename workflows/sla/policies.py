@@ -292,9 +292,59 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
         "trigger_event": "flag_case_review",
         "duration_unit": DurationUnit.WORKING_DAYS,
         "duration_value": 10,
-        "met_by": ["acknowledge_case_review", "request_case_review"],
+        "met_by": [
+            "acknowledge_case_review",
+            "request_case_review",
+            "record_case_review_application",
+        ],
         "source": "ASB, Crime and Policing Act 2014 ss104-105 (case review); acknowledging "
         "within 10 working days is a typical local timescale.",
+    },
+    # The application's own clocks (issue 13 item 6). The Act sets no timescales: these are
+    # the ones published Community Trigger procedures commonly use (decision within 10
+    # working days of receipt, review within 15-25 working days of the decision, outcome to
+    # the applicant within 5 working days of the review). They are the lead agency's, and
+    # run when the case is closed: a review is available after closure or NFA (s104).
+    {
+        "code": "asb_case_review_threshold_decision",
+        "name": "ASB case review: threshold decided within 10 working days of the application",
+        "kind": CaseKind.ASB,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "record_case_review_application",
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 10,
+        "met_by": ["case_review_threshold_met", "case_review_threshold_not_met"],
+        "outlives_closure": True,
+        "source": "ASB, Crime and Policing Act 2014 s104(3) and (6) (the decision, told to "
+        "the applicant); 10 working days is local practice common to published Community "
+        "Trigger procedures.",
+    },
+    {
+        "code": "asb_case_review_meeting",
+        "name": "ASB case review: review meeting within 25 working days of the threshold met",
+        "kind": CaseKind.ASB,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "case_review_threshold_met",
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 25,
+        "met_by": ["record_case_review_meeting"],
+        "outlives_closure": True,
+        "source": "ASB, Crime and Policing Act 2014 s104(1) (the review); published Community "
+        "Trigger procedures commonly allow 15-25 working days: local practice, the upper end.",
+    },
+    {
+        "code": "asb_case_review_outcome_told",
+        "name": "ASB case review: applicant told the outcome within 5 working days of the review",
+        "kind": CaseKind.ASB,
+        "trigger": SlaTrigger.EVENT,
+        "trigger_event": "record_case_review_meeting",
+        "duration_unit": DurationUnit.WORKING_DAYS,
+        "duration_value": 5,
+        "met_by": ["tell_case_review_outcome"],
+        "outlives_closure": True,
+        "source": "ASB, Crime and Policing Act 2014 s104(7)-(8) (the applicant is told the "
+        "outcome and any recommendations); 5 working days is local practice common to "
+        "published Community Trigger procedures.",
     },
     # Early release (SDS40): probation's concerns are accommodation on the day of release,
     # continuity of treatment and recall. The plan is complete a week before release. The

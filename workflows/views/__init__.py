@@ -11,6 +11,7 @@ from workflows.views.clocks import deadline_pause_form, deadline_resume_form, mi
 from workflows.views.duties import duty_not_owed_form, duty_report_form, fgm_discovery_form
 from workflows.views.manage import audit_trail, audit_trail_csv, sla_breaches
 from workflows.views.people import disclosure_form, safe_contact
+from workflows.views.review import case_review_step
 
 __all__ = [
     "audit_trail",
@@ -18,6 +19,7 @@ __all__ = [
     "case_by_id",
     "case_detail",
     "case_list",
+    "case_review_step",
     "case_transition_form",
     "deadline_pause_form",
     "deadline_resume_form",

@@ -55,6 +55,7 @@ from workflows.selectors import (
 from workflows.sla.names import Milestone
 from workflows.transition_data import latest_assessment, marac_grounds
 from workflows.views.manage import changed_fields
+from workflows.views.review_section import case_reviews_context
 
 # The most notifications and audit entries a case page lists (the API pages through all).
 TIMELINE_EVENTS = 100
@@ -169,6 +170,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "personal_duties": _personal_duties(case, user=request.user),
         "may_record_fgm": case.kind == CaseKind.VAWG
         and fgm_discovery_refusal(user=request.user, case=case) is None,
+        **case_reviews_context(case, request.user, member=member),
     }
     return render(request, "workflows/case.html", context)
 
