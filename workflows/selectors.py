@@ -629,10 +629,13 @@ def duty_last_day(duty: PersonalDuty) -> date:
     return (limit - timedelta(microseconds=1)).date()
 
 
-def duties_visible(*, case: Case, user: Any) -> list[PersonalDuty]:
+def duties_visible(*, case: Case, user: Any, full: bool | None = None) -> list[PersonalDuty]:
     """The personal duties on ``case`` that ``user`` may see: every one when they see the
-    case in full (who owes what, and whether it was reported), else only their own."""
+    case in full (who owes what, and whether it was reported), else only their own.
+    ``full``: whether they do, when the caller has asked the gate already."""
     duties = PersonalDuty.objects.filter(case=case).select_related("owed_by", "agency")
-    if not cases_visible(user, full=True).filter(pk=case.pk).exists():
+    if full is None:
+        full = cases_visible(user, full=True).filter(pk=case.pk).exists()
+    if not full:
         duties = duties.filter(owed_by_id=user.pk)
     return list(duties.order_by("recorded_at", "pk"))

@@ -118,7 +118,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             **summary,
             "now": now,
             "duties": duties,
-            "personal_duties": _personal_duties(case, user=request.user),
+            "personal_duties": _personal_duties(case, user=request.user, full=False),
             "may_record_fgm": case.kind == CaseKind.VAWG
             and fgm_discovery_refusal(user=request.user, case=case) is None,
             "prompts": prompts,
@@ -167,7 +167,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         ],
         "marac_repeat": _marac_repeat(case),
         "withheld": WITHHELD,
-        "personal_duties": _personal_duties(case, user=request.user),
+        "personal_duties": _personal_duties(case, user=request.user, full=True),
         "may_record_fgm": case.kind == CaseKind.VAWG
         and fgm_discovery_refusal(user=request.user, case=case) is None,
         **case_reviews_context(case, request.user, member=member),
@@ -175,12 +175,14 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "workflows/case.html", context)
 
 
-def _personal_duties(case: Case, *, user: Any) -> list[dict[str, Any]]:
-    """The personal duties ``user`` may see on the case, each with its last day and
-    whether it is theirs to record."""
+def _personal_duties(case: Case, *, user: Any, full: bool) -> list[dict[str, Any]]:
+    """The personal duties ``user`` may see on the case (seen ``full`` or in outline), each
+    with its last day and whether it is theirs to record. Only a VAWG case has any."""
+    if case.kind != CaseKind.VAWG:
+        return []
     today = timezone.localdate()
     rows = []
-    for duty in duties_visible(case=case, user=user):
+    for duty in duties_visible(case=case, user=user, full=full):
         last = duty_last_day(duty)
         owed = duty.status == DutyStatus.OWED
         rows.append(
