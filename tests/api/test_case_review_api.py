@@ -150,3 +150,42 @@ def test_the_endpoints_are_in_the_openapi_schema(people: Any) -> None:
     assert "get" in paths["/api/v1/cases/{id}/case-reviews/"]
     for step in ("threshold", "decision-told", "meeting", "outcome", "outcome-told"):
         assert f"/api/v1/cases/{{id}}/case-reviews/{{application_id}}/{step}/" in paths
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"received_at": "0001-01-01T00:00:00Z"}, "received_at"),
+        ({"received_at": "2014-10-19T12:00:00Z"}, "received_at"),
+        (
+            {
+                "other_complaints": [
+                    {"body": "B", "complained_on": "9999-12-31", "behaviour_on": "9999-12-31"}
+                ]
+            },
+            "complaints",
+        ),
+        (
+            {
+                "other_complaints": [
+                    {"body": "B", "complained_on": "0001-01-02", "behaviour_on": "0001-01-01"}
+                ]
+            },
+            "complaints",
+        ),
+    ],
+)
+def test_dates_outside_the_case_reviews_life_are_a_400_never_a_500(
+    people: Any, body: Any, field: str
+) -> None:
+    # s104 came into force on 20 October 2014; nothing it counts is older or in the future
+    # (a fuzzer's year 1 or 9999 once overflowed the threshold's date arithmetic).
+    case = new_case(people, "asb")
+    payload = {"applicant_name": "A", "applicant_is_victim": True, **body}
+    payload.setdefault("received_at", timezone.now().isoformat())
+    answer = api_client(people.asb_coordinator).post(
+        f"/api/v1/cases/{case.pk}/case-reviews/", payload, format="json"
+    )
+    assert answer.status_code == 400, answer.content
+    assert field in fields(answer)
+    assert not CaseReviewApplication.objects.filter(case=case).exists()

@@ -425,7 +425,7 @@ def test_the_four_publication_counts_for_a_period(people: Any) -> None:
     # s104(10)-(11): applications, threshold not met, reviews carried out, and reviews
     # resulting in recommendations, published for each period.
     coordinator = people.asb_coordinator
-    with frozen(london(2026, 6, 1, 10)):
+    with frozen(london(2026, 11, 16, 10)):
         first = record(new_case(people, "asb"), coordinator)
         not_met = record(new_case(people, "asb"), coordinator, relied=[])
         case_review_threshold_decide(
@@ -436,7 +436,7 @@ def test_the_four_publication_counts_for_a_period(people: Any) -> None:
         )
         case_review_meeting_record(
             application_id=first.pk,
-            meeting_on=date(2026, 6, 1),
+            meeting_on=date(2026, 11, 16),
             agencies=[first.case.responsible_agency],
             by=coordinator,
         )

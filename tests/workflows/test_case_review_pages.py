@@ -37,8 +37,10 @@ def test_the_lead_records_and_moves_an_application_on_a_closed_case_by_its_pages
     client = page_client(people.asb_coordinator)
     new = f"/referrals/case-review/{case.reference}/new/"
     assert "Record an application" in client.get(new).content.decode()
-    now = timezone.localtime() - timedelta(hours=1)
-    today = timezone.localdate()
+    # Received now (to the minute): an hour earlier is yesterday just after midnight, when
+    # today's referral would be a complaint from after the application.
+    now = timezone.localtime()
+    today = now.date()
     missing = client.post(new, {"applicant_is_victim": "yes", **boxes("received", now, time=True)})
     assert missing.status_code == 200
     assert "Enter the applicant&#x27;s name" in missing.content.decode()

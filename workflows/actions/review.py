@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django_fsm import can_proceed
 from cases.models import MEMBER_ROLES, Case
 from partners.models import Agency
 from workflows.actions.unit import CaseChange, case_change
+from workflows.calendar import LONDON
 from workflows.chain import reason_digest
 from workflows.errors import InvalidTransitionData, TransitionForbidden, TransitionNotAvailable
 from workflows.policy import case_review_refusal
@@ -49,10 +50,23 @@ def _member_codes(case: Case) -> list[str]:
     return sorted(codes | {case.responsible_agency.code})
 
 
-def _check_complaints(relied_on: list[ReliedOn]) -> dict[str, str]:
+# The case review came into force on 20 October 2014 (ASB, Crime and Policing Act 2014
+# s104; SI 2014/2590): no application, complaint or behaviour it counts is older.
+IN_FORCE = date(2014, 10, 20)
+
+
+def _check_complaints(relied_on: list[ReliedOn], *, today: date) -> dict[str, str]:
+    """A complaint relied on was made, about behaviour, since the case review began and
+    not in the future (both its dates)."""
     keys = [r.complaint.key for r in relied_on]
     for n, r in enumerate(relied_on, start=1):
         c = r.complaint
+        for day in (c.behaviour_on, c.complained_on):
+            if not IN_FORCE <= day <= today:
+                return {
+                    "complaints": f"complaint {n}: its dates must be between "
+                    f"{IN_FORCE:%d/%m/%Y} and today"
+                }
         if keys.count(c.key) > 1:
             return {"complaints": f"complaint {n}: the reference {c.key} is given twice"}
         if c.complained_on < c.behaviour_on:
@@ -95,7 +109,11 @@ def case_review_application_record(
         )
     if received_at > now:
         errors["received_at"] = "The date the application was received cannot be in the future."
-    errors |= _check_complaints(relied)
+    elif received_at < datetime.combine(IN_FORCE, time(0, 0), tzinfo=LONDON):
+        errors["received_at"] = (
+            f"The case review began on {IN_FORCE:%d %B %Y}: give a date after it."
+        )
+    errors |= _check_complaints(relied, today=now.astimezone(LONDON).date())
     with case_change(
         case_id=case_id,
         by=by,
