@@ -49,11 +49,12 @@ from workflows.selectors import (
     deadline_display_status,
     duties_visible,
     duty_last_day,
+    first_appointments,
     members_only_deadlines,
     releases_due,
 )
 from workflows.sla.names import Milestone
-from workflows.transition_data import latest_assessment, marac_grounds
+from workflows.transition_data import last_marac_referral, latest_assessment, marac_grounds
 from workflows.views.manage import changed_fields
 from workflows.views.review_section import case_reviews_context
 
@@ -166,6 +167,12 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             if member or g != "repeat"
         ],
         "marac_repeat": _marac_repeat(case),
+        "marac_referral": last_marac_referral(case) if case.kind == CaseKind.VAWG else None,
+        "first_appointment_at": (
+            first_appointments([case.pk]).get(case.pk)
+            if case.kind == CaseKind.EARLY_RELEASE
+            else None
+        ),
         "withheld": WITHHELD,
         "personal_duties": _personal_duties(case, user=request.user),
         "may_record_fgm": case.kind == CaseKind.VAWG
