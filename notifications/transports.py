@@ -183,7 +183,8 @@ class EmailTransport(Transport[EmailTarget]):
             body=render_to_string("notifications/email/body.txt", context),
             from_email=target.from_email or settings.DEFAULT_FROM_EMAIL,
             to=list(target.to),
-            headers={"Message-ID": message_id},
+            # The event id, for tracing and dropping repeats, in a header: not in the words.
+            headers={"Message-ID": message_id, "X-CSP-Event-Id": str(envelope["id"])},
         )
         message.attach_alternative(
             render_to_string("notifications/email/body.html", context | {"subject": subject}),

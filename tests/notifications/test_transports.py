@@ -378,6 +378,7 @@ def test_email_arrives_with_text_and_html_parts_saying_only_what_the_envelope_sa
     assert html_part is not None
     # The whole text, literally: every line comes from the envelope or fixed wording.
     assert text_part.get_content().replace("\r\n", "\n") == EXPECTED_TEXT
+    assert message["X-CSP-Event-Id"] == envelope["id"]  # for tracing, not in the words
     html = html_part.get_content()
     assert '<a href="https://casework.example.gov.uk/cases/12"' in html
     assert "ASB-2026-000123" in html
