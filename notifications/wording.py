@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.dateparse import parse_datetime
 
+from cases.models import RiskLevel
 from notifications.events import MACHINE_ONLY_DATA_KEYS
 from notifications.labels import event_label
 from partners.models import Agency
@@ -34,7 +35,8 @@ AUDIENCES = {
     "agency_managers": "the agency's managers",
     "partnership_manager": "the partnership manager",
 }
-RISKS = {"standard": "standard", "medium": "medium", "high": "high"}
+# The catalogue's risk levels, as a sentence says them ("high").
+RISKS = {value: str(label).lower() for value, label in RiskLevel.choices}
 
 
 def register_words(vocabulary: str, lookup: Lookup) -> None:

@@ -371,6 +371,7 @@ def test_email_arrives_with_text_and_html_parts_saying_only_what_the_envelope_sa
         "to",
         "date",
         "message-id",
+        "x-csp-event-id",  # the event's UUID, for tracing and repeats: nothing of the case
     }
     text_part = message.get_body(preferencelist=("plain",))
     html_part = message.get_body(preferencelist=("html",))

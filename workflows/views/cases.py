@@ -54,7 +54,7 @@ from workflows.selectors import (
 )
 from workflows.sla.names import Milestone
 from workflows.transition_data import latest_assessment, marac_grounds
-from workflows.views.manage import changed_fields
+from workflows.views.manage import changed_fields, model_label
 from workflows.views.review_section import case_reviews_context
 
 # The most notifications and audit entries a case page lists (the API pages through all).
@@ -312,6 +312,7 @@ def _audit_entries(case: Case, *, member: bool) -> list[dict[str, Any]]:
             "entry": e,
             "action": action_name(e),
             "fields": changed_fields(e),
+            "model": model_label(e),
         }
         for e in entries
     ]
