@@ -16,7 +16,6 @@ import re
 import smtplib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.utils import make_msgid
 from typing import Any, Generic, TypeVar
 
@@ -27,12 +26,12 @@ from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 
 from notifications import outbound
 from notifications.events import MACHINE_ONLY_DATA_KEYS
 from notifications.models import OutboxEvent
 from notifications.signing import sign_webhook, webhook_secret_key
+from notifications.wording import agency_names, describe, when
 
 ENVELOPE_REQUIRED_KEYS = frozenset({"id", "type", "occurred_at", "schema_version"})
 ENVELOPE_OPTIONAL_KEYS = frozenset({"case_reference", "kind", "agencies", "detail_url", "data"})
@@ -133,28 +132,29 @@ def validate_envelope(envelope: Mapping[str, Any]) -> None:
         raise TransportError("Envelope data must be a flat mapping of plain values", permanent=True)
 
 
-def _words(value: object) -> str:
-    return str(value).replace(".", " ").replace("_", " ").strip()
-
-
 def envelope_context(envelope: Mapping[str, Any]) -> dict[str, Any]:
-    """What a message may say, taken from the envelope alone (call validate_envelope first)."""
-    details = {
+    """What a message may say, taken from the envelope alone (call validate_envelope first),
+    in words for people (``notifications.wording``): no codes, no ids."""
+    data = {
         key: value
         for key, value in (envelope.get("data") or {}).items()
         if key not in MACHINE_ONLY_DATA_KEYS
     }
-    event = _words(envelope["type"]).capitalize()
-    if "from" in details and "to" in details:
-        event += f" from {_words(details.pop('from'))} to {_words(details.pop('to'))}"
+    described = describe(
+        type=str(envelope["type"]),
+        case_reference=str(envelope.get("case_reference") or ""),
+        data=data,
+    )
+    occurred = parse_datetime(str(envelope["occurred_at"]))
     return {
         "envelope_id": str(envelope["id"]),
-        "event": event,
-        "occurred_at": parse_datetime(str(envelope["occurred_at"])),
+        "event": described.sentence,
+        "occurred_at": occurred,
+        "occurred_text": when(occurred) if occurred else "",
         "case_reference": str(envelope.get("case_reference") or ""),
-        "agencies": [str(slug) for slug in envelope.get("agencies") or []],
+        "agencies": agency_names([str(slug) for slug in envelope.get("agencies") or []]),
         "detail_url": str(envelope.get("detail_url") or ""),
-        "details": [(_words(key).capitalize(), value) for key, value in details.items()],
+        "details": described.details,
     }
 
 
@@ -183,7 +183,8 @@ class EmailTransport(Transport[EmailTarget]):
             body=render_to_string("notifications/email/body.txt", context),
             from_email=target.from_email or settings.DEFAULT_FROM_EMAIL,
             to=list(target.to),
-            headers={"Message-ID": message_id},
+            # The event id, for tracing and dropping repeats, in a header: not in the words.
+            headers={"Message-ID": message_id, "X-CSP-Event-Id": str(envelope["id"])},
         )
         message.attach_alternative(
             render_to_string("notifications/email/body.html", context | {"subject": subject}),
@@ -308,12 +309,11 @@ def notify_token(api_key: str) -> str:
 def notify_personalisation(envelope: Mapping[str, Any]) -> dict[str, str]:
     """The placeholders a Notify template may use, all from the envelope."""
     context = envelope_context(envelope)
-    occurred: datetime = context["occurred_at"]
     return {
         "subject": NEUTRAL_SUBJECT,
         "event": context["event"],
         "case_reference": context["case_reference"],
-        "occurred_at": date_format(timezone.localtime(occurred), "j F Y, H:i"),
+        "occurred_at": context["occurred_text"],
         "link": context["detail_url"],
     }
 

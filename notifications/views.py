@@ -21,6 +21,7 @@ from notifications.selectors import (
 )
 from notifications.services import delivery_retry, inbox_mark_all_read, inbox_mark_read
 from notifications.services.permissions import may_manage
+from notifications.wording import event_text
 
 INBOX_PAGE_SIZE = 25
 FAILING_PAGE_SIZE = 50
@@ -38,7 +39,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "notifications/inbox.html",
         {
             "page": page,
-            "items": [{"item": i, "label": event_label(i.event.type)} for i in page],
+            "items": [
+                {"item": i, "label": event_label(i.event.type), "text": event_text(i.event)}
+                for i in page
+            ],
             "unread": inbox_unread_count(request.user),
         },
     )

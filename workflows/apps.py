@@ -35,6 +35,28 @@ class WorkflowsConfig(AppConfig):
         # included, who may not learn of an application (workflows.policy).
         audit.connect_signals()
         self._ready_sla(auditlog)
+        self._ready_words()
+
+    def _ready_words(self) -> None:
+        """The workflows' labels for the words messages use (notifications.wording)."""
+        from notifications.wording import register_words
+        from workflows.labels import TRANSITION_LABELS
+        from workflows.machines import MACHINES
+        from workflows.models import SlaPolicy
+        from workflows.sla.names import MILESTONES
+
+        states = {code: label for m in MACHINES.values() for code, label in m.STATES}
+        milestones = {
+            name: m.label for by_name in MILESTONES.values() for name, m in by_name.items()
+        }
+
+        def policy(code: str) -> str | None:
+            return SlaPolicy.objects.filter(code=code).values_list("name", flat=True).first()
+
+        register_words("state", states.get)
+        register_words("transition", TRANSITION_LABELS.get)
+        register_words("milestone", milestones.get)
+        register_words("policy", policy)
 
     def _ready_sla(self, auditlog: Any) -> None:
         """SLA admin pages (workflows/admin_sla.py) and the audit of policy and holiday edits."""

@@ -26,13 +26,15 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 DASH_CHOICES = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
 
 # Service error paths (after "data.") that name a date: the error goes on its day box.
-DATE_FIELDS = {"actual_release_date", "heard_at", "first_appointment_at"}
+DATE_FIELDS = {"actual_release_date", "hearing_scheduled_for", "heard_at", "first_appointment_at"}
 # (path, a word of the service's message or "" for any, the words shown instead)
 REWORDINGS = [
     (r"reason", "", "Enter the reason for this change"),
     (r"dash\.q(\d+)", "", "Select yes, no or not known for question {0}"),
     (r"actual_release_date", "future", "The release date must be today or in the past"),
     (r"actual_release_date", "Enter", "Enter the date of release"),
+    (r"heard_at", "future", "The hearing date must be today or in the past"),
+    (r"hearing_scheduled_for", "future", "The date of the hearing must be in the future"),
 ]
 
 
@@ -209,6 +211,17 @@ class RecordReleaseForm(DateForm):
             self.initial.setdefault("actual_release_date_year", str(expected.year))
 
 
+class ReferToMaracForm(DateForm):
+    data_key = "hearing_scheduled_for"
+    label = "The date and time of the hearing"
+    with_time = True
+    hearing_scheduled_for_day = _part()
+    hearing_scheduled_for_month = _part()
+    hearing_scheduled_for_year = _part()
+    hearing_scheduled_for_hour = _part()
+    hearing_scheduled_for_minute = _part()
+
+
 class MaracHearingForm(DateForm):
     data_key = "heard_at"
     label = "The date and time of the hearing"
@@ -237,6 +250,7 @@ FORMS: dict[str, type[TransitionForm]] = {
     "assess_risk": AssessRiskForm,
     "reassess_risk": AssessRiskForm,
     "record_release": RecordReleaseForm,
+    "refer_to_marac": ReferToMaracForm,
     "record_marac_hearing": MaracHearingForm,
     "start_supervision": StartSupervisionForm,
 }

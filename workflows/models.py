@@ -123,6 +123,11 @@ class MaracReferral(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     referred_at = models.DateTimeField()
+    hearing_scheduled_for = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the MARAC meeting is to hear the case, if known when referring.",
+    )
     heard_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

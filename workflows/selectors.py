@@ -32,6 +32,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncMonth
+from django.utils.dateparse import parse_datetime
 
 from cases.access import cases_visible
 from cases.models import (
@@ -48,7 +49,13 @@ from partners.models import Role
 from partners.selectors import user_agency_ids, user_has_role, user_memberships
 from workflows.calendar import LONDON
 from workflows.machines import MACHINES, PERMISSION_SCOPES, as_machine
-from workflows.models import ACTIVE_DEADLINE_STATUSES, Deadline, DeadlineStatus, MaracReferral
+from workflows.models import (
+    ACTIVE_DEADLINE_STATUSES,
+    Deadline,
+    DeadlineStatus,
+    MaracReferral,
+    TransitionLog,
+)
 from workflows.policy import MANAGING_ROLES, available_transitions
 from workflows.review.names import STEPS as REVIEW_STEPS
 from workflows.sla.clock import add_months, current_calendar
@@ -300,6 +307,23 @@ class ReleaseDue:
     offender: Subject | None
     needs: list[SupportNeed]
     first_appointment_due: date
+    first_appointment_at: datetime | None = None
+
+
+def first_appointments(case_ids: Iterable[int]) -> dict[int, datetime]:
+    """The first probation appointment recorded when supervision started, by case id (the
+    latest ``start_supervision`` that gave one; the transition log is where it is kept)."""
+    found: dict[int, datetime] = {}
+    rows = (
+        TransitionLog.objects.filter(case_id__in=list(case_ids), transition="start_supervision")
+        .order_by("case_id", "seq")
+        .values_list("case_id", "data")
+    )
+    for case_id, data in rows:
+        when = parse_datetime(str((data or {}).get("first_appointment_at") or ""))
+        if when is not None:
+            found[case_id] = when
+    return found
 
 
 def releases_due(*, user: Any, today: date, days: int) -> list[ReleaseDue]:
@@ -321,6 +345,7 @@ def releases_due(*, user: Any, today: date, days: int) -> list[ReleaseDue]:
         .order_by("expected_release_date", "reference")
     )
     calendar = current_calendar()
+    appointments = first_appointments(c.pk for c in cases)
     rows = []
     for case in cases:
         release = case.expected_release_date
@@ -332,6 +357,7 @@ def releases_due(*, user: Any, today: date, days: int) -> list[ReleaseDue]:
                 offender=offenders[0] if offenders else None,
                 needs=list(case.needs.all()),
                 first_appointment_due=calendar.working_day_on_or_after(release),
+                first_appointment_at=appointments.get(case.pk),
             )
         )
     return rows

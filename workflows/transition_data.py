@@ -29,6 +29,7 @@ ACCEPTED: dict[str, set[str]] = {
     "assign": {"agency", "officer"},
     "assess_risk": {"dash", "professional_judgement", "escalation"},
     "reassess_risk": {"dash", "professional_judgement", "escalation"},
+    "refer_to_marac": {"hearing_scheduled_for"},
     "record_marac_hearing": {"heard_at"},
     "record_release": {"actual_release_date"},
     "start_supervision": {"first_appointment_at"},
@@ -190,7 +191,19 @@ def _refer_to_marac(case: Case, data: dict[str, Any]) -> dict[str, Any]:
     # The machine admits a high risk or a repeat; a risk raised to high by hand is the
     # raiser's professional judgement.
     grounds = marac_grounds(case) or ["professional_judgement"]
-    return {"assessment": latest_assessment(case), "grounds": grounds}
+    clean: dict[str, Any] = {"assessment": latest_assessment(case), "grounds": grounds}
+    if data.get("hearing_scheduled_for") not in (None, ""):
+        field = "data.hearing_scheduled_for"
+        when = _datetime(data["hearing_scheduled_for"], field)
+        if when <= timezone.now():
+            raise InvalidTransitionData(
+                {
+                    field: "The hearing date must be in the future: a past hearing is recorded "
+                    "as heard."
+                }
+            )
+        clean["hearing_scheduled_for"] = when
+    return clean
 
 
 def _parsed(parser: Any, value: Any) -> Any:
@@ -236,7 +249,12 @@ def _record_release(case: Case, data: dict[str, Any]) -> dict[str, Any]:
 def _record_marac_hearing(case: Case, data: dict[str, Any]) -> dict[str, Any]:
     if "heard_at" not in data:
         return {}
-    return {"heard_at": _datetime(data["heard_at"], "data.heard_at")}
+    heard_at = _datetime(data["heard_at"], "data.heard_at")
+    if heard_at > timezone.now():
+        raise InvalidTransitionData(
+            {"data.heard_at": "The hearing cannot be in the future: record it once it is heard."}
+        )
+    return {"heard_at": heard_at}
 
 
 def _start_supervision(case: Case, data: dict[str, Any]) -> dict[str, Any]:

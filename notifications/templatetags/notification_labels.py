@@ -3,9 +3,12 @@ words and GOV.UK tag colours the pages use (``notifications.labels``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
 
 from notifications.labels import delivery_status_colour, event_label
+from notifications.wording import when
 
 register = template.Library()
 
@@ -20,3 +23,9 @@ def event_label_filter(event_type: str) -> str:
 def delivery_colour(status: str) -> str:
     """The GOV.UK tag modifier for a delivery status ("" is the default blue)."""
     return delivery_status_colour(status)
+
+
+@register.filter(name="plain_when")
+def plain_when_filter(moment: datetime | None) -> str:
+    """``moment|plain_when``: Europe/London, the year only when not this year."""
+    return when(moment) if moment else ""

@@ -39,6 +39,7 @@ from notifications.transports import (
     WebhookTransport,
     envelope_context,
 )
+from notifications.wording import when
 from tests.support import FakeNotify, SmtpSink, WebhookReceiver
 
 # The partner staff who receive alerts: an ASB coordinator at the council and an IDVA.
@@ -46,6 +47,9 @@ ASB_COORDINATOR = "asb.coordinator@council.example.gov.uk"
 IDVA = "idva@refuge.example.org.uk"
 LEAVER = "left.the.council@council.example.gov.uk"  # the sink refuses this mailbox
 NOTIFY_TEMPLATE_ID = "f33517ff-2a88-4f6e-b855-c550268ce08a"
+
+# Messages name agencies as the database does (notifications.wording).
+pytestmark = pytest.mark.django_db
 
 
 def closed_port() -> int:
@@ -333,18 +337,17 @@ def smtp_settings(settings: Settings, smtp_sink: SmtpSink) -> Settings:
     return settings
 
 
-EXPECTED_TEXT = """\
+EXPECTED_TEXT = f"""\
 There is an update on a case you work on.
 Open the case (you will need to sign in):
 https://casework.example.gov.uk/cases/12
 
-Case transitioned from reported to triaged
+ASB-2026-000123 moved from Reported to Triaged
 Case: ASB-2026-000123
-Agencies: council-asb, police-neighbourhood
-When: 2 June 2026, 14:05 (UK time)
+Agencies: Kestrel Vale Council ASB Team, police neighbourhood
+When: {when(datetime(2026, 6, 2, 13, 5, tzinfo=UTC))} (UK time)
 
 This message holds no personal details. Sign in to CSP Casework to see the case.
-Event 5f0c1a52-6a43-4c1e-9d7e-2b8f4a9c0e11
 """
 
 
@@ -368,6 +371,7 @@ def test_email_arrives_with_text_and_html_parts_saying_only_what_the_envelope_sa
         "to",
         "date",
         "message-id",
+        "x-csp-event-id",  # the event's UUID, for tracing and repeats: nothing of the case
     }
     text_part = message.get_body(preferencelist=("plain",))
     html_part = message.get_body(preferencelist=("html",))
@@ -375,10 +379,11 @@ def test_email_arrives_with_text_and_html_parts_saying_only_what_the_envelope_sa
     assert html_part is not None
     # The whole text, literally: every line comes from the envelope or fixed wording.
     assert text_part.get_content().replace("\r\n", "\n") == EXPECTED_TEXT
+    assert message["X-CSP-Event-Id"] == envelope["id"]  # for tracing, not in the words
     html = html_part.get_content()
     assert '<a href="https://casework.example.gov.uk/cases/12"' in html
     assert "ASB-2026-000123" in html
-    assert "2 June 2026, 14:05" in html
+    assert when(datetime(2026, 6, 2, 13, 5, tzinfo=UTC)) in html
 
 
 @pytest.mark.parametrize(
@@ -484,9 +489,9 @@ def test_notify_call_reaches_the_fake_with_a_valid_token_and_envelope_fields_onl
         "reference": envelope["id"],
         "personalisation": {
             "subject": "Update on a case you work on",
-            "event": "Case transitioned from reported to triaged",
+            "event": "ASB-2026-000123 moved from Reported to Triaged",
             "case_reference": "ASB-2026-000123",
-            "occurred_at": "2 June 2026, 14:05",
+            "occurred_at": when(datetime(2026, 6, 2, 13, 5, tzinfo=UTC)),
             "link": "https://casework.example.gov.uk/cases/12",
         },
     }
@@ -599,7 +604,7 @@ def test_an_envelope_with_only_the_required_keys_renders() -> None:
     html = render_to_string("notifications/email/body.html", context | {"subject": "x"})
 
     assert text.startswith("There is an update on a case you work on.\n\nReferral raised\n")
-    assert "15 January 2026, 09:30 (UK time)" in text
+    assert f"{when(datetime(2026, 1, 15, 9, 30, tzinfo=UTC))} (UK time)" in text
     assert "Open the case" not in text
     assert "Open the case" not in html
 

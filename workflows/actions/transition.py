@@ -135,6 +135,7 @@ def _after_transition(
             grounds=ctx.data["grounds"],
             referred_by=ctx.by,
             referred_at=ctx.now,
+            hearing_scheduled_for=ctx.data.get("hearing_scheduled_for"),
         )
     elif name == "record_marac_hearing":
         MaracReferral.objects.filter(case=case, heard_at__isnull=True).update(

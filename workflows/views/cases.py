@@ -54,7 +54,7 @@ from workflows.selectors import (
 )
 from workflows.sla.names import Milestone
 from workflows.transition_data import latest_assessment, marac_grounds
-from workflows.views.manage import changed_fields
+from workflows.views.manage import changed_fields, model_label
 from workflows.views.review_section import case_reviews_context
 
 # The most notifications and audit entries a case page lists (the API pages through all).
@@ -135,6 +135,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     ]
     member = sees_as_member(request.user, case)
     deadlines = _deadlines(case, user=request.user, now=now, member=member)
+    timeline = _timeline(case, user=request.user, member=member)
     prompts = case_prompts(case, full=True, user=request.user)
     context = {
         "case": case,
@@ -148,7 +149,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "prompts": prompts,
         "deadlines": [d for d in deadlines if d["active"]],
         "past_deadlines": [d for d in deadlines if not d["active"]],
-        "timeline": _timeline(case, user=request.user, member=member),
+        "timeline": timeline,
         "audit_entries": _audit_entries(case, member=member),
         "agencies": case.case_agencies.select_related("agency").order_by("role", "agency__name"),
         "people": _people(case, user=request.user),
@@ -166,6 +167,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             if member or g != "repeat"
         ],
         "marac_repeat": _marac_repeat(case),
+        **_dates_from_history(timeline),
         "withheld": WITHHELD,
         "personal_duties": _personal_duties(case, user=request.user, full=True),
         "may_record_fgm": case.kind == CaseKind.VAWG
@@ -260,6 +262,24 @@ def _awaited(
     return [m for m in milestones if m.name in waiting]
 
 
+def _dates_from_history(timeline: list[dict[str, Any]]) -> dict[str, Any]:
+    """The MARAC hearing (scheduled when referred, then heard) and the first probation
+    appointment, read from the history the page has already loaded (no further query)."""
+    marac: dict[str, Any] | None = None
+    first_appointment = None
+    rows = sorted((e["row"] for e in timeline if e["type"] == "transition"), key=lambda r: r.seq)
+    for row in rows:  # oldest first
+        data = row.data if isinstance(row.data, dict) else {}
+        if row.transition == "refer_to_marac":
+            scheduled = parse_datetime(str(data.get("hearing_scheduled_for") or ""))
+            marac = {"referred_at": row.at, "scheduled_for": scheduled, "heard_at": None}
+        elif row.transition == "record_marac_hearing" and marac is not None:
+            marac["heard_at"] = parse_datetime(str(data.get("heard_at") or "")) or row.at
+        elif row.transition == "start_supervision":
+            first_appointment = parse_datetime(str(data.get("first_appointment_at") or ""))
+    return {"marac_hearing": marac, "first_appointment_at": first_appointment}
+
+
 def _timeline(case: Case, *, user: Any, member: bool) -> list[dict[str, Any]]:
     """Transitions and the notifications sent about them, newest first (without
     ``member``, none of the members-only facts; notifications ask the gate themselves).
@@ -294,6 +314,7 @@ def _audit_entries(case: Case, *, member: bool) -> list[dict[str, Any]]:
             "entry": e,
             "action": action_name(e),
             "fields": changed_fields(e),
+            "model": model_label(e),
         }
         for e in entries
     ]

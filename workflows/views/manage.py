@@ -14,7 +14,7 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -163,8 +163,23 @@ def sla_breaches(request: HttpRequest) -> HttpResponse:
 
 
 def changed_fields(entry: LogEntry) -> str:
-    """The names of the fields an audit entry changed, for a one-line summary."""
-    return ", ".join(sorted((entry.changes_dict or {}).keys()))
+    """The fields an audit entry changed, by their names for people ("risk level", not
+    "risk"), for a one-line summary."""
+    model = entry.content_type.model_class()
+    names = []
+    for name in sorted((entry.changes_dict or {}).keys()):
+        try:
+            found = model._meta.get_field(name) if model else None
+        except FieldDoesNotExist:
+            found = None
+        names.append(str(getattr(found, "verbose_name", "") or name.replace("_", " ")))
+    return ", ".join(names)
+
+
+def model_label(entry: LogEntry) -> str:
+    """What kind of record an audit entry is about, in words ("risk assessment")."""
+    model = entry.content_type.model_class()
+    return str(model._meta.verbose_name) if model else entry.content_type.model
 
 
 def _london_midnight(day: date) -> datetime:
@@ -210,7 +225,13 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
             "error_summary": form.error_summary(),
             "page": page,
             "rows": [
-                {"entry": e, "action": action_name(e), "fields": changed_fields(e)} for e in page
+                {
+                    "entry": e,
+                    "action": action_name(e),
+                    "fields": changed_fields(e),
+                    "model": model_label(e),
+                }
+                for e in page
             ]
             if page is not None
             else [],
