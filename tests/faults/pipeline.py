@@ -82,6 +82,9 @@ class Beat(Server):
                 "DATABASE_URL": database_url_for_subprocess(),
                 "CELERY_BROKER_URL": broker_url,
                 "CELERY_QUEUE": queue,
+                # Beat's "Sending due task" lines are what the harness waits on; the
+                # product logs them only at LOG_LEVEL_TASKS=INFO (WARNING by default).
+                "LOG_LEVEL_TASKS": "INFO",
             },
         )
 
