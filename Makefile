@@ -63,7 +63,7 @@ run: seed assets
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo --no-cases --demo-deadline
 	@echo ""
 	@echo "CSP Casework is starting on http://127.0.0.1:$${PORT:-8000}/  (admin: /admin/, health: /healthz, /readyz)"
-	@echo "Demo logins (password: $(DEMO_PASSWORD)): officer, asb_coordinator, idva, probation, caseworker, nurse, manager, auditor, outsider"
+	@echo "Demo logins (password: $(DEMO_PASSWORD)): officer, asb_coordinator, idva, social_worker, probation, caseworker, nurse, manager, auditor, outsider; admin site: admin"
 	@echo "Admin site: admin (same password; no second factor while DEBUG is on, development only)"
 	@echo "Database: $${DATABASE_URL:-SQLite var/csp.sqlite3}   Broker: $${CELERY_BROKER_URL:-filesystem var/broker (development only)}"
 	@echo "Ctrl-C stops web, worker and beat."
